@@ -1,0 +1,29 @@
+package sluice.smtp;
+
+import java.util.List;
+
+/**
+ * A finished mail transaction, ready to be stored: trace headers to prepend, then the data as received.
+ *
+ * @param sender    null for the null sender
+ * @param messageId the Message-ID header value (found or added), or null
+ */
+public record Draft(
+        String queueId,
+        Mailbox sender,
+        List<RcptEntry> recipients,
+        MailParameters parameters,
+        SessionFacts facts,
+        byte[] headers,
+        MessageBuffer body,
+        String messageId) {
+
+    public Draft {
+        recipients = List.copyOf(recipients);
+    }
+
+    /** Size of the stored message: prepended headers plus data. */
+    public long size() {
+        return headers.length + (long) body.length();
+    }
+}

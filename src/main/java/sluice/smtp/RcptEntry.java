@@ -1,0 +1,4 @@
+package sluice.smtp;
+
+/** An accepted recipient with its DSN parameters. */
+public record RcptEntry(Mailbox mailbox, RcptParameters parameters) {}

@@ -1,0 +1,408 @@
+package sluice.smtp;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import sluice.config.ListenerMode;
+
+/**
+ * The SMTP server state machine for one connection: lines and data in, replies out. It never touches
+ * a socket; the server tells it what arrived and does what {@link #expecting()} and
+ * {@link #wantsTls()} say.
+ */
+public final class Session {
+    /** What the server must read next. */
+    public enum Input { COMMAND, SASL_RESPONSE, DATA, CHUNK }
+
+    private static final String LOGIN_USER_PROMPT = "VXNlcm5hbWU6"; // "Username:"
+    private static final String LOGIN_PASSWORD_PROMPT = "UGFzc3dvcmQ6"; // "Password:"
+
+    private final SessionContext ctx;
+    private final SessionPolicy policy;
+    private final MessageSink sink;
+    private final MessageBuffer body;
+    private final DotDecoder dotDecoder;
+    private final ChunkChecker chunkChecker;
+
+    private Input input = Input.COMMAND;
+    private boolean tls;
+    private String tlsVersion;
+    private String tlsCipher;
+    private boolean wantsTls;
+    private String helo;
+    private boolean esmtp;
+    private String authUser;
+    private int errors;
+
+    // the mail transaction
+    private boolean mailGiven;
+    private Mailbox sender;
+    private MailParameters mailParams = MailParameters.NONE;
+    private final List<RcptEntry> recipients = new ArrayList<>();
+    private boolean bdatStarted;
+    private long chunkRemaining;
+    private boolean chunkLast;
+    private Reply chunkRefusal; // set when the chunk being read is to be discarded with this reply
+
+    // an AUTH exchange in progress
+    private String saslMechanism;
+    private String saslLoginUser;
+
+    public Session(SessionContext ctx, SessionPolicy policy, MessageSink sink) {
+        this.ctx = ctx;
+        this.policy = policy;
+        this.sink = sink;
+        this.tls = ctx.tlsActive();
+        this.body = new MessageBuffer(ctx.maxMessageSize());
+        this.dotDecoder = new DotDecoder(body);
+        this.chunkChecker = new ChunkChecker(body);
+    }
+
+    public Reply greeting() {
+        return Replies.greeting(ctx.hostname());
+    }
+
+    public Input expecting() {
+        return input;
+    }
+
+    /** Longest line accepted in the current input state (RFC 5321 command line; RFC 4954 SASL line). */
+    public int maxLineLength() {
+        return input == Input.SASL_RESPONSE ? 12288 : 512;
+    }
+
+    /** True once after STARTTLS was accepted: the server must drop buffered input and handshake. */
+    public boolean wantsTls() {
+        boolean w = wantsTls;
+        wantsTls = false;
+        return w;
+    }
+
+    public boolean tlsActive() {
+        return tls;
+    }
+
+    public String authUser() {
+        return authUser;
+    }
+
+    /** After a successful handshake: everything learned in plaintext is forgotten (RFC 3207 4.2). */
+    public void tlsStarted(String version, String cipher) {
+        tls = true;
+        tlsVersion = version;
+        tlsCipher = cipher;
+        helo = null;
+        esmtp = false;
+        authUser = null;
+        resetTransaction();
+    }
+
+    /** The TLS version, when known (implicit TLS sets it after the handshake). */
+    public void tlsDetails(String version, String cipher) {
+        tlsVersion = version;
+        tlsCipher = cipher;
+    }
+
+    /** A line that broke the framing rules (bare CR/LF, too long); the server drops it. */
+    public Reply badLine(Reply why) {
+        if (input == Input.SASL_RESPONSE) {
+            endSasl();
+        }
+        return error(why);
+    }
+
+    public Reply timeout() {
+        return Replies.TIMEOUT;
+    }
+
+    /** One complete line (without CRLF) in state COMMAND or SASL_RESPONSE. */
+    public Reply onLine(String line) {
+        if (input == Input.SASL_RESPONSE) return saslResponse(line);
+        Command command = CommandParser.parse(line);
+        return switch (command) {
+            case Command.Ehlo c -> helo(c.domain(), true);
+            case Command.Helo c -> helo(c.domain(), false);
+            case Command.Mail c -> mail(c);
+            case Command.Rcpt c -> rcpt(c);
+            case Command.Data c -> data();
+            case Command.Bdat c -> bdat(c);
+            case Command.Rset c -> {
+                resetTransaction();
+                yield Replies.RESET_OK;
+            }
+            case Command.Noop c -> Replies.OK;
+            case Command.Quit c -> Replies.BYE;
+            case Command.Help c -> Replies.HELP;
+            case Command.Vrfy c -> Replies.VRFY;
+            case Command.StartTls c -> startTls();
+            case Command.Auth c -> auth(c);
+            case Command.Invalid c -> error(c.reply());
+        };
+    }
+
+    private Reply error(Reply reply) {
+        errors++;
+        if (errors >= ctx.maxErrors()) return Replies.TOO_MANY_ERRORS;
+        return reply;
+    }
+
+    private Reply helo(String domain, boolean extended) {
+        resetTransaction();
+        helo = domain;
+        esmtp = extended;
+        if (!extended) return Reply.of(250, null, ctx.hostname());
+        List<String> lines = new ArrayList<>();
+        lines.add(ctx.hostname() + " greets " + domain);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + ctx.maxMessageSize());
+        lines.add("8BITMIME");
+        lines.add("SMTPUTF8");
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.add("CHUNKING");
+        lines.add("DSN");
+        if (!tls && ctx.tlsAvailable()) lines.add("STARTTLS");
+        if (tls) lines.add("AUTH PLAIN LOGIN");
+        lines.add("HELP");
+        return new Reply(250, null, lines, false);
+    }
+
+    private Reply startTls() {
+        if (tls) return error(Replies.TLS_ALREADY_ACTIVE);
+        if (!ctx.tlsAvailable()) return Replies.TLS_UNAVAILABLE;
+        if (helo == null) return error(Replies.NEED_HELO);
+        wantsTls = true;
+        return Replies.READY_FOR_TLS;
+    }
+
+    private Reply mail(Command.Mail c) {
+        if (helo == null) return error(Replies.NEED_HELO);
+        if (mailGiven) return error(Replies.NESTED_MAIL);
+        if (ctx.requireTls() && !tls) return error(Replies.STARTTLS_FIRST);
+        if (ctx.mode().isSubmission() && authUser == null) return error(Replies.AUTH_REQUIRED);
+        MailParameters p = c.parameters();
+        if (p.size() > ctx.maxMessageSize()) return Replies.TOO_BIG;
+        if (c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8()) return Replies.NON_ASCII_ADDRESS;
+        if (authUser != null && !policy.maySendAs(authUser, c.sender())) return Replies.SEND_AS_DENIED;
+        if (!policy.hasStorage()) return Replies.NO_STORAGE;
+        mailGiven = true;
+        sender = c.sender();
+        mailParams = p;
+        return Replies.SENDER_OK;
+    }
+
+    private Reply rcpt(Command.Rcpt c) {
+        if (!mailGiven) return error(Replies.NEED_MAIL);
+        if (recipients.size() >= ctx.maxRecipients()) return Replies.TOO_MANY_RECIPIENTS;
+        Mailbox rcpt = c.recipient();
+        if (rcpt.domain().isEmpty()) rcpt = new Mailbox(rcpt.localPart(), ctx.hostname()); // <Postmaster>
+        if (!rcpt.isAscii() && !mailParams.smtpUtf8()) return Replies.NON_ASCII_ADDRESS;
+        Reply refusal = policy.checkRecipient(rcpt, authUser);
+        if (refusal != null) return refusal;
+        recipients.add(new RcptEntry(rcpt, c.parameters()));
+        return Replies.RECIPIENT_OK;
+    }
+
+    private Reply data() {
+        if (!mailGiven) return error(Replies.NEED_MAIL);
+        if (bdatStarted) return error(Replies.MIXED_DATA_BDAT);
+        if (recipients.isEmpty()) return error(Reply.of(554, "5.5.1", "No valid recipients"));
+        body.reset();
+        dotDecoder.reset();
+        input = Input.DATA;
+        return Replies.START_DATA;
+    }
+
+    /** The decoder the server feeds DATA bytes into while {@link #expecting()} is DATA. */
+    public DotDecoder dataDecoder() {
+        return dotDecoder;
+    }
+
+    /** Called once the decoder reports the end of data. */
+    public Reply dataFinished() {
+        input = Input.COMMAND;
+        Reply refusal = dotDecoder.bareNewline() ? Replies.DATA_BARE_NEWLINE
+                : body.overflowed() ? Replies.TOO_BIG
+                : dotDecoder.lineTooLong() ? Replies.DATA_LINE_TOO_LONG : null;
+        if (refusal != null) {
+            resetTransaction();
+            return refusal;
+        }
+        return commit();
+    }
+
+    private Reply bdat(Command.Bdat c) {
+        // The chunk's octets follow on the wire whatever we answer, so they are always read.
+        chunkRemaining = c.size();
+        chunkLast = c.last();
+        input = Input.CHUNK;
+        if (!mailGiven) {
+            chunkRefusal = error(Replies.NEED_MAIL);
+        } else if (recipients.isEmpty()) {
+            chunkRefusal = error(Reply.of(554, "5.5.1", "No valid recipients"));
+        } else {
+            chunkRefusal = null;
+            if (!bdatStarted) {
+                bdatStarted = true;
+                body.reset();
+                chunkChecker.reset();
+            }
+        }
+        if (chunkRemaining == 0) return chunkFinished();
+        return null;
+    }
+
+    /** Octets still to read of the current BDAT chunk. */
+    public long chunkRemaining() {
+        return chunkRemaining;
+    }
+
+    /** Bytes of the current chunk; returns how many were taken (at most chunkRemaining()). */
+    public int chunkData(byte[] b, int off, int len) {
+        int n = (int) Math.min(len, chunkRemaining);
+        if (chunkRefusal == null) chunkChecker.feed(b, off, n);
+        chunkRemaining -= n;
+        return n;
+    }
+
+    /** Called when chunkRemaining() reached 0. */
+    public Reply chunkFinished() {
+        input = Input.COMMAND;
+        if (chunkRefusal != null) {
+            Reply r = chunkRefusal;
+            chunkRefusal = null;
+            return r;
+        }
+        if (body.overflowed()) {
+            resetTransaction();
+            return Replies.TOO_BIG;
+        }
+        if (!chunkLast) return Replies.chunkReceived(body.offered());
+        chunkChecker.finish();
+        Reply refusal = chunkChecker.bareNewline() ? Replies.DATA_BARE_NEWLINE
+                : chunkChecker.lineTooLong() ? Replies.DATA_LINE_TOO_LONG : null;
+        if (refusal != null) {
+            resetTransaction();
+            return refusal;
+        }
+        return commit();
+    }
+
+    private Reply commit() {
+        boolean utf8 = mailParams.smtpUtf8();
+        SessionFacts facts = new SessionFacts(helo, ctx.clientIp(), ctx.port(), ctx.mode(), tls ? tlsVersion : null,
+                tls ? tlsCipher : null, authUser, TraceHeaders.protocol(esmtp, tls, authUser != null, utf8));
+        String id = sink.newQueueId();
+        ZonedDateTime now = ZonedDateTime.now(ctx.clock());
+        StringBuilder headers = new StringBuilder(TraceHeaders.received(facts, ctx.hostname(), id, recipients, now));
+        TraceHeaders.Found found = TraceHeaders.scan(body.array(), body.length());
+        String messageId = found.messageId();
+        if (ctx.mode().isSubmission()) {
+            if (!found.hasMessageId()) {
+                messageId = "<" + id + "." + now.toInstant().toEpochMilli() + "@" + ctx.hostname() + ">";
+                headers.append(TraceHeaders.messageIdHeader(messageId));
+            }
+            if (!found.hasDate()) headers.append(TraceHeaders.dateHeader(now));
+        }
+        Draft draft = new Draft(id, sender, recipients, mailParams, facts,
+                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId);
+        CommitResult result = sink.commit(draft);
+        resetTransaction();
+        return switch (result) {
+            case CommitResult.Queued q -> Replies.queued(q.queueId());
+            case CommitResult.Refused r -> r.reply();
+        };
+    }
+
+    private void resetTransaction() {
+        mailGiven = false;
+        sender = null;
+        mailParams = MailParameters.NONE;
+        recipients.clear();
+        bdatStarted = false;
+        body.reset();
+    }
+
+    // ---- AUTH (RFC 4954) ----
+
+    private Reply auth(Command.Auth c) {
+        if (!tls) return error(Replies.STARTTLS_FIRST);
+        if (helo == null) return error(Replies.NEED_HELO);
+        if (authUser != null) return error(Replies.ALREADY_AUTHENTICATED);
+        if (mailGiven) return error(Replies.AUTH_IN_TRANSACTION);
+        if (!c.mechanism().equals("PLAIN") && !c.mechanism().equals("LOGIN")) return error(Replies.UNKNOWN_MECHANISM);
+        if (policy.authLockedOut()) return Replies.AUTH_LOCKED_OUT;
+        saslMechanism = c.mechanism();
+        String initial = c.initialResponse();
+        if (initial == null) {
+            input = Input.SASL_RESPONSE;
+            return Replies.challenge(saslMechanism.equals("PLAIN") ? "" : LOGIN_USER_PROMPT);
+        }
+        input = Input.SASL_RESPONSE;
+        return saslResponse(initial.equals("=") ? "" : initial);
+    }
+
+    private Reply saslResponse(String line) {
+        if (line.equals("*")) {
+            endSasl();
+            return error(Replies.AUTH_CANCELLED);
+        }
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(line.strip());
+        } catch (IllegalArgumentException e) {
+            endSasl();
+            return error(Replies.AUTH_BAD_BASE64);
+        }
+        if (saslMechanism.equals("LOGIN")) {
+            if (saslLoginUser == null) {
+                saslLoginUser = new String(decoded, StandardCharsets.UTF_8);
+                return Replies.challenge(LOGIN_PASSWORD_PROMPT);
+            }
+            String user = saslLoginUser;
+            endSasl();
+            return finishAuth(user, decoded);
+        }
+        endSasl();
+        // PLAIN: [authzid] NUL authcid NUL passwd (RFC 4616)
+        int first = indexOf(decoded, 0);
+        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
+        if (first < 0 || second < 0) return error(Replies.AUTH_FAILED);
+        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
+        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
+        byte[] password = java.util.Arrays.copyOfRange(decoded, second + 1, decoded.length);
+        java.util.Arrays.fill(decoded, (byte) 0);
+        if (!authzid.isEmpty() && !authzid.equals(authcid)) return error(Replies.AUTH_FAILED);
+        return finishAuth(authcid, password);
+    }
+
+    private Reply finishAuth(String user, byte[] password) {
+        AuthResult result = policy.authenticate(user, password);
+        java.util.Arrays.fill(password, (byte) 0);
+        return switch (result) {
+            case AuthResult.Success s -> {
+                authUser = s.user();
+                yield Replies.AUTH_OK;
+            }
+            case AuthResult.Failure f -> error(Replies.AUTH_FAILED);
+            case AuthResult.LockedOut l -> Replies.AUTH_LOCKED_OUT;
+        };
+    }
+
+    private void endSasl() {
+        input = Input.COMMAND;
+        saslMechanism = null;
+        saslLoginUser = null;
+    }
+
+    private static int indexOf(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) if (b[i] == 0) return i;
+        return -1;
+    }
+
+    /** The listener mode this session serves. */
+    public ListenerMode mode() {
+        return ctx.mode();
+    }
+}

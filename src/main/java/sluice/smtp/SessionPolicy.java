@@ -1,0 +1,22 @@
+package sluice.smtp;
+
+/**
+ * What a session asks the rest of the server, per connection. Implementations may block (a password
+ * hash, a deliberate delay after a failed AUTH): sessions run on virtual threads.
+ */
+public interface SessionPolicy {
+    /** Whether this client is locked out of AUTH for now. */
+    boolean authLockedOut();
+
+    /** Checks credentials; records failures for lockout and delays failed attempts. */
+    AuthResult authenticate(String user, byte[] password);
+
+    /** Whether an authenticated user may use this envelope sender (null = the null sender). */
+    boolean maySendAs(String user, Mailbox sender);
+
+    /** Null to accept the recipient, or the refusal (relay denied, unknown user, …). */
+    Reply checkRecipient(Mailbox recipient, String authUser);
+
+    /** False when there is no room to store a message (disk reserve). */
+    boolean hasStorage();
+}
