@@ -18,6 +18,11 @@ public final class TlsContexts {
         throw new IllegalStateException("tls: stub");
     }
 
+    /** Wraps an accepted socket for a server-side handshake (STARTTLS or implicit TLS). */
+    public javax.net.ssl.SSLSocket wrapServer(java.net.Socket plain) throws java.io.IOException {
+        throw new IllegalStateException("tls: stub");
+    }
+
     /** TLS 1.2 and 1.3 only, strong ciphers, server cipher order. */
     public SSLParameters serverParameters() {
         throw new IllegalStateException("tls: stub");

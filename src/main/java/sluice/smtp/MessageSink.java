@@ -7,4 +7,7 @@ public interface MessageSink {
 
     /** Stores the message durably and returns only once it is safe (or refused). */
     CommitResult commit(Draft draft);
+
+    /** A transaction command was refused by policy or limits; recorded as a {@code rejected} event. */
+    void refused(Reply reply, SessionFacts facts, Mailbox sender, Mailbox recipient);
 }

@@ -182,10 +182,11 @@ public final class Session {
         if (ctx.requireTls() && !tls) return error(Replies.STARTTLS_FIRST);
         if (ctx.mode().isSubmission() && authUser == null) return error(Replies.AUTH_REQUIRED);
         MailParameters p = c.parameters();
-        if (p.size() > ctx.maxMessageSize()) return Replies.TOO_BIG;
-        if (c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8()) return Replies.NON_ASCII_ADDRESS;
-        if (authUser != null && !policy.maySendAs(authUser, c.sender())) return Replies.SEND_AS_DENIED;
-        if (!policy.hasStorage()) return Replies.NO_STORAGE;
+        Reply refusal = p.size() > ctx.maxMessageSize() ? Replies.TOO_BIG
+                : c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
+                : authUser != null && !policy.maySendAs(authUser, c.sender()) ? Replies.SEND_AS_DENIED
+                : !policy.hasStorage() ? Replies.NO_STORAGE : null;
+        if (refusal != null) return refused(refusal, c.sender(), null);
         mailGiven = true;
         sender = c.sender();
         mailParams = p;
@@ -194,12 +195,12 @@ public final class Session {
 
     private Reply rcpt(Command.Rcpt c) {
         if (!mailGiven) return error(Replies.NEED_MAIL);
-        if (recipients.size() >= ctx.maxRecipients()) return Replies.TOO_MANY_RECIPIENTS;
         Mailbox rcpt = c.recipient();
         if (rcpt.domain().isEmpty()) rcpt = new Mailbox(rcpt.localPart(), ctx.hostname()); // <Postmaster>
-        if (!rcpt.isAscii() && !mailParams.smtpUtf8()) return Replies.NON_ASCII_ADDRESS;
-        Reply refusal = policy.checkRecipient(rcpt, authUser);
-        if (refusal != null) return refusal;
+        Reply refusal = recipients.size() >= ctx.maxRecipients() ? Replies.TOO_MANY_RECIPIENTS
+                : !rcpt.isAscii() && !mailParams.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
+                : policy.checkRecipient(rcpt, authUser);
+        if (refusal != null) return refused(refusal, sender, rcpt);
         recipients.add(new RcptEntry(rcpt, c.parameters()));
         return Replies.RECIPIENT_OK;
     }
@@ -225,10 +226,7 @@ public final class Session {
         Reply refusal = dotDecoder.bareNewline() ? Replies.DATA_BARE_NEWLINE
                 : body.overflowed() ? Replies.TOO_BIG
                 : dotDecoder.lineTooLong() ? Replies.DATA_LINE_TOO_LONG : null;
-        if (refusal != null) {
-            resetTransaction();
-            return refusal;
-        }
+        if (refusal != null) return refuseMessage(refusal);
         return commit();
     }
 
@@ -274,25 +272,34 @@ public final class Session {
             chunkRefusal = null;
             return r;
         }
-        if (body.overflowed()) {
-            resetTransaction();
-            return Replies.TOO_BIG;
-        }
+        if (body.overflowed()) return refuseMessage(Replies.TOO_BIG);
         if (!chunkLast) return Replies.chunkReceived(body.offered());
         chunkChecker.finish();
         Reply refusal = chunkChecker.bareNewline() ? Replies.DATA_BARE_NEWLINE
                 : chunkChecker.lineTooLong() ? Replies.DATA_LINE_TOO_LONG : null;
-        if (refusal != null) {
-            resetTransaction();
-            return refusal;
-        }
+        if (refusal != null) return refuseMessage(refusal);
         return commit();
     }
 
+    private SessionFacts facts() {
+        return new SessionFacts(helo, ctx.clientIp(), ctx.port(), ctx.mode(), tls ? tlsVersion : null,
+                tls ? tlsCipher : null, authUser,
+                TraceHeaders.protocol(esmtp, tls, authUser != null, mailParams.smtpUtf8()));
+    }
+
+    private Reply refused(Reply reply, Mailbox from, Mailbox rcpt) {
+        sink.refused(reply, facts(), from, rcpt);
+        return reply;
+    }
+
+    private Reply refuseMessage(Reply reply) {
+        sink.refused(reply, facts(), sender, null);
+        resetTransaction();
+        return reply;
+    }
+
     private Reply commit() {
-        boolean utf8 = mailParams.smtpUtf8();
-        SessionFacts facts = new SessionFacts(helo, ctx.clientIp(), ctx.port(), ctx.mode(), tls ? tlsVersion : null,
-                tls ? tlsCipher : null, authUser, TraceHeaders.protocol(esmtp, tls, authUser != null, utf8));
+        SessionFacts facts = facts();
         String id = sink.newQueueId();
         ZonedDateTime now = ZonedDateTime.now(ctx.clock());
         StringBuilder headers = new StringBuilder(TraceHeaders.received(facts, ctx.hostname(), id, recipients, now));
@@ -308,10 +315,12 @@ public final class Session {
         Draft draft = new Draft(id, sender, recipients, mailParams, facts,
                 headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId);
         CommitResult result = sink.commit(draft);
-        resetTransaction();
         return switch (result) {
-            case CommitResult.Queued q -> Replies.queued(q.queueId());
-            case CommitResult.Refused r -> r.reply();
+            case CommitResult.Queued q -> {
+                resetTransaction();
+                yield Replies.queued(q.queueId());
+            }
+            case CommitResult.Refused r -> refuseMessage(r.reply());
         };
     }
 
@@ -399,6 +408,11 @@ public final class Session {
     private static int indexOf(byte[] b, int from) {
         for (int i = from; i < b.length; i++) if (b[i] == 0) return i;
         return -1;
+    }
+
+    /** Whether a mail transaction or a multi-step exchange is under way (shutdown waits for it). */
+    public boolean busy() {
+        return mailGiven || input != Input.COMMAND;
     }
 
     /** The listener mode this session serves. */

@@ -1,0 +1,94 @@
+package sluice.cli;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sluice.auth.User;
+import sluice.auth.UserStore;
+import sluice.config.Config;
+
+@Command(name = "user", description = "Manage submission users (kept in the data dir; a running server sees changes).",
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class})
+final class UserCommand {
+
+    static UserStore store(Options o) throws Exception {
+        Config c = o.load();
+        java.nio.file.Files.createDirectories(c.dataDir());
+        return UserStore.open(c.dataDir());
+    }
+
+    @Command(name = "add", description = "Add or update a user; the password is read from standard input.")
+    static final class Add implements Callable<Integer> {
+        @Mixin Options options;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--password-stdin", description = "read the password from stdin (required)")
+        boolean passwordStdin;
+
+        @Option(names = "--may-send-as", paramLabel = "PATTERN",
+                description = "user@domain, @domain or *; repeatable; default: NAME if it is an address")
+        List<String> maySendAs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (!passwordStdin) throw new Failures.UserError(2, "give the password on standard input with --password-stdin");
+            byte[] password = readPassword();
+            if (password.length == 0) throw new Failures.UserError(2, "empty password on standard input");
+            try {
+                UserStore users = store(options);
+                users.put(name, password, maySendAs);
+            } catch (IllegalArgumentException e) {
+                throw new Failures.UserError(2, e.getMessage());
+            } finally {
+                Arrays.fill(password, (byte) 0);
+            }
+            System.out.println("user " + name + " saved");
+            return 0;
+        }
+
+        private static byte[] readPassword() throws IOException {
+            byte[] all = System.in.readAllBytes();
+            int n = all.length;
+            while (n > 0 && (all[n - 1] == '\n' || all[n - 1] == '\r')) n--; // `echo secret |` adds a newline
+            byte[] pw = Arrays.copyOf(all, n);
+            Arrays.fill(all, (byte) 0);
+            return pw;
+        }
+    }
+
+    @Command(name = "list", description = "List users and what they may send as.")
+    static final class ListUsers implements Callable<Integer> {
+        @Mixin Options options;
+
+        @Override
+        public Integer call() throws Exception {
+            for (User u : store(options).list()) {
+                System.out.println(u.name() + "\t" + (u.maySendAs().isEmpty() ? "(may send as nobody)" : String.join(",", u.maySendAs())));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a user.")
+    static final class Remove implements Callable<Integer> {
+        @Mixin Options options;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!store(options).remove(name)) throw new Failures.UserError(1, "no such user: " + name);
+            System.out.println("user " + name + " removed");
+            return 0;
+        }
+    }
+}

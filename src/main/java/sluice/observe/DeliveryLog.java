@@ -1,0 +1,135 @@
+package sluice.observe;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery log: one JSON object per line, appended and flushed as events arrive. Writing happens on
+ * one background thread so that sessions never wait for log I/O; a full queue blocks the producer
+ * rather than drop an event.
+ */
+public final class DeliveryLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryLog.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private final BlockingQueue<DeliveryEvent> queue = new ArrayBlockingQueue<>(65536);
+    private final OutputStream out;
+    private final Thread writer;
+    private volatile boolean closed;
+
+    private DeliveryLog(OutputStream out) {
+        this.out = out;
+        this.writer = Thread.ofPlatform().name("delivery-log").daemon(true).start(this::run);
+    }
+
+    public static DeliveryLog open(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        return new DeliveryLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+    }
+
+    /** Queues an event for writing; never does I/O on the caller's thread. */
+    public void write(DeliveryEvent event) {
+        if (closed) return;
+        try {
+            queue.put(event);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        List<DeliveryEvent> batch = new ArrayList<>();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                DeliveryEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                queue.drainTo(batch, 1023);
+                buf.reset();
+                for (DeliveryEvent e : batch) encode(e, buf);
+                out.write(buf.toByteArray());
+                out.flush();
+            } catch (InterruptedException e) {
+                break;
+            } catch (IOException e) {
+                log.error("delivery log: cannot write: {}", e.getMessage());
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    static void encode(DeliveryEvent e, ByteArrayOutputStream buf) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(buf, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("ts", DateTimeFormatter.ISO_INSTANT.format(e.ts()));
+            g.writeStringField("event", e.event());
+            switch (e) {
+                case DeliveryEvent.Received r -> {
+                    field(g, "queue_id", r.queueId());
+                    field(g, "message_id", r.messageId());
+                    g.writeStringField("sender", r.sender());
+                    if (r.recipients().size() == 1) {
+                        g.writeStringField("recipient", r.recipients().get(0));
+                    } else {
+                        g.writeArrayFieldStart("recipients");
+                        for (String s : r.recipients()) g.writeString(s);
+                        g.writeEndArray();
+                    }
+                    g.writeNumberField("listener", r.listener());
+                    field(g, "client_ip", r.clientIp());
+                    field(g, "tls", r.tls());
+                    field(g, "auth_user", r.authUser());
+                    g.writeNumberField("size", r.size());
+                }
+                case DeliveryEvent.Rejected r -> {
+                    field(g, "sender", r.sender());
+                    field(g, "recipient", r.recipient());
+                    g.writeNumberField("listener", r.listener());
+                    field(g, "client_ip", r.clientIp());
+                    field(g, "tls", r.tls());
+                    field(g, "auth_user", r.authUser());
+                    g.writeNumberField("code", r.code());
+                    field(g, "enhanced_code", r.enhancedCode());
+                    field(g, "text", r.text());
+                }
+            }
+            g.writeEndObject();
+        }
+        buf.write('\n');
+    }
+
+    private static void field(JsonGenerator g, String name, String value) throws IOException {
+        if (value != null) g.writeStringField(name, value);
+    }
+
+    /** Writes what is queued, then closes the file. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(5000);
+            out.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.warn("delivery log: close failed: {}", e.getMessage());
+        }
+    }
+}

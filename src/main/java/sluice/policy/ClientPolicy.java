@@ -1,0 +1,79 @@
+package sluice.policy;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import sluice.auth.Lockout;
+import sluice.auth.User;
+import sluice.auth.UserStore;
+import sluice.smtp.AuthResult;
+import sluice.smtp.Mailbox;
+import sluice.smtp.Reply;
+import sluice.smtp.SessionPolicy;
+
+/** The answers one connection's session gets: relay rules, credentials, lockout, storage. */
+public final class ClientPolicy implements SessionPolicy {
+    private final InetAddress client;
+    private final boolean trusted;
+    private final RelayRules relay;
+    private final UserStore users;
+    private final Lockout lockout;
+    private final Duration failureDelay;
+    private final BooleanSupplier storage;
+
+    public ClientPolicy(InetAddress client, RelayRules relay, UserStore users, Lockout lockout, Duration failureDelay,
+                        BooleanSupplier storage) {
+        this.client = client;
+        this.trusted = relay.isTrusted(client);
+        this.relay = relay;
+        this.users = users;
+        this.lockout = lockout;
+        this.failureDelay = failureDelay;
+        this.storage = storage;
+    }
+
+    @Override
+    public boolean authLockedOut() {
+        return lockout.isLockedOut(client);
+    }
+
+    @Override
+    public AuthResult authenticate(String user, byte[] password) {
+        if (lockout.isLockedOut(client)) return new AuthResult.LockedOut();
+        Optional<User> found = users.authenticate(user, password);
+        if (found.isPresent()) {
+            lockout.recordSuccess(client);
+            return new AuthResult.Success(found.get().name());
+        }
+        lockout.recordFailure(client);
+        sleep(failureDelay); // slows guessing; the session's virtual thread parks, no platform thread is held
+        return new AuthResult.Failure();
+    }
+
+    @Override
+    public boolean maySendAs(String user, Mailbox sender) {
+        if (sender == null) return true; // the null sender (bounces, notifications)
+        return users.list().stream()
+                .filter(u -> u.name().equals(user))
+                .anyMatch(u -> u.maySendAs(sender.address()));
+    }
+
+    @Override
+    public Reply checkRecipient(Mailbox recipient, String authUser) {
+        return relay.check(recipient, trusted || authUser != null);
+    }
+
+    @Override
+    public boolean hasStorage() {
+        return storage.getAsBoolean();
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

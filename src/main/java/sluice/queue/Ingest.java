@@ -1,0 +1,56 @@
+package sluice.queue;
+
+import java.time.Clock;
+import java.util.List;
+import sluice.observe.DeliveryEvent;
+import sluice.observe.DeliveryLog;
+import sluice.spool.Envelope;
+import sluice.spool.Recipient;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * The one door into the queue: SMTP, and later the HTTP send API, sendmail and bounces, all store
+ * messages here. A message is durable (fsynced) when {@link #accept} returns, and its {@code received}
+ * event is logged.
+ */
+public final class Ingest {
+    private final Spool spool;
+    private final DeliveryLog log;
+    private final Clock clock;
+
+    public Ingest(Spool spool, DeliveryLog log, Clock clock) {
+        this.spool = spool;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    public String newId() {
+        return spool.newId();
+    }
+
+    public boolean hasStorage() {
+        return spool.hasDiskReserve();
+    }
+
+    /**
+     * Stores a message durably.
+     *
+     * @throws SpoolException when it could not be stored; nothing of it is kept
+     */
+    public void accept(String id, Envelope envelope, byte[] data) throws SpoolException {
+        spool.commit(id, envelope, data);
+        var a = envelope.attributes();
+        List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
+        log.write(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
+                parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size()));
+    }
+
+    private static int parseInt(String s) {
+        try {
+            return s == null ? 0 : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

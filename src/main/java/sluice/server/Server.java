@@ -1,0 +1,208 @@
+package sluice.server;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sluice.auth.Lockout;
+import sluice.auth.UserStore;
+import sluice.config.Config;
+import sluice.config.IpLiterals;
+import sluice.config.ListenerConfig;
+import sluice.observe.DeliveryLog;
+import sluice.policy.ClientPolicy;
+import sluice.policy.RelayRules;
+import sluice.queue.Ingest;
+import sluice.smtp.Session;
+import sluice.smtp.SessionContext;
+
+/** All SMTP listeners of one node: binds them, runs a virtual thread per connection, drains on shutdown. */
+public final class Server {
+    private static final Logger log = LoggerFactory.getLogger(Server.class);
+
+    private final Config config;
+    private final Ingest ingest;
+    private final UserStore users;
+    private final TlsContexts tls;
+    private final Clock clock;
+    private final RelayRules relayRules;
+    private final Lockout lockout;
+    private final SpoolSink sink;
+    private final ConnectionLimits limits;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final List<ServerSocket> sockets = new ArrayList<>();
+    private volatile boolean draining;
+
+    public Server(Config config, Ingest ingest, DeliveryLog deliveryLog, UserStore users, TlsContexts tls, Clock clock) {
+        this.config = config;
+        this.ingest = ingest;
+        this.users = users;
+        this.tls = tls;
+        this.clock = clock;
+        this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks());
+        this.lockout = new Lockout(config.auth(), clock);
+        this.sink = new SpoolSink(ingest, deliveryLog, clock);
+        this.limits = new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
+    }
+
+    /** Binds every listener (all or none), then starts accepting. */
+    public List<BoundListener> start() throws ListenerBindException {
+        List<BoundListener> bound = new ArrayList<>();
+        List<ServerSocket> opened = new ArrayList<>();
+        try {
+            for (ListenerConfig l : config.listeners()) {
+                bound.add(bind(l, opened));
+            }
+        } catch (ListenerBindException e) {
+            for (ServerSocket s : opened) closeQuietly(s);
+            throw e;
+        }
+        sockets.addAll(opened);
+        for (int i = 0; i < bound.size(); i++) {
+            BoundListener b = bound.get(i);
+            ServerSocket ss = opened.get(i);
+            Thread.ofVirtual().name("accept-" + b.port()).start(() -> acceptLoop(b, ss));
+        }
+        return bound;
+    }
+
+    private BoundListener bind(ListenerConfig l, List<ServerSocket> opened) throws ListenerBindException {
+        String shown = l.address() == null ? "*" : l.address();
+        try {
+            opened.add(open(l.address(), l.port()));
+            return new BoundListener(l, shown, l.port(), null);
+        } catch (BindException e) {
+            boolean denied = String.valueOf(e.getMessage()).contains("Permission denied");
+            if (denied && l.highPortFallback() && l.port() < 1024) {
+                int alt = l.port() + 10000;
+                try {
+                    opened.add(open(l.address(), alt));
+                    return new BoundListener(l, shown, alt,
+                            "port " + l.port() + " needs root or CAP_NET_BIND_SERVICE; using " + alt + " instead");
+                } catch (IOException e2) {
+                    throw new ListenerBindException(why(shown, alt, e2));
+                }
+            }
+            throw new ListenerBindException(why(shown, l.port(), e));
+        } catch (IOException e) {
+            throw new ListenerBindException(why(shown, l.port(), e));
+        }
+    }
+
+    private static String why(String address, int port, IOException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Address already in use")) return "port " + port + " on " + address + " is already in use";
+        if (m.contains("Permission denied")) {
+            return "port " + port + " on " + address + ": permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+        }
+        return "cannot listen on port " + port + " on " + address + ": " + m;
+    }
+
+    private static ServerSocket open(String address, int port) throws IOException {
+        ServerSocket ss = new ServerSocket();
+        try {
+            ss.setReuseAddress(true);
+            InetSocketAddress at = address == null ? new InetSocketAddress(port)
+                    : new InetSocketAddress(IpLiterals.toAddress(address), port);
+            ss.bind(at, 1024);
+            return ss;
+        } catch (IOException e) {
+            ss.close();
+            throw e;
+        }
+    }
+
+    private void acceptLoop(BoundListener b, ServerSocket ss) {
+        while (!ss.isClosed()) {
+            try {
+                Socket s = ss.accept();
+                Thread.ofVirtual().name("smtp-" + b.port()).start(new Connection(this, b.config(), b.port(), s));
+            } catch (IOException e) {
+                if (ss.isClosed()) return;
+                log.warn("listener {}: accept failed: {}", b.port(), e.getMessage());
+                try {
+                    Thread.sleep(100); // e.g. out of file descriptors: do not spin
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    Session newSession(ListenerConfig l, int port, InetAddress client) {
+        var limitsCfg = config.limits();
+        var ctx = new SessionContext(config.hostname(), l.mode(), port, l.requireTls(), l.implicitTls(), tls != null,
+                client, limitsCfg.maxMessageSize(), limitsCfg.maxRecipients(), limitsCfg.maxErrors(), clock);
+        var policy = new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
+                ingest::hasStorage);
+        return new Session(ctx, policy, sink);
+    }
+
+    /**
+     * Stops accepting, tells idle sessions 421, lets transactions in flight finish (up to {@code grace}),
+     * then closes whatever is left.
+     */
+    public void shutdown(Duration grace) {
+        draining = true;
+        for (ServerSocket s : sockets) closeQuietly(s);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            for (Connection c : connections) c.drainIfIdle();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Connection c : connections) c.closeQuietly();
+        if (!connections.isEmpty()) log.warn("shutdown: closed {} sessions still open after {}", connections.size(), grace);
+    }
+
+    private static void closeQuietly(ServerSocket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // shutting down
+        }
+    }
+
+    Config config() {
+        return config;
+    }
+
+    RelayRules relayRules() {
+        return relayRules;
+    }
+
+    ConnectionLimits limits() {
+        return limits;
+    }
+
+    TlsContexts tls() {
+        return tls;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void register(Connection c) {
+        connections.add(c);
+    }
+
+    void unregister(Connection c) {
+        connections.remove(c);
+    }
+}

@@ -1,0 +1,93 @@
+package sluice.server;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sluice.observe.DeliveryEvent;
+import sluice.observe.DeliveryLog;
+import sluice.queue.Ingest;
+import sluice.smtp.CommitResult;
+import sluice.smtp.Draft;
+import sluice.smtp.Mailbox;
+import sluice.smtp.MessageSink;
+import sluice.smtp.Replies;
+import sluice.smtp.Reply;
+import sluice.smtp.SessionFacts;
+import sluice.spool.Envelope;
+import sluice.spool.Recipient;
+import sluice.spool.SpoolException;
+
+/** Turns a finished SMTP transaction into a spool envelope and hands it to the ingest door. */
+final class SpoolSink implements MessageSink {
+    private static final Logger log = LoggerFactory.getLogger(SpoolSink.class);
+
+    private final Ingest ingest;
+    private final DeliveryLog deliveryLog;
+    private final Clock clock;
+
+    SpoolSink(Ingest ingest, DeliveryLog deliveryLog, Clock clock) {
+        this.ingest = ingest;
+        this.deliveryLog = deliveryLog;
+        this.clock = clock;
+    }
+
+    @Override
+    public String newQueueId() {
+        return ingest.newId();
+    }
+
+    @Override
+    public CommitResult commit(Draft d) {
+        if (!ingest.hasStorage()) return new CommitResult.Refused(Replies.NO_STORAGE);
+        byte[] data = new byte[(int) d.size()];
+        System.arraycopy(d.headers(), 0, data, 0, d.headers().length);
+        System.arraycopy(d.body().array(), 0, data, d.headers().length, d.body().length());
+        List<Recipient> rcpts = d.recipients().stream()
+                .map(r -> Recipient.pending(r.mailbox().address(), r.parameters().orcpt(), r.parameters().notifyOn()))
+                .toList();
+        Envelope envelope = new Envelope(d.sender() == null ? "" : d.sender().address(), rcpts, clock.instant(),
+                data.length, attributes(d));
+        try {
+            ingest.accept(d.queueId(), envelope, data);
+            return new CommitResult.Queued(d.queueId());
+        } catch (SpoolException e) {
+            log.error("spool: message from {} not stored: {}", d.facts().clientIp().getHostAddress(), e.getMessage());
+            return new CommitResult.Refused(Replies.LOCAL_ERROR);
+        }
+    }
+
+    private static Map<String, String> attributes(Draft d) {
+        SessionFacts f = d.facts();
+        Map<String, String> a = new HashMap<>();
+        a.put("listener", Integer.toString(f.port()));
+        a.put("mode", f.mode().key());
+        a.put("client_ip", f.clientIp().getHostAddress());
+        a.put("helo", f.helo());
+        a.put("protocol", f.protocol());
+        putIf(a, "tls", f.tls());
+        putIf(a, "cipher", f.cipher());
+        putIf(a, "auth_user", f.authUser());
+        putIf(a, "message_id", d.messageId());
+        putIf(a, "envid", d.parameters().envid());
+        putIf(a, "ret", d.parameters().ret());
+        putIf(a, "body", d.parameters().body());
+        if (d.parameters().smtpUtf8()) a.put("smtputf8", "true");
+        return a;
+    }
+
+    private static void putIf(Map<String, String> a, String k, String v) {
+        if (v != null) a.put(k, v);
+    }
+
+    @Override
+    public void refused(Reply reply, SessionFacts f, Mailbox sender, Mailbox recipient) {
+        deliveryLog.write(new DeliveryEvent.Rejected(clock.instant(), sender == null ? null : sender.address(),
+                recipient == null ? null : recipient.address(), f.port(), f.clientIp().getHostAddress(), f.tls(),
+                f.authUser(), reply.code(), reply.status() == null ? null : reply.status().toString(),
+                reply.lines().get(0)));
+    }
+
+}
