@@ -1,24 +1,16 @@
 package sluice.cli;
 
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import sluice.auth.UserStore;
 import sluice.config.Config;
 import sluice.config.ListenerConfig;
-import sluice.observe.DeliveryLog;
-import sluice.queue.Ingest;
+import sluice.config.ListenerMode;
 import sluice.server.BoundListener;
-import sluice.server.ListenerBindException;
-import sluice.server.Server;
-import sluice.server.TlsContexts;
-import sluice.server.TlsSetupException;
-import sluice.spool.Spool;
-import sluice.spool.SpoolException;
+import sluice.server.Node;
 import sun.misc.Signal;
 
 @Command(name = "serve", description = "Run the server in the foreground until SIGTERM or SIGINT.")
@@ -28,49 +20,25 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config config = options.load();
-        Files.createDirectories(config.dataDir());
-        Clock clock = Clock.systemUTC();
-        TlsContexts tls;
-        try {
-            tls = TlsContexts.load(config.tls(), config.dataDir(), config.hostname());
-        } catch (TlsSetupException e) {
-            throw new Failures.UserError(2, "tls: " + e.getMessage());
-        }
-        Spool spool;
-        try {
-            spool = Spool.open(config.dataDir().resolve("spool"), config.spool().diskReserve());
-        } catch (SpoolException e) {
-            throw new Failures.UserError(1, "cannot open the spool in " + config.dataDir().resolve("spool") + ": "
-                    + e.getMessage() + " (is another sluice running with this data dir?)");
-        }
-        DeliveryLog deliveryLog = DeliveryLog.open(config.log().deliveryLog());
-        UserStore users = UserStore.open(config.dataDir());
-        Server server = new Server(config, new Ingest(spool, deliveryLog, clock), deliveryLog, users, tls, clock);
-        List<BoundListener> bound;
-        try {
-            bound = server.start();
-        } catch (ListenerBindException e) {
-            deliveryLog.close();
-            spool.close();
-            throw new Failures.UserError(1, e.getMessage());
-        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-
-        printListeners(bound);
-        int queued = spool.list().size();
-        System.out.println("sluice ready: " + bound.size() + " listeners, hostname " + config.hostname() + ", data dir "
-                + config.dataDir() + ", " + queued + " message(s) in the queue");
-        if (users.list().isEmpty()) printNextSteps(bound, config);
+        Node node;
+        try {
+            node = Node.start(config, Clock.systemUTC());
+        } catch (Node.StartException e) {
+            throw new Failures.UserError(e.configProblem() ? 2 : 1, e.getMessage());
+        }
+        printListeners(node.listeners());
+        System.out.println("sluice ready: " + node.listeners().size() + " listeners, hostname " + config.hostname()
+                + ", data dir " + config.dataDir() + ", " + node.spool().list().size() + " message(s) in the queue");
+        if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
         System.out.flush();
 
         stop.await();
         System.out.println("sluice: stopping (finishing transactions in flight, up to "
                 + config.timeouts().shutdown().toSeconds() + "s)");
-        server.shutdown(config.timeouts().shutdown());
-        deliveryLog.close();
-        spool.close();
+        node.close();
         System.out.println("sluice: stopped");
         return 0;
     }
@@ -94,16 +62,16 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private static void printNextSteps(List<BoundListener> bound, Config config) {
-        int submission = bound.stream().filter(b -> b.config().mode() == sluice.config.ListenerMode.SUBMISSION)
+        int submission = bound.stream().filter(b -> b.config().mode() == ListenerMode.SUBMISSION)
                 .mapToInt(BoundListener::port).findFirst().orElse(587);
         String domain = config.localDomains().isEmpty() ? "localhost" : config.localDomains().get(0);
         String user = "alice@" + domain;
-        String dataDir = config.isEmbeddedDefault() ? "" : " --config " + config.source();
+        String configArg = config.isEmbeddedDefault() ? "" : " --config " + config.source();
         System.out.println();
         System.out.println("No users yet. Next steps (in another terminal):");
-        System.out.println("  1. add a user:      printf 'secret' | ./sluice user add " + user + " --password-stdin" + dataDir);
+        System.out.println("  1. add a user:      printf 'secret' | ./sluice user add " + user + " --password-stdin" + configArg);
         System.out.println("  2. send a message:  swaks --server 127.0.0.1:" + submission + " -tls --auth PLAIN --auth-user "
                 + user + " --auth-password secret --from " + user + " --to bob@" + domain);
-        System.out.println("  3. see it queued:   ./sluice queue list" + dataDir);
+        System.out.println("  3. see it queued:   ./sluice queue list" + configArg);
     }
 }
