@@ -1,0 +1,131 @@
+package sluice.testkit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import sluice.auth.UserStore;
+import sluice.config.Config;
+import sluice.config.ConfigLoader;
+import sluice.server.Node;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Spool;
+
+/**
+ * A real Sluice node in the test JVM, on loopback ports: mx, submission, submissions and a second
+ * submission port (the 2525 role). User alice@example.test / "secret" may send as herself and as
+ * anyone @example.test. Local domain: example.test; the loopback is not trusted unless asked.
+ */
+public final class SluiceHarness implements AutoCloseable {
+    public static final String USER = "alice@example.test";
+    public static final String PASSWORD = "secret";
+
+    public final Path dir;
+    public final int mx;
+    public final int submission;
+    public final int submissions;
+    public final int alt;
+    private final Node node;
+
+    private SluiceHarness(Path dir, int[] ports, Node node) {
+        this.dir = dir;
+        this.mx = ports[0];
+        this.submission = ports[1];
+        this.submissions = ports[2];
+        this.alt = ports[3];
+        this.node = node;
+    }
+
+    public static SluiceHarness start() throws Exception {
+        return start("[]", "");
+    }
+
+    /**
+     * Starts a node.
+     *
+     * @param trustedNetworks TOML array for trusted_networks, e.g. {@code ["127.0.0.0/8"]}
+     * @param extraToml       appended to the config (sections only)
+     */
+    public static SluiceHarness start(String trustedNetworks, String extraToml) throws Exception {
+        Path dir = Files.createTempDirectory("sluice-it");
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path file = writeConfig(dir, ports, trustedNetworks, extraToml);
+        Config config = ConfigLoader.load(file, null);
+        Files.createDirectories(config.dataDir());
+        UserStore.open(config.dataDir()).put(USER, PASSWORD.getBytes(StandardCharsets.UTF_8),
+                List.of(USER, "@example.test"));
+        return new SluiceHarness(dir, ports, Node.start(config, Clock.systemUTC()));
+    }
+
+    /** Writes the harness config (also used by tests that run `sluice serve` as a process). */
+    public static Path writeConfig(Path dir, int[] ports, String trustedNetworks, String extraToml) throws IOException {
+        String toml = """
+                hostname = "mx.sluice.test"
+                data_dir = "%s"
+                local_domains = ["example.test"]
+                trusted_networks = %s
+
+                [[listeners]]
+                address = "127.0.0.1"
+                port = %d
+                mode = "mx"
+
+                [[listeners]]
+                address = "127.0.0.1"
+                port = %d
+                mode = "submission"
+
+                [[listeners]]
+                address = "127.0.0.1"
+                port = %d
+                mode = "submissions"
+
+                [[listeners]]
+                address = "127.0.0.1"
+                port = %d
+                mode = "submission"
+
+                [auth]
+                failure_delay = "10ms"
+
+                [timeouts]
+                shutdown = "5s"
+
+                [admin]
+                address = "127.0.0.1:%d"
+
+                %s
+                """.formatted(dir.resolve("data"), trustedNetworks, ports[0], ports[1], ports[2], ports[3], ports[4],
+                extraToml);
+        Path file = dir.resolve("sluice.toml");
+        Files.writeString(file, toml);
+        return file;
+    }
+
+    public Config config() {
+        return node.config();
+    }
+
+    public Spool spool() {
+        return node.spool();
+    }
+
+    public List<QueuedMessage> queue() throws IOException {
+        return node.spool().list();
+    }
+
+    public Path dataDir() {
+        return node.config().dataDir();
+    }
+
+    public Path deliveryLog() {
+        return node.config().log().deliveryLog();
+    }
+
+    @Override
+    public void close() {
+        node.close();
+    }
+}
