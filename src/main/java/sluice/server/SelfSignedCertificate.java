@@ -121,8 +121,10 @@ final class SelfSignedCertificate {
                 : new GeneralName(GeneralName.dNSName, hostname);
         GeneralName localhost = new GeneralName(GeneralName.dNSName, "localhost");
         GeneralName loopback = new GeneralName(GeneralName.iPAddress, "127.0.0.1");
-        if (own.equals(localhost) || own.equals(loopback)) return new GeneralNames(new GeneralName[] {localhost, loopback});
-        return new GeneralNames(new GeneralName[] {own, localhost, loopback});
+        GeneralName[] names = own.equals(localhost) || own.equals(loopback)
+                ? new GeneralName[] {localhost, loopback}
+                : new GeneralName[] {own, localhost, loopback};
+        return new GeneralNames(names);
     }
 
     /** Key first, each file written aside and renamed, so a crash never leaves a half-written file in place. */
@@ -145,8 +147,10 @@ final class SelfSignedCertificate {
         Path temp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
         // The permissions are set at creation so the key is never readable by others, not even briefly.
-        FileAttribute<?>[] attributes = permissions == null ? new FileAttribute<?>[0]
-                : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))};
+        FileAttribute<?>[] attributes = permissions == null
+                ? new FileAttribute<?>[0]
+                : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(permissions))};
         Files.createFile(temp, attributes);
         Files.writeString(temp, text, StandardCharsets.US_ASCII);
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -71,7 +70,7 @@ class SelfSignedCertificateTest {
     @Test
     void regeneratesWhenExpiredOrForAnotherHostname() throws Exception {
         Instant start = Instant.now();
-        X509Certificate first = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", Clock.fixed(start, Clock.systemUTC().getZone()))
+        X509Certificate first = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", new TlsTestClock(start))
                 .identity().leaf();
         TlsTestClock later = new TlsTestClock(start.plus(Duration.ofDays(400)));
         X509Certificate renewed = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", later).identity().leaf();
