@@ -108,11 +108,6 @@ public final class TlsContexts {
         }
     }
 
-    /** Wraps an accepted socket for a server-side handshake (STARTTLS or implicit TLS). */
-    public javax.net.ssl.SSLSocket wrapServer(java.net.Socket plain) throws java.io.IOException {
-        throw new IllegalStateException("tls: stub");
-    }
-
     /** TLS 1.2 and 1.3 only, strong ciphers, server cipher order. */
     public SSLParameters serverParameters() {
         SSLParameters parameters = new SSLParameters(cipherSuites.clone(), PROTOCOLS.clone());
