@@ -54,9 +54,7 @@ public final class ClientPolicy implements SessionPolicy {
     @Override
     public boolean maySendAs(String user, Mailbox sender) {
         if (sender == null) return true; // the null sender (bounces, notifications)
-        return users.list().stream()
-                .filter(u -> u.name().equals(user))
-                .anyMatch(u -> u.maySendAs(sender.address()));
+        return users.find(user).map(u -> u.maySendAs(sender.address())).orElse(false);
     }
 
     @Override

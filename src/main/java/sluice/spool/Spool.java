@@ -1,61 +1,250 @@
 package sluice.spool;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 
-/** Durable storage of messages: envelope, per-recipient state, data. */
+/**
+ * Durable storage of messages in RocksDB: envelope and queue state in the default column family, data
+ * in "data" (large values go to blob files). A message's two records are written in one atomic batch, so
+ * after a crash it is either whole or absent; RocksDB replays its synced write-ahead log at open.
+ */
 public final class Spool implements AutoCloseable {
+    private static final byte[] DATA_CF = "data".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final DBOptions dbOptions;
+    private final List<ColumnFamilyOptions> cfOptions;
+    private final List<ColumnFamilyHandle> handles;
+    private final RocksDB db;
+    private final ColumnFamilyHandle envelopes;
+    private final ColumnFamilyHandle data;
+    private final GroupCommitter committer; // null when read-only
+    private final QueueIds ids = new QueueIds();
+    private final long diskReserve;
+    private final AtomicLong reserveCheckedAt = new AtomicLong(Long.MIN_VALUE);
+    private volatile boolean reserveOk = true;
+    private final Path secondaryDir;
+    private volatile boolean closed;
+
+    private Spool(Path dir, DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions, List<ColumnFamilyHandle> handles,
+                  RocksDB db, boolean writable, long diskReserve, Path secondaryDir) {
+        this.dir = dir;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.handles = handles;
+        this.db = db;
+        this.envelopes = handles.get(0);
+        this.data = handles.get(1);
+        this.committer = writable ? new GroupCommitter(db) : null;
+        this.diskReserve = diskReserve;
+        this.secondaryDir = secondaryDir;
+    }
+
+    private static List<ColumnFamilyDescriptor> families(List<ColumnFamilyOptions> opts) {
+        ColumnFamilyOptions envOpts = new ColumnFamilyOptions();
+        ColumnFamilyOptions dataOpts = new ColumnFamilyOptions()
+                .setEnableBlobFiles(true)
+                .setMinBlobSize(16 * 1024)
+                .setEnableBlobGarbageCollection(true);
+        opts.add(envOpts);
+        opts.add(dataOpts);
+        return List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, envOpts),
+                new ColumnFamilyDescriptor(DATA_CF, dataOpts));
+    }
 
     /** Opens (creating if needed) the spool in {@code dir} for reading and writing; recovers after a crash. */
     public static Spool open(Path dir, long diskReserveBytes) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
+        List<ColumnFamilyOptions> cfOpts = new ArrayList<>();
+        DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxTotalWalSize(256L << 20);
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            RocksDB db = RocksDB.open(options, dir.toString(), families(cfOpts), handles);
+            return new Spool(dir, options, cfOpts, handles, db, true, diskReserveBytes, null);
+        } catch (RocksDBException | IOException e) {
+            options.close();
+            cfOpts.forEach(ColumnFamilyOptions::close);
+            throw new SpoolException(e.getMessage(), e);
+        }
     }
 
-    /** Opens a spool that a running server may hold, for reading only (CLI). */
+    /** Opens a spool that a running server may hold, for reading only (a RocksDB secondary instance). */
     public static Spool openReadOnly(Path dir) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
+        List<ColumnFamilyOptions> cfOpts = new ArrayList<>();
+        DBOptions options = new DBOptions().setMaxOpenFiles(-1);
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        Path secondary = null;
+        try {
+            secondary = Files.createTempDirectory("sluice-spool-view");
+            RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families(cfOpts), handles);
+            db.tryCatchUpWithPrimary();
+            return new Spool(dir, options, cfOpts, handles, db, false, 0, secondary);
+        } catch (RocksDBException | IOException e) {
+            options.close();
+            cfOpts.forEach(ColumnFamilyOptions::close);
+            deleteTree(secondary);
+            throw new SpoolException(e.getMessage(), e);
+        }
     }
 
     /** A new unique queue id (sortable by time). */
     public String newId() {
-        throw new IllegalStateException("spool: stub");
+        return ids.next();
+    }
+
+    private GroupCommitter writer() throws SpoolException {
+        if (committer == null) throw new SpoolException("spool opened read-only");
+        if (closed) throw new SpoolException("spool is closed");
+        return committer;
+    }
+
+    private static byte[] key(String id) {
+        return id.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Stores a new message; returns only once it is fsynced (group commit with concurrent callers). */
-    public void commit(String id, Envelope envelope, byte[] data) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
-    }
+    public void commit(String id, Envelope envelope, byte[] bytes) throws SpoolException {
+        byte[] k = key(id);
+        byte[] env = EnvelopeCodec.encode(envelope, QueueState.NEW);
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                b.put(data, k, bytes);
+                b.put(envelopes, k, env);
+            }
 
-    /** False when free space in the data dir is below the reserve (cached, cheap to call per message). */
-    public boolean hasDiskReserve() {
-        throw new IllegalStateException("spool: stub");
-    }
-
-    public List<QueuedMessage> list() throws SpoolException {
-        throw new IllegalStateException("spool: stub");
-    }
-
-    public Optional<QueuedMessage> find(String id) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
-    }
-
-    public Optional<byte[]> readData(String id) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
+            public long bytes() {
+                return bytes.length + env.length;
+            }
+        });
     }
 
     /** Replaces the envelope (recipient states) and queue state of a message, durably. */
     public void update(String id, Envelope envelope, QueueState state) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
+        if (find(id).isEmpty()) throw new SpoolException("no such message: " + id);
+        byte[] k = key(id);
+        byte[] env = EnvelopeCodec.encode(envelope, state);
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                b.put(envelopes, k, env);
+            }
+
+            public long bytes() {
+                return env.length;
+            }
+        });
     }
 
     /** Removes a message and its data, durably. */
     public void remove(String id) throws SpoolException {
-        throw new IllegalStateException("spool: stub");
+        byte[] k = key(id);
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                b.delete(envelopes, k);
+                b.delete(data, k);
+            }
+
+            public long bytes() {
+                return k.length * 2L;
+            }
+        });
+    }
+
+    /** False when free space in the data dir is below the reserve; the reading is refreshed at most twice a second. */
+    public boolean hasDiskReserve() {
+        if (diskReserve <= 0) return true;
+        long now = System.nanoTime();
+        long last = reserveCheckedAt.get();
+        if (now - last > 500_000_000L && reserveCheckedAt.compareAndSet(last, now)) {
+            try {
+                FileStore store = Files.getFileStore(dir);
+                reserveOk = store.getUsableSpace() >= diskReserve;
+            } catch (IOException e) {
+                reserveOk = false; // cannot tell: refuse rather than risk a half-written disk
+            }
+        }
+        return reserveOk;
+    }
+
+    public List<QueuedMessage> list() throws SpoolException {
+        List<QueuedMessage> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(envelopes)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                String id = new String(it.key(), StandardCharsets.US_ASCII);
+                out.add(EnvelopeCodec.decode(id, it.value()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
+        return out;
+    }
+
+    public Optional<QueuedMessage> find(String id) throws SpoolException {
+        if (!QueueIds.plausible(id)) return Optional.empty();
+        try {
+            byte[] v = db.get(envelopes, key(id));
+            return v == null ? Optional.empty() : Optional.of(EnvelopeCodec.decode(id, v));
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
+    }
+
+    public Optional<byte[]> readData(String id) throws SpoolException {
+        if (!QueueIds.plausible(id)) return Optional.empty();
+        try {
+            return Optional.ofNullable(db.get(data, key(id)));
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
+    }
+
+    /** Synced batches written, and changes in them (group-commit effectiveness). */
+    long syncs() {
+        return committer == null ? 0 : committer.syncs();
+    }
+
+    long commits() {
+        return committer == null ? 0 : committer.commits();
     }
 
     @Override
-    public void close() {
-        throw new IllegalStateException("spool: stub");
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (committer != null) committer.close();
+        for (ColumnFamilyHandle h : handles) h.close();
+        db.close();
+        dbOptions.close();
+        cfOptions.forEach(ColumnFamilyOptions::close);
+        deleteTree(secondaryDir);
+    }
+
+    private static void deleteTree(Path p) {
+        if (p == null) return;
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is harmless
+        }
     }
 }

@@ -1,0 +1,114 @@
+package sluice.spool;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The spool's only writer: one platform thread drains every waiting change into one WriteBatch and one
+ * synced write. Callers are virtual threads that would pin their carrier inside the JNI call; here they
+ * only park on a future (ARCHITECTURE.md, "The spool's commit path").
+ */
+final class GroupCommitter implements AutoCloseable {
+    /** One caller's change, applied to the shared batch. */
+    interface Change {
+        void apply(WriteBatch batch) throws RocksDBException;
+
+        long bytes();
+    }
+
+    private record Pending(Change change, CompletableFuture<Void> done) {}
+
+    private static final long MAX_BATCH_BYTES = 8L << 20;
+    private static final int MAX_BATCH_CHANGES = 1000;
+
+    private final RocksDB db;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+    private volatile boolean closing;
+
+    GroupCommitter(RocksDB db) {
+        this.db = db;
+        this.thread = Thread.ofPlatform().name("spool-committer").daemon(true).start(this::run);
+    }
+
+    /** Returns once the change is in the synced write-ahead log. */
+    void commit(Change change) throws SpoolException {
+        if (closing) throw new SpoolException("spool is closed");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        queue.add(new Pending(change, done));
+        try {
+            done.get();
+        } catch (ExecutionException e) {
+            throw new SpoolException("spool write failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SpoolException("interrupted while waiting for the spool");
+        }
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>();
+        try (WriteOptions sync = new WriteOptions().setSync(true)) {
+            while (!closing || !queue.isEmpty()) {
+                Pending first;
+                try {
+                    first = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first == null) continue;
+                batch.add(first);
+                long bytes = first.change().bytes();
+                Pending next;
+                while (batch.size() < MAX_BATCH_CHANGES && bytes < MAX_BATCH_BYTES && (next = queue.poll()) != null) {
+                    batch.add(next);
+                    bytes += next.change().bytes();
+                }
+                write(batch, sync);
+                batch.clear();
+            }
+        }
+        for (Pending p; (p = queue.poll()) != null; ) p.done().completeExceptionally(new SpoolException("spool is closed"));
+    }
+
+    private void write(List<Pending> batch, WriteOptions sync) {
+        try (WriteBatch wb = new WriteBatch()) {
+            for (Pending p : batch) p.change().apply(wb);
+            db.write(sync, wb);
+            syncs.incrementAndGet();
+            commits.addAndGet(batch.size());
+            for (Pending p : batch) p.done().complete(null);
+        } catch (RocksDBException | RuntimeException e) {
+            for (Pending p : batch) p.done().completeExceptionally(e);
+        }
+    }
+
+    long syncs() {
+        return syncs.get();
+    }
+
+    long commits() {
+        return commits.get();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
