@@ -34,7 +34,7 @@ public final class UserStore {
 
     private final Path file;
     private volatile Snapshot snapshot;
-    private volatile long checkedAt = Long.MIN_VALUE;
+    private volatile long checkedAt = stale();
 
     private UserStore(Path file) {
         this.file = file;
@@ -171,6 +171,11 @@ public final class UserStore {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        checkedAt = Long.MIN_VALUE;
+        checkedAt = stale();
+    }
+
+    /** A check time old enough that the next read looks at the file again (nanoTime may be negative). */
+    private static long stale() {
+        return System.nanoTime() - 10_000_000_000L;
     }
 }

@@ -140,9 +140,10 @@ final class Connection implements Runnable {
                 if (reply == null) continue; // BDAT: its chunk is read next
                 boolean moreInput = session.expecting() == Session.Input.COMMAND ? input.hasCompleteLine()
                         : input.buffered() > 0;
-                write(reply, !moreInput || reply.close());
+                boolean tlsNext = session.wantsTls();
+                write(reply, !moreInput || reply.close() || tlsNext);
                 if (reply.close()) return;
-                if (session.wantsTls()) startTls(input, client, commandTimeout);
+                if (tlsNext) startTls(input, client, commandTimeout);
                 if (server.draining() && !session.busy()) {
                     send(Replies.SHUTTING_DOWN);
                     return;

@@ -196,10 +196,12 @@ public final class Session {
     private Reply rcpt(Command.Rcpt c) {
         if (!mailGiven) return error(Replies.NEED_MAIL);
         Mailbox rcpt = c.recipient();
-        if (rcpt.domain().isEmpty()) rcpt = new Mailbox(rcpt.localPart(), ctx.hostname()); // <Postmaster>
+        // <Postmaster> without a domain must always be accepted (RFC 5321 4.5.1): it is this host's postmaster
+        boolean postmaster = rcpt.domain().isEmpty();
+        if (postmaster) rcpt = new Mailbox(rcpt.localPart(), ctx.hostname());
         Reply refusal = recipients.size() >= ctx.maxRecipients() ? Replies.TOO_MANY_RECIPIENTS
                 : !rcpt.isAscii() && !mailParams.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
-                : policy.checkRecipient(rcpt, authUser);
+                : postmaster ? null : policy.checkRecipient(rcpt, authUser);
         if (refusal != null) return refused(refusal, sender, rcpt);
         recipients.add(new RcptEntry(rcpt, c.parameters()));
         return Replies.RECIPIENT_OK;

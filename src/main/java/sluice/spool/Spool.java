@@ -40,7 +40,7 @@ public final class Spool implements AutoCloseable {
     private final GroupCommitter committer; // null when read-only
     private final QueueIds ids = new QueueIds();
     private final long diskReserve;
-    private final AtomicLong reserveCheckedAt = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong reserveCheckedAt = new AtomicLong(System.nanoTime() - 1_000_000_000L);
     private volatile boolean reserveOk = true;
     private final Path secondaryDir;
     private volatile boolean closed;

@@ -74,7 +74,7 @@ class CrashTest {
     }
 
     private static void send(int port, int client, Set<String> acked, AtomicBoolean stop) {
-        String body = "Subject: crash test " + client + "\r\n\r\n" + "x".repeat(4000) + "\r\n";
+        String body = "Subject: crash test " + client + "\r\n\r\n" + ("x".repeat(78) + "\r\n").repeat(50);
         while (!stop.get()) {
             try (Dialog d = new Dialog(port)) {
                 d.expect();

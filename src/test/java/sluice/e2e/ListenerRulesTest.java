@@ -125,7 +125,7 @@ class ListenerRulesTest {
 
     @Test
     void idleClientTimesOutWith421() throws Exception {
-        try (SluiceHarness s = SluiceHarness.start("[]", "[timeouts]\ncommand = \"1s\"\n")) {
+        try (SluiceHarness s = SluiceHarness.start("[]", "[timeouts]\ncommand = \"1s\"\nshutdown = \"5s\"\n")) {
             try (Dialog d = new Dialog(s.mx)) {
                 d.expect();
                 assertThat(d.expect()).startsWith("421 4.4.2");

@@ -29,8 +29,8 @@ class ServeCliTest {
         Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
         try (SluiceProcess p = SluiceProcess.start("serve", "--config", config.toString())) {
             assertThat(p.awaitReady(60)).as(p.output()).isTrue();
-            assertThat(p.output()).contains("PORT", ports[0] + "    mx", ports[2] + "    submissions", "ready")
-                    .contains("No users yet");
+            assertThat(p.output()).containsPattern("(?m)^" + ports[0] + " +mx +STARTTLS")
+                    .containsPattern("(?m)^" + ports[2] + " +submissions +implicit").contains("ready", "No users yet");
             Peer.Result add = SluiceProcess.run("pw123\n", "user", "add", "carol@example.test", "--password-stdin",
                     "--config", config.toString());
             assertThat(add.exit()).as(add.output()).isZero();

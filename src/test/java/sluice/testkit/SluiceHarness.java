@@ -90,15 +90,13 @@ public final class SluiceHarness implements AutoCloseable {
                 [auth]
                 failure_delay = "10ms"
 
-                [timeouts]
-                shutdown = "5s"
-
+                %s
                 [admin]
                 address = "127.0.0.1:%d"
 
                 %s
-                """.formatted(dir.resolve("data"), trustedNetworks, ports[0], ports[1], ports[2], ports[3], ports[4],
-                extraToml);
+                """.formatted(dir.resolve("data"), trustedNetworks, ports[0], ports[1], ports[2], ports[3],
+                extraToml.contains("[timeouts]") ? "" : "[timeouts]\nshutdown = \"5s\"\n", ports[4], extraToml);
         Path file = dir.resolve("sluice.toml");
         Files.writeString(file, toml);
         return file;

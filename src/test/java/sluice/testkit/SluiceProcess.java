@@ -13,10 +13,11 @@ import java.util.concurrent.TimeUnit;
 public final class SluiceProcess implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
 
     private SluiceProcess(Process process) {
         this.process = process;
-        Thread.ofVirtual().start(() -> {
+        this.reader = Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String l; (l = r.readLine()) != null; ) lines.add(l);
             } catch (IOException ignored) {
@@ -77,6 +78,7 @@ public final class SluiceProcess implements AutoCloseable {
             process.destroyForcibly();
             return -1;
         }
+        reader.join(5000); // the last lines the process printed
         return process.exitValue();
     }
 
