@@ -23,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * Submission users with Argon2id password hashes in {@code DATA/users.json} (mode 0600). Writes replace the
- * file atomically; a running server notices changes made by `sluice user add` (checked at most once a second).
+ * file atomically; a running server notices changes made by `sluice user add` at the next AUTH.
  */
 public final class UserStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +34,6 @@ public final class UserStore {
 
     private final Path file;
     private volatile Snapshot snapshot;
-    private volatile long checkedAt = stale();
 
     private UserStore(Path file) {
         this.file = file;
@@ -107,11 +106,9 @@ public final class UserStore {
         }
     }
 
+    /** The users as the file holds them now: one stat per call (cheap next to a hash), a re-read on change. */
     private Snapshot current() {
-        long now = System.nanoTime();
         Snapshot s = snapshot;
-        if (s != null && now - checkedAt < 1_000_000_000L) return s;
-        checkedAt = now;
         try {
             FileTime modified = Files.getLastModifiedTime(file);
             long size = Files.size(file);
@@ -171,11 +168,6 @@ public final class UserStore {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        checkedAt = stale();
-    }
-
-    /** A check time old enough that the next read looks at the file again (nanoTime may be negative). */
-    private static long stale() {
-        return System.nanoTime() - 10_000_000_000L;
+        snapshot = null;
     }
 }

@@ -42,7 +42,8 @@ class ServeCliTest {
                 d.ask("EHLO c.test");
                 d.login("carol@example.test", "pw123"); // the running server sees the new user
             }
-            assertThat(p.terminate(40)).as(p.output()).isZero();
+            int exit = p.terminate(40);
+            assertThat(exit).as(p.output()).isZero();
             assertThat(p.output()).contains("stopped");
         }
     }

@@ -1,29 +1,20 @@
 package sluice.testkit;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /** `sluice …` run as its own JVM process, the way an operator runs it. */
 public final class SluiceProcess implements AutoCloseable {
     private final Process process;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Thread reader;
+    private final Path log;
 
-    private SluiceProcess(Process process) {
+    private SluiceProcess(Process process, Path log) {
         this.process = process;
-        this.reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) lines.add(l);
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
+        this.log = log;
     }
 
     public static List<String> command(String... args) {
@@ -37,8 +28,11 @@ public final class SluiceProcess implements AutoCloseable {
         return cmd;
     }
 
+    /** Output goes to a file: a pipe read while the process exits can lose its last lines. */
     public static SluiceProcess start(String... args) throws IOException {
-        return new SluiceProcess(new ProcessBuilder(command(args)).redirectErrorStream(true).start());
+        Path log = Files.createTempFile("sluice-process", ".log");
+        Process p = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new SluiceProcess(p, log);
     }
 
     /** Runs a command to completion (stdout and stderr together). */
@@ -50,7 +44,7 @@ public final class SluiceProcess implements AutoCloseable {
     public boolean awaitReady(int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
-            if (lines.stream().anyMatch(l -> l.contains("ready"))) return true;
+            if (output().contains("ready")) return true;
             if (!process.isAlive()) return false;
             Thread.sleep(50);
         }
@@ -58,7 +52,11 @@ public final class SluiceProcess implements AutoCloseable {
     }
 
     public String output() {
-        return String.join("\n", lines);
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
     }
 
     public Process process() {
@@ -78,7 +76,6 @@ public final class SluiceProcess implements AutoCloseable {
             process.destroyForcibly();
             return -1;
         }
-        reader.join(5000); // the last lines the process printed
         return process.exitValue();
     }
 
