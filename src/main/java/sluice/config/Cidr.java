@@ -17,7 +17,9 @@ public record Cidr(byte[] network, int prefixLength) {
         String addr = slash < 0 ? s : s.substring(0, slash);
         byte[] bytes = IpLiterals.parse(addr);
         if (bytes == null) throw new IllegalArgumentException("not an IP address: " + addr);
-        int max = bytes.length * 8;
+        // InetAddress turns "::ffff:a.b.c.d" into 4 bytes, yet its prefix counts the 128 bits written.
+        boolean mapped = bytes.length == 4 && addr.indexOf(':') >= 0;
+        int max = mapped ? 128 : bytes.length * 8;
         int prefix = max;
         if (slash >= 0) {
             try {
@@ -27,7 +29,17 @@ public record Cidr(byte[] network, int prefixLength) {
             }
             if (prefix < 0 || prefix > max) throw new IllegalArgumentException("prefix length out of range in " + s);
         }
+        if (mapped) {
+            if (prefix >= 96) return new Cidr(mask(bytes, prefix - 96), prefix - 96);
+            return new Cidr(mask(toMapped(bytes), prefix), prefix);
+        }
         return new Cidr(mask(bytes, prefix), prefix);
+    }
+
+    /** A copy: the record must stay immutable. */
+    @Override
+    public byte[] network() {
+        return network.clone();
     }
 
     public boolean contains(InetAddress address) {
@@ -41,6 +53,14 @@ public record Cidr(byte[] network, int prefixLength) {
             }
         }
         return Arrays.equals(mask(a, prefixLength), network);
+    }
+
+    private static byte[] toMapped(byte[] v4) {
+        byte[] v6 = new byte[16];
+        v6[10] = (byte) 0xff;
+        v6[11] = (byte) 0xff;
+        System.arraycopy(v4, 0, v6, 12, 4);
+        return v6;
     }
 
     private static boolean isV4Mapped(byte[] a) {

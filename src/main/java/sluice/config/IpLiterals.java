@@ -29,7 +29,8 @@ public final class IpLiterals {
         byte[] out = new byte[4];
         for (int i = 0; i < 4; i++) {
             String p = parts[i];
-            if (p.isEmpty() || p.length() > 3) return null;
+            // A leading zero is octal to inet_aton() but decimal to us: refuse the ambiguity.
+            if (p.isEmpty() || p.length() > 3 || p.length() > 1 && p.charAt(0) == '0') return null;
             for (int j = 0; j < p.length(); j++) if (p.charAt(j) < '0' || p.charAt(j) > '9') return null;
             int v = Integer.parseInt(p);
             if (v > 255) return null;

@@ -1,0 +1,161 @@
+package sluice.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Maps a parsed document onto the {@link Config} records: top-level keys and the small tables. */
+final class ConfigMapping {
+    private ConfigMapping() {}
+
+    static Config map(TomlDocument doc, Path dataDirOverride) throws ConfigException {
+        Diagnostics diagnostics = new Diagnostics(doc.file(), doc.lines());
+        Section top = new Section(doc.root(), KeyPath.ROOT, diagnostics);
+
+        String hostname = hostname(top);
+        Path dataDir = dataDir(top, dataDirOverride);
+        List<String> localDomains = localDomains(top, hostname);
+        List<Cidr> trusted = top.list("trusted_networks", Defaults.TRUSTED_NETWORKS, false, Section.Element::cidr);
+        List<ListenerConfig> listeners = ListenerMapping.read(top, diagnostics);
+        TlsConfig tls = tls(top.table("tls"), dataDir);
+        LimitsConfig limits = limits(top.table("limits"));
+        TimeoutsConfig timeouts = timeouts(top.table("timeouts"));
+        AuthConfig auth = auth(top.table("auth"));
+        SpoolConfig spool = spool(top.table("spool"));
+        DeliveryConfig delivery = DeliveryMapping.delivery(top.table("delivery"), dataDir);
+        LocalConfig local = LocalMapping.local(top.table("local"), dataDir);
+        AdminConfig admin = admin(top.table("admin"), dataDir);
+        LogConfig log = log(top.table("log"), dataDir);
+        List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
+        ClusterConfig cluster = cluster(top.table("cluster"));
+        top.finish();
+        diagnostics.throwIfAny();
+        Path source = doc.file().toAbsolutePath().normalize();
+        return new Config(hostname, dataDir, localDomains, trusted, listeners, tls, limits, timeouts, auth, spool,
+                delivery, local, admin, log, dkim, cluster, source);
+    }
+
+    private static String hostname(Section top) {
+        String h = top.string("hostname", null);
+        if (h == null) return SystemHostname.read();
+        if (!Names.isHostname(h)) {
+            top.error("hostname", "must be a host name such as \"mx1.example.com\" (got \"" + h + "\")");
+            return SystemHostname.read();
+        }
+        return h;
+    }
+
+    /** --data-dir wins over the file; either, if relative, is taken from the working directory. */
+    private static Path dataDir(Section top, Path override) {
+        String text = top.string("data_dir", Defaults.DATA_DIR);
+        Path fromFile = Path.of(Defaults.DATA_DIR);
+        if (text.isBlank()) {
+            top.error("data_dir", "must not be empty");
+        } else {
+            try {
+                fromFile = Path.of(text);
+            } catch (InvalidPathException e) {
+                top.error("data_dir", "not a valid path (" + e.getReason() + ")");
+            }
+        }
+        return Defaults.dataDir(override != null ? override : fromFile);
+    }
+
+    private static List<String> localDomains(Section top, String hostname) {
+        List<String> given = top.list("local_domains", null, false, e -> {
+            String d = e.string();
+            if (d == null) return null;
+            if (!Names.isHostname(d)) {
+                e.error("must be a domain name such as \"example.com\" (got \"" + d + "\")");
+                return null;
+            }
+            return Names.lower(d);
+        });
+        if (given == null) return Defaults.localDomains(hostname);
+        return new ArrayList<>(given.stream().distinct().toList());
+    }
+
+    private static TlsConfig tls(Section s, Path dataDir) {
+        Path cert = s.path("cert_file", dataDir, null);
+        Path key = s.path("key_file", dataDir, null);
+        if (s.has("cert_file") != s.has("key_file")) {
+            String absent = s.has("cert_file") ? "key_file" : "cert_file";
+            String present = s.has("cert_file") ? "cert_file" : "key_file";
+            s.error(absent, "required when " + present + " is set (give both, or neither for a self-signed certificate)");
+            cert = null;
+            key = null;
+        }
+        var reload = s.duration("reload_interval", Defaults.TLS_RELOAD, true);
+        s.finish();
+        return new TlsConfig(cert, key, reload);
+    }
+
+    private static LimitsConfig limits(Section s) {
+        LimitsConfig d = Defaults.LIMITS;
+        long size = s.size("max_message_size", 1, d.maxMessageSize());
+        int recipients = (int) s.integer("max_recipients", 1, Integer.MAX_VALUE, d.maxRecipients());
+        int connections = (int) s.integer("max_connections", 1, Integer.MAX_VALUE, d.maxConnections());
+        int perIp = (int) s.integer("max_connections_per_ip", 1, Integer.MAX_VALUE, d.maxConnectionsPerIp());
+        int errors = (int) s.integer("max_errors", 1, Integer.MAX_VALUE, d.maxErrors());
+        s.finish();
+        return new LimitsConfig(size, recipients, connections, perIp, errors);
+    }
+
+    private static TimeoutsConfig timeouts(Section s) {
+        TimeoutsConfig d = Defaults.TIMEOUTS;
+        TimeoutsConfig t = new TimeoutsConfig(
+                s.duration("command", d.command(), false),
+                s.duration("data", d.data(), false),
+                s.duration("handshake", d.handshake(), false),
+                s.duration("shutdown", d.shutdown(), false));
+        s.finish();
+        return t;
+    }
+
+    private static AuthConfig auth(Section s) {
+        AuthConfig d = Defaults.AUTH;
+        AuthConfig a = new AuthConfig(
+                (int) s.integer("max_failures", 1, Integer.MAX_VALUE, d.maxFailures()),
+                s.duration("window", d.window(), false),
+                s.duration("lockout", d.lockout(), false),
+                s.duration("failure_delay", d.failureDelay(), true));
+        s.finish();
+        return a;
+    }
+
+    private static SpoolConfig spool(Section s) {
+        SpoolConfig sp = new SpoolConfig(s.size("disk_reserve", 0, Defaults.SPOOL.diskReserve()));
+        s.finish();
+        return sp;
+    }
+
+    private static AdminConfig admin(Section s, Path dataDir) {
+        String address = s.string("address", Defaults.ADMIN_ADDRESS);
+        try {
+            HostPort.parse(address, true);
+        } catch (IllegalArgumentException e) {
+            s.error("address", e.getMessage());
+            address = Defaults.ADMIN_ADDRESS;
+        }
+        Path token = s.path("token_file", dataDir, dataDir.resolve(Defaults.ADMIN_TOKEN_FILE));
+        s.finish();
+        return new AdminConfig(address, token);
+    }
+
+    private static LogConfig log(Section s, Path dataDir) {
+        Path log = s.path("delivery_log", dataDir, Defaults.log(dataDir).deliveryLog());
+        s.finish();
+        return new LogConfig(log);
+    }
+
+    private static ClusterConfig cluster(Section s) {
+        String redis = s.string("redis", "");
+        if (!redis.isEmpty() && !redis.startsWith("redis://") && !redis.startsWith("rediss://")) {
+            s.error("redis", "must start with redis:// or rediss:// (or be empty for a single node) (got \"" + redis + "\")");
+            redis = "";
+        }
+        s.finish();
+        return new ClusterConfig(redis);
+    }
+}

@@ -1,0 +1,79 @@
+package sluice.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** Reads {@code [delivery]} and its {@code [[delivery.smarthosts]]}. */
+final class DeliveryMapping {
+    private static final Set<String> PROVIDERS = Set.of("ses", "sendgrid", "mailgun", "powermta");
+
+    private DeliveryMapping() {}
+
+    static DeliveryConfig delivery(Section s, Path dataDir) {
+        int mxPort = (int) s.integer("mx_port", 1, 65535, Defaults.MX_PORT);
+        List<String> dns = s.list("dns_servers", List.of(), false, DeliveryMapping::dnsServer);
+        List<Duration> schedule = s.list("retry_schedule", Defaults.RETRY_SCHEDULE, false, e -> e.duration(false));
+        if (s.isEmptyArray("retry_schedule")) {
+            s.error("retry_schedule", "must list at least one interval (the last one repeats)");
+            schedule = Defaults.RETRY_SCHEDULE;
+        }
+        Duration lifetime = s.duration("max_queue_lifetime", Defaults.MAX_QUEUE_LIFETIME, false);
+        Duration warning = s.duration("delay_warning", Defaults.DELAY_WARNING, true);
+        List<SmarthostConfig> smarthosts = s.tables("smarthosts").stream()
+                .map(h -> smarthost(h, dataDir))
+                .toList();
+        s.finish();
+        return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts);
+    }
+
+    private static String dnsServer(Section.Element e) {
+        String text = e.string();
+        if (text == null) return null;
+        try {
+            HostPort.parse(text, false);
+            return text;
+        } catch (IllegalArgumentException ex) {
+            e.error("must be \"ip\", \"ip:port\" or \"[ipv6]:port\": " + ex.getMessage());
+            return null;
+        }
+    }
+
+    private static SmarthostConfig smarthost(Section s, Path dataDir) {
+        List<String> domains = s.list("domains", Defaults.SMARTHOST_DOMAINS, false, e -> {
+            String d = e.string();
+            if (d == null) return null;
+            if (!d.equals("*") && !Names.isHostname(d)) {
+                e.error("must be \"*\" or a domain name (got \"" + d + "\")");
+                return null;
+            }
+            return Names.lower(d);
+        });
+        String host = s.requiredString("host");
+        if (host != null && !Names.isHostname(host) && IpLiterals.parse(host) == null) {
+            s.error("host", "must be a host name or IP address (got \"" + host + "\")");
+        }
+        List<Integer> ports = s.list("ports", Defaults.SMARTHOST_PORTS, false, Section.Element::port);
+        if (s.isEmptyArray("ports")) s.error("ports", "must list at least one port");
+        String username = s.string("username", null);
+        Path passwordFile = s.path("password_file", dataDir, null);
+        if (username != null && !s.has("password_file")) {
+            s.error("password_file", "required when username is set");
+        } else if (username == null && s.has("password_file")) {
+            s.error("username", "required when password_file is set");
+        }
+        String tls = s.string("tls", Defaults.SMARTHOST_TLS);
+        if (!tls.equals("required") && !tls.equals("opportunistic")) {
+            s.error("tls", "must be one of required, opportunistic (got \"" + tls + "\")");
+        }
+        List<Integer> implicit = s.list("implicit_tls_ports", Defaults.IMPLICIT_TLS_PORTS, false, Section.Element::port);
+        String provider = s.string("provider", null);
+        if (provider != null && !PROVIDERS.contains(provider)) {
+            s.error("provider", "must be one of ses, sendgrid, mailgun, powermta (got \"" + provider + "\")");
+        }
+        String region = s.string("region", null);
+        s.finish();
+        return new SmarthostConfig(domains, host, ports, username, passwordFile, tls, implicit, provider, region);
+    }
+}
