@@ -4,93 +4,174 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sluice.config.AuthConfig;
 
 /**
- * Counts AUTH failures per client IP within a sliding window; after {@code maxFailures} the IP is locked out
- * for {@code lockout}. Memory stays bounded: entries expire and the table is capped.
+ * Counts AUTH failures per client IP; locks an IP out for a cool-down after too many.
+ *
+ * <p>{@code maxFailures} failures within the sliding {@code window} lock the IP out for
+ * {@code lockout}; the next attempt is refused. A success resets the count but does not lift a
+ * lockout in force. A {@code maxFailures} below 1 disables locking. IPv4-mapped IPv6 addresses
+ * count as their IPv4 address.
+ *
+ * <p>Memory stays bounded under an attack from many addresses: idle entries are pruned at least
+ * once per window, and at {@code maxEntries} addresses the tenth seen least recently is dropped.
+ * All methods are lock-free apart from per-key {@link ConcurrentHashMap#compute}.
  */
 public final class Lockout {
-    static final int MAX_TRACKED = 100_000;
 
-    private static final class Record {
-        final Deque<Instant> failures = new ArrayDeque<>();
-        Instant lockedUntil;
-    }
+    static final int DEFAULT_MAX_ENTRIES = 100_000;
 
-    private final AuthConfig config;
+    /**
+     * One address's state; immutable, replaced in the map.
+     *
+     * @param failures    times (epoch ms) of failures still inside the window, oldest first
+     * @param lockedUntil epoch ms the lockout ends, or 0 when not locked
+     * @param lastSeen    epoch ms of the latest failure, for eviction
+     */
+    private record State(long[] failures, long lockedUntil, long lastSeen) {}
+
+    private final int maxFailures;
+    private final long windowMillis;
+    private final long lockoutMillis;
+    private final int maxEntries;
     private final Clock clock;
-    private final ConcurrentHashMap<InetAddress, Record> records = new ConcurrentHashMap<>();
+    private final Map<InetAddress, State> states = new ConcurrentHashMap<>();
+    private final AtomicBoolean pruning = new AtomicBoolean();
+    private volatile long lastPrune;
 
     public Lockout(AuthConfig config, Clock clock) {
-        this.config = config;
+        this(config, clock, DEFAULT_MAX_ENTRIES);
+    }
+
+    Lockout(AuthConfig config, Clock clock, int maxEntries) {
+        this.maxFailures = config.maxFailures();
+        this.windowMillis = config.window().toMillis();
+        this.lockoutMillis = config.lockout().toMillis();
+        this.maxEntries = maxEntries;
         this.clock = clock;
+        this.lastPrune = clock.millis();
     }
 
     public boolean isLockedOut(InetAddress client) {
-        Record r = records.get(key(client));
-        if (r == null) return false;
-        synchronized (r) {
-            return r.lockedUntil != null && clock.instant().isBefore(r.lockedUntil);
-        }
+        State s = states.get(key(client));
+        return s != null && s.lockedUntil() > clock.millis();
     }
 
     public void recordFailure(InetAddress client) {
-        if (records.size() >= MAX_TRACKED) prune();
-        Instant now = clock.instant();
-        Record r = records.computeIfAbsent(key(client), k -> new Record());
-        synchronized (r) {
-            Instant horizon = now.minus(config.window());
-            while (!r.failures.isEmpty() && !r.failures.peekFirst().isAfter(horizon)) r.failures.removeFirst();
-            r.failures.addLast(now);
-            if (r.failures.size() >= config.maxFailures()) {
-                r.lockedUntil = now.plus(config.lockout());
-                r.failures.clear();
-            }
+        if (maxFailures < 1) {
+            return;
+        }
+        long now = clock.millis();
+        InetAddress key = key(client);
+        if (!states.containsKey(key) && states.size() >= maxEntries) {
+            makeRoom(now);
+        }
+        states.compute(key, (k, s) -> fail(s, now));
+        if (now - lastPrune >= windowMillis) {
+            prune(now);
         }
     }
 
     public void recordSuccess(InetAddress client) {
-        Record r = records.get(key(client));
-        if (r == null) return;
-        synchronized (r) {
-            if (r.lockedUntil == null || !clock.instant().isBefore(r.lockedUntil)) records.remove(key(client), r);
+        long now = clock.millis();
+        states.computeIfPresent(key(client), (k, s) -> s.lockedUntil() > now ? s : null);
+    }
+
+    /** Number of addresses tracked, for metrics and tests. */
+    int size() {
+        return states.size();
+    }
+
+    private State fail(State s, long now) {
+        if (s != null && s.lockedUntil() > now) {
+            // Already locked: further failures neither count nor extend the lockout.
+            return s;
+        }
+        long[] recent = s == null ? new long[0] : inWindow(s.failures(), now);
+        long[] failures = Arrays.copyOf(recent, recent.length + 1);
+        failures[recent.length] = now;
+        if (failures.length >= maxFailures) {
+            return new State(new long[0], now + lockoutMillis, now);
+        }
+        return new State(failures, 0, now);
+    }
+
+    private long[] inWindow(long[] failures, long now) {
+        int first = 0;
+        while (first < failures.length && failures[first] <= now - windowMillis) {
+            first++;
+        }
+        return Arrays.copyOfRange(failures, first, failures.length);
+    }
+
+    /** Whether an entry holds nothing that still matters: no lockout and no failure in the window. */
+    private boolean idle(State s, long now) {
+        return s.lockedUntil() <= now && s.lastSeen() <= now - windowMillis;
+    }
+
+    private void prune(long now) {
+        if (!pruning.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            lastPrune = now;
+            states.entrySet().removeIf(e -> idle(e.getValue(), now));
+        } finally {
+            pruning.set(false);
         }
     }
 
-    /** Drops expired entries; if the table is still full (an attack from many IPs), starts over. */
-    private void prune() {
-        Instant now = clock.instant();
-        Instant horizon = now.minus(config.window());
-        records.entrySet().removeIf(e -> {
-            Record r = e.getValue();
-            synchronized (r) {
-                boolean locked = r.lockedUntil != null && now.isBefore(r.lockedUntil);
-                boolean recent = !r.failures.isEmpty() && r.failures.peekLast().isAfter(horizon);
-                return !locked && !recent;
+    /**
+     * Drops idle entries and, if still full, the tenth seen least recently; evicting a batch keeps
+     * the cost of the scan low per new address. Concurrent callers skip it, so the map may briefly
+     * exceed the cap by the number of threads inserting at that moment.
+     */
+    private void makeRoom(long now) {
+        if (!pruning.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            lastPrune = now;
+            states.entrySet().removeIf(e -> idle(e.getValue(), now));
+            int excess = states.size() - maxEntries + Math.max(1, maxEntries / 10);
+            if (excess > 0) {
+                List<Map.Entry<InetAddress, State>> oldest = states.entrySet().stream()
+                        .sorted(Comparator.comparingLong(e -> e.getValue().lastSeen()))
+                        .limit(excess)
+                        .toList();
+                oldest.forEach(e -> states.remove(e.getKey(), e.getValue()));
             }
-        });
-        if (records.size() >= MAX_TRACKED) records.clear();
+        } finally {
+            pruning.set(false);
+        }
     }
 
-    /** IPv4-mapped IPv6 addresses count as their IPv4 address. */
-    private static InetAddress key(InetAddress a) {
-        if (a instanceof Inet6Address) {
-            byte[] b = a.getAddress();
-            boolean mapped = b[10] == (byte) 0xff && b[11] == (byte) 0xff;
-            for (int i = 0; i < 10 && mapped; i++) mapped = b[i] == 0;
-            if (mapped) {
-                try {
-                    return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-                } catch (UnknownHostException e) {
-                    return a;
-                }
+    /** The address without host name or scope, IPv4-mapped IPv6 reduced to IPv4. */
+    static InetAddress key(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (address instanceof Inet6Address && isIpv4Mapped(b)) {
+            b = Arrays.copyOfRange(b, 12, 16);
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bad address length " + b.length, e);
+        }
+    }
+
+    private static boolean isIpv4Mapped(byte[] b) {
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
             }
         }
-        return a;
+        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
     }
 }

@@ -1,82 +1,156 @@
 package sluice.auth;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
 /**
- * Argon2id password hashes in the PHC string format {@code $argon2id$v=19$m=19456,t=2,p=1$salt$hash}
- * (OWASP's minimum parameters). Verification reads the parameters from the string, so they can change later.
+ * Argon2id password hashes in the PHC string format the reference implementation writes:
+ * {@code $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>} (unpadded standard base64).
+ *
+ * <p>Verification takes the costs from the stored string, so raising {@link #DEFAULT} later keeps
+ * old hashes working. Callers own the password arrays they pass in and should zero them.
  */
 final class PasswordHash {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
-    private static final Base64.Decoder B64D = Base64.getDecoder();
-    static final int MEMORY_KIB = 19456;
-    static final int ITERATIONS = 2;
-    static final int PARALLELISM = 1;
 
-    private PasswordHash() {}
+    /** OWASP's minimum for Argon2id (19 MiB, 2 passes, 1 lane): tens of milliseconds per check. */
+    static final Params DEFAULT = new Params(19_456, 2, 1);
 
-    static String hash(byte[] password) {
-        byte[] salt = new byte[16];
-        RANDOM.nextBytes(salt);
-        byte[] out = derive(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, 32);
-        return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM + "$" + B64.encodeToString(salt)
-                + "$" + B64.encodeToString(out);
-    }
+    static final int SALT_BYTES = 16;
+    static final int HASH_BYTES = 32;
 
-    /** False for a wrong password and for a malformed stored string. */
-    static boolean verify(String encoded, byte[] password) {
-        String[] parts = encoded.split("\\$");
-        // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
-        if (parts.length != 6 || !parts[1].equals("argon2id") || !parts[2].equals("v=19")) return false;
-        int m = -1;
-        int t = -1;
-        int p = -1;
-        for (String kv : parts[3].split(",")) {
-            String[] pair = kv.split("=", 2);
-            if (pair.length != 2) return false;
-            try {
-                int v = Integer.parseInt(pair[1]);
-                switch (pair[0]) {
-                    case "m" -> m = v;
-                    case "t" -> t = v;
-                    case "p" -> p = v;
-                    default -> {
-                        return false;
-                    }
-                }
-            } catch (NumberFormatException e) {
-                return false;
+    private static final Pattern PHC = Pattern.compile(
+            "\\$argon2id\\$v=19\\$m=(\\d{1,8}),t=(\\d{1,4}),p=(\\d{1,3})\\$([A-Za-z0-9+/]+)\\$([A-Za-z0-9+/]+)");
+
+    // Limits on costs read from the file: a damaged or hostile users.json must not make one
+    // AUTH attempt allocate gigabytes or spin for minutes.
+    private static final int MAX_MEMORY_KIB = 1 << 20;
+    private static final int MAX_ITERATIONS = 64;
+    private static final int MAX_PARALLELISM = 64;
+
+    /** Argon2id cost parameters. */
+    record Params(int memoryKiB, int iterations, int parallelism) {
+        Params {
+            if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+                throw new IllegalArgumentException("argon2id: parallelism must be 1.." + MAX_PARALLELISM);
+            }
+            if (memoryKiB < 8 * parallelism || memoryKiB > MAX_MEMORY_KIB) {
+                throw new IllegalArgumentException("argon2id: memory must be 8*p.." + MAX_MEMORY_KIB + " KiB");
+            }
+            if (iterations < 1 || iterations > MAX_ITERATIONS) {
+                throw new IllegalArgumentException("argon2id: iterations must be 1.." + MAX_ITERATIONS);
             }
         }
-        if (m < 8 || m > 1 << 22 || t < 1 || t > 100 || p < 1 || p > 64) return false;
+    }
+
+    /** A parsed PHC string. */
+    record Encoded(Params params, byte[] salt, byte[] hash) {}
+
+    private final SecureRandom random;
+    private final Params params;
+
+    PasswordHash(SecureRandom random) {
+        this(random, DEFAULT);
+    }
+
+    PasswordHash(SecureRandom random, Params params) {
+        this.random = random;
+        this.params = params;
+    }
+
+    /** A new PHC string for {@code password} with a fresh random salt. */
+    String hash(byte[] password) {
+        byte[] salt = new byte[SALT_BYTES];
+        random.nextBytes(salt);
+        byte[] hash = derive(params, salt, password, HASH_BYTES);
         try {
-            byte[] salt = B64D.decode(parts[4]);
-            byte[] expected = B64D.decode(parts[5]);
-            if (expected.length < 16 || expected.length > 64) return false;
-            return MessageDigest.isEqual(expected, derive(password, salt, m, t, p, expected.length));
-        } catch (IllegalArgumentException e) {
-            return false;
+            return format(params, salt, hash);
+        } finally {
+            Arrays.fill(hash, (byte) 0);
         }
     }
 
-    static byte[] derive(byte[] password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
-        Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
+    /**
+     * Whether {@code password} matches {@code encoded}.
+     *
+     * @throws IllegalArgumentException if {@code encoded} is not a well-formed Argon2id PHC string
+     */
+    static boolean verify(String encoded, byte[] password) {
+        Encoded parsed = parse(encoded);
+        byte[] actual = derive(parsed.params(), parsed.salt(), password, parsed.hash().length);
+        try {
+            return MessageDigest.isEqual(actual, parsed.hash());
+        } finally {
+            Arrays.fill(actual, (byte) 0);
+            Arrays.fill(parsed.hash(), (byte) 0);
+        }
+    }
+
+    /** Parses a PHC string; the message never echoes the string (it is secret-ish material). */
+    static Encoded parse(String encoded) {
+        Matcher m = PHC.matcher(encoded);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not an argon2id v=19 PHC string ($argon2id$v=19$m=..,t=..,p=..$salt$hash)");
+        }
+        Params params = new Params(
+                Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
+        byte[] salt = decode(m.group(4), "salt");
+        byte[] hash = decode(m.group(5), "hash");
+        if (salt.length < 8 || salt.length > 64) {
+            throw new IllegalArgumentException("argon2id: salt must be 8..64 bytes");
+        }
+        if (hash.length < 16 || hash.length > 64) {
+            throw new IllegalArgumentException("argon2id: hash must be 16..64 bytes");
+        }
+        return new Encoded(params, salt, hash);
+    }
+
+    static String format(Params params, byte[] salt, byte[] hash) {
+        Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+        return "$argon2id$v=19$m=" + params.memoryKiB() + ",t=" + params.iterations() + ",p=" + params.parallelism()
+                + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
+    }
+
+    /** Raw Argon2id (version 0x13) output. */
+    static byte[] derive(Params params, byte[] salt, byte[] password, int length) {
+        return derive(params, salt, password, null, null, length);
+    }
+
+    /** Raw Argon2id with the optional secret and associated data (only the RFC 9106 vector uses them). */
+    static byte[] derive(Params params, byte[] salt, byte[] password, byte[] secret, byte[] additional, int length) {
+        Argon2Parameters.Builder builder = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13)
-                .withSalt(salt).withMemoryAsKB(memoryKib).withIterations(iterations).withParallelism(parallelism)
-                .build();
-        Argon2BytesGenerator gen = new Argon2BytesGenerator();
-        gen.init(params);
+                .withMemoryAsKB(params.memoryKiB())
+                .withIterations(params.iterations())
+                .withParallelism(params.parallelism())
+                .withSalt(salt);
+        if (secret != null) {
+            builder.withSecret(secret);
+        }
+        if (additional != null) {
+            builder.withAdditional(additional);
+        }
+        Argon2BytesGenerator generator = new Argon2BytesGenerator();
+        generator.init(builder.build());
         byte[] out = new byte[length];
-        gen.generateBytes(password, out);
+        generator.generateBytes(password, out);
         return out;
     }
 
-    /** A hash nobody's password matches, verified for unknown users so timing does not reveal names. */
-    static final String DUMMY = hash("no user has this password".getBytes(StandardCharsets.UTF_8));
+    private static byte[] decode(String base64, String what) {
+        // The PHC format forbids padding, so a length of 1 mod 4 can never be valid.
+        if (base64.length() % 4 == 1) {
+            throw new IllegalArgumentException("argon2id: " + what + " is not valid unpadded base64");
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("argon2id: " + what + " is not valid base64");
+        }
+    }
 }

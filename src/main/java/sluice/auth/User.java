@@ -6,24 +6,47 @@ import java.util.Locale;
 /**
  * A submission user.
  *
- * @param maySendAs patterns: "user@domain" (that address), "@domain" (any address at exactly that domain) or "*";
- *                  compared case-insensitively, local part included (as mailbox providers do)
+ * <p>A pattern is {@code user@domain} (that exact address), {@code @domain} (any local part at
+ * exactly that domain, not its subdomains) or {@code *} (any address). Matching ignores case in
+ * the domain and, although RFC 5321 lets local parts be case-sensitive, in the local part too:
+ * no real mailbox system tells {@code Bob@} from {@code bob@}, and a user who may send as one
+ * should not be refused the other. An empty list means the user may send as nobody except the
+ * null sender.
+ *
+ * @param maySendAs patterns: "user@domain", "@domain" or "*"
  */
 public record User(String name, List<String> maySendAs) {
     public User {
         maySendAs = List.copyOf(maySendAs);
     }
 
-    /** Whether this user may use {@code address} as the envelope sender. */
+    /**
+     * Whether this user may use {@code address} (bare, without angle brackets) as the envelope
+     * sender. The null sender {@code ""} is always allowed so that authenticated users can send
+     * bounces and delivery reports.
+     */
     public boolean maySendAs(String address) {
-        String a = address.toLowerCase(Locale.ROOT);
-        int at = a.lastIndexOf('@');
-        String domain = at < 0 ? "" : a.substring(at);
+        if (address.isEmpty()) {
+            return true;
+        }
+        String lower = address.toLowerCase(Locale.ROOT);
+        int at = lower.lastIndexOf('@');
+        String domain = at < 0 ? null : lower.substring(at + 1);
         for (String pattern : maySendAs) {
-            String p = pattern.toLowerCase(Locale.ROOT);
-            if (p.equals("*") || p.equals(a)) return true;
-            if (p.startsWith("@") && p.equals(domain)) return true;
+            if (matches(pattern.toLowerCase(Locale.ROOT), lower, domain)) {
+                return true;
+            }
         }
         return false;
+    }
+
+    private static boolean matches(String pattern, String address, String domain) {
+        if (pattern.equals("*")) {
+            return true;
+        }
+        if (pattern.startsWith("@")) {
+            return domain != null && !domain.isEmpty() && pattern.substring(1).equals(domain);
+        }
+        return pattern.equals(address);
     }
 }

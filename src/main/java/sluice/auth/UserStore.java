@@ -1,173 +1,290 @@
 package sluice.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
- * Submission users with Argon2id password hashes in {@code DATA/users.json} (mode 0600). Writes replace the
- * file atomically; a running server notices changes made by `sluice user add` at the next AUTH.
+ * Submission users with Argon2id password hashes, in {@code <dataDir>/users.json} (mode 0600).
+ *
+ * <p>Names: non-empty, at most 255 characters, no whitespace or control characters. A name with an
+ * {@code @} is an address and its domain (after the last {@code @}) is lower-cased, so
+ * {@code alice@Example.COM} and {@code alice@example.com} are one user; the local part and names
+ * without {@code @} are kept exactly as given.
+ *
+ * <p>The server and `sluice user add` may run at once: writes take a lock file
+ * ({@code users.lock}) and replace users.json atomically, and readers re-check the file's
+ * mtime, size and inode at most once per second.
+ *
+ * <p>A damaged users.json is never read as an empty store: {@link #open} fails, and if the file
+ * gets damaged while running, {@link #authenticate} and {@link #list} throw
+ * {@link IllegalStateException} (naming the file) until it is repaired; {@link #put} and
+ * {@link #remove} refuse to overwrite it.
+ *
+ * <p>Callers own the password arrays they pass in and should zero them after the call.
  */
 public final class UserStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Entry(String hash, List<String> maySendAs) {}
+    static final int MAX_NAME_LENGTH = 255;
+    private static final Duration RECHECK = Duration.ofSeconds(1);
 
-    private record Snapshot(Map<String, Entry> users, FileTime modified, long size) {}
+    // A hash of 32 random bytes nobody kept, with the default costs: unknown names are verified
+    // against it so that the reply time does not tell which names exist.
+    private static final String DUMMY_HASH =
+            "$argon2id$v=19$m=19456,t=2,p=1$MHJ1MnVFUG14bjROajlkWQ$jnz8Zg3XmRj9nKwIT2MN1GEcAWg79P/TazrsFZZYz7Q";
 
-    private final Path file;
+    // File locks are per process, so writers within one JVM (several stores on one directory)
+    // queue here first. Writes are rare; one lock for all directories is enough.
+    private static final ReentrantLock WRITE_LOCK = new ReentrantLock();
+
+    /** The users as last read, or the reason the file could not be read. */
+    private record Snapshot(SortedMap<String, UsersFile.Entry> users, UsersFile.Stamp stamp, String error) {}
+
+    private final UsersFile file;
+    private final Clock clock;
+    private final PasswordHash hasher;
+    private final ReentrantLock reloadLock = new ReentrantLock();
     private volatile Snapshot snapshot;
+    private volatile Instant checkedAt;
 
-    private UserStore(Path file) {
+    private UserStore(UsersFile file, Clock clock, PasswordHash hasher) {
         this.file = file;
+        this.clock = clock;
+        this.hasher = hasher;
+        this.checkedAt = clock.instant();
+        this.snapshot = load();
+        throwIfBroken(snapshot);
     }
 
-    /** Opens the store in {@code dataDir} (the file need not exist yet). */
+    /**
+     * Opens the store in {@code dataDir} (the file need not exist yet).
+     *
+     * @throws IllegalStateException if users.json exists but cannot be read or is damaged
+     */
     public static UserStore open(Path dataDir) {
-        return new UserStore(dataDir.resolve("users.json"));
+        return open(dataDir, Clock.systemUTC(), new PasswordHash(new SecureRandom()));
     }
 
-    /** User names are compared with the domain part lower-cased: Alice@Example.test is alice's Alice@example.test. */
-    static String normalize(String name) {
-        int at = name.lastIndexOf('@');
-        return at < 0 ? name : name.substring(0, at) + name.substring(at).toLowerCase(Locale.ROOT);
+    static UserStore open(Path dataDir, Clock clock, PasswordHash hasher) {
+        return new UserStore(new UsersFile(dataDir), clock, hasher);
     }
 
-    /** The user if the password matches; picks up changes made by `sluice user add` while running. */
+    /**
+     * The user if the password matches; picks up changes made by `sluice user add` while running.
+     * Costs one Argon2id verification whether or not the user exists.
+     *
+     * @throws IllegalStateException if users.json is damaged (answer AUTH with a temporary failure)
+     */
     public Optional<User> authenticate(String name, byte[] password) {
-        Entry e = current().users().get(normalize(name));
-        if (e == null) {
-            PasswordHash.verify(PasswordHash.DUMMY, password); // same cost as a real check
+        Objects.requireNonNull(password, "password");
+        // Always look at the file: a stat is nothing next to the hash, and a user just added must work at once.
+        SortedMap<String, UsersFile.Entry> users = current(true);
+        String key = validName(name) ? canonicalName(name) : null;
+        UsersFile.Entry entry = key == null ? null : users.get(key);
+        if (entry == null) {
+            PasswordHash.verify(DUMMY_HASH, password);
             return Optional.empty();
         }
-        return PasswordHash.verify(e.hash(), password) ? Optional.of(new User(normalize(name), e.maySendAs())) : Optional.empty();
+        return PasswordHash.verify(entry.hash(), password)
+                ? Optional.of(new User(key, entry.maySendAs()))
+                : Optional.empty();
     }
 
-    /** The user by name, without a password check (e.g. the may-send-as rules of an authenticated session). */
+    /**
+     * Adds or updates a user (atomic file replace). An empty {@code maySendAs} means the name
+     * itself when the name is an address, and otherwise nothing: such a user may then send only
+     * with the null sender until patterns are given.
+     *
+     * @throws IllegalArgumentException for an invalid name or pattern, or an empty password
+     */
+    public void put(String name, byte[] password, List<String> maySendAs) throws java.io.IOException {
+        String key = canonicalName(name);
+        if (password.length == 0) {
+            throw new IllegalArgumentException("password must not be empty");
+        }
+        List<String> patterns = new ArrayList<>();
+        for (String p : maySendAs) {
+            patterns.add(checkPattern(p));
+        }
+        if (patterns.isEmpty() && key.indexOf('@') >= 0) {
+            patterns.add(key);
+        }
+        // Hash before taking the lock: it is the slow part.
+        UsersFile.Entry entry = new UsersFile.Entry(hasher.hash(password), patterns);
+        update(users -> users.put(key, entry));
+    }
+
+    /** Removes a user; false if there was none (an invalid name is never a user). */
+    public boolean remove(String name) throws java.io.IOException {
+        if (!validName(name)) {
+            return false;
+        }
+        String key = canonicalName(name);
+        boolean[] removed = {false};
+        update(users -> removed[0] = users.remove(key) != null);
+        return removed[0];
+    }
+
+    /** The user by name without a password check (the may-send-as rules of an authenticated session). */
     public Optional<User> find(String name) {
-        Entry e = current().users().get(normalize(name));
-        return e == null ? Optional.empty() : Optional.of(new User(normalize(name), e.maySendAs()));
+        if (!validName(name)) return Optional.empty();
+        String key = canonicalName(name);
+        UsersFile.Entry entry = current().get(key);
+        return entry == null ? Optional.empty() : Optional.of(new User(key, entry.maySendAs()));
     }
 
-    /** Adds or updates a user (atomic file replace). An address name may send as itself by default. */
-    public synchronized void put(String name, byte[] password, List<String> maySendAs) throws IOException {
-        validate(name);
-        List<String> rules = maySendAs.isEmpty() && name.contains("@") ? List.of(normalize(name)) : List.copyOf(maySendAs);
-        for (String r : rules) {
-            if (!(r.equals("*") || r.matches("[^@\\s]*@[^@\\s]+"))) {
-                throw new IllegalArgumentException("may-send-as pattern must be user@domain, @domain or *: " + r);
-            }
-        }
-        Map<String, Entry> users = new TreeMap<>(read());
-        users.put(normalize(name), new Entry(PasswordHash.hash(password), rules));
-        write(users);
-    }
-
-    public synchronized boolean remove(String name) throws IOException {
-        Map<String, Entry> users = new TreeMap<>(read());
-        if (users.remove(normalize(name)) == null) return false;
-        write(users);
-        return true;
-    }
-
+    /** All users, sorted by name. */
     public List<User> list() {
-        List<User> out = new ArrayList<>();
-        current().users().forEach((n, e) -> out.add(new User(n, e.maySendAs())));
-        out.sort(Comparator.comparing(User::name));
-        return out;
-    }
-
-    private static void validate(String name) {
-        if (name == null || name.isEmpty() || name.length() > 255) {
-            throw new IllegalArgumentException("user name must be 1 to 255 characters");
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-                throw new IllegalArgumentException("user name must not contain spaces or control characters");
-            }
-        }
-    }
-
-    /** The users as the file holds them now: one stat per call (cheap next to a hash), a re-read on change. */
-    private Snapshot current() {
-        Snapshot s = snapshot;
-        try {
-            FileTime modified = Files.getLastModifiedTime(file);
-            long size = Files.size(file);
-            if (s != null && modified.equals(s.modified()) && size == s.size()) return s;
-            s = new Snapshot(read(), modified, size);
-        } catch (NoSuchFileException e) {
-            s = new Snapshot(Map.of(), null, -1);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read users from " + file + ": " + e.getMessage(), e);
-        }
-        snapshot = s;
-        return s;
-    }
-
-    private Map<String, Entry> read() throws IOException {
-        if (!Files.exists(file)) return Map.of();
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IOException(file + " is not valid JSON: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw new IOException(file + " must hold a JSON object of users");
-        Map<String, Entry> users = new TreeMap<>();
-        for (var it = root.fields(); it.hasNext(); ) {
-            var f = it.next();
-            JsonNode hash = f.getValue().get("hash");
-            if (hash == null || !hash.isTextual()) throw new IOException(file + ": user " + f.getKey() + " has no hash");
-            List<String> rules = new ArrayList<>();
-            f.getValue().path("may_send_as").forEach(r -> rules.add(r.asText()));
-            users.put(f.getKey(), new Entry(hash.asText(), rules));
-        }
+        List<User> users = new ArrayList<>();
+        current().forEach((name, entry) -> users.add(new User(name, entry.maySendAs())));
         return users;
     }
 
-    private void write(Map<String, Entry> users) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        users.forEach((n, e) -> {
-            ObjectNode u = root.putObject(n);
-            u.put("hash", e.hash());
-            e.maySendAs().forEach(u.putArray("may_send_as")::add);
-            if (e.maySendAs().isEmpty()) u.putArray("may_send_as");
+    /** The path of users.json, for messages. */
+    public Path path() {
+        return file.path();
+    }
+
+    /**
+     * Validates a user name and returns the form it is stored under.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    static String canonicalName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("user name must not be empty");
+        }
+        if (name.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("user name must be at most " + MAX_NAME_LENGTH + " characters");
+        }
+        if (name.codePoints().anyMatch(UserStore::isSpaceOrControl)) {
+            throw new IllegalArgumentException("user name must not contain whitespace or control characters");
+        }
+        int at = name.lastIndexOf('@');
+        return at < 0 ? name : name.substring(0, at + 1) + name.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Checks a may-send-as pattern: {@code user@domain}, {@code @domain} or {@code *}.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    static String checkPattern(String pattern) {
+        int at = pattern.lastIndexOf('@');
+        boolean ok = pattern.equals("*")
+                || (at >= 0 && at < pattern.length() - 1 && pattern.length() <= MAX_NAME_LENGTH
+                        && pattern.codePoints().noneMatch(UserStore::isSpaceOrControl));
+        if (!ok) {
+            throw new IllegalArgumentException(
+                    "may-send-as pattern \"" + printable(pattern) + "\" must be user@domain, @domain or *");
+        }
+        return pattern;
+    }
+
+    private static boolean validName(String name) {
+        try {
+            canonicalName(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isSpaceOrControl(int c) {
+        return Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT;
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        s.codePoints().limit(64).forEach(c -> {
+            if (isSpaceOrControl(c) && c != ' ') {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
         });
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+        return b.toString();
+    }
+
+    /** The users, re-read if the file changed and the last check is a second old. */
+    private SortedMap<String, UsersFile.Entry> current() {
+        return current(false);
+    }
+
+    private SortedMap<String, UsersFile.Entry> current(boolean force) {
+        Instant now = clock.instant();
+        Instant last = checkedAt;
+        // A clock stepped backwards counts as due, so a wrong clock cannot freeze the store.
+        boolean due = force || now.isBefore(last) || !now.isBefore(last.plus(RECHECK));
+        // tryLock: if another thread is already checking, its result is as fresh as ours would be.
+        if (due && reloadLock.tryLock()) {
+            try {
+                checkedAt = now;
+                if (changed(snapshot)) {
+                    snapshot = load();
+                }
+            } finally {
+                reloadLock.unlock();
+            }
+        }
+        Snapshot s = snapshot;
+        throwIfBroken(s);
+        return s.users();
+    }
+
+    private boolean changed(Snapshot s) {
         try {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system
+            return !Objects.equals(file.stamp(), s.stamp());
+        } catch (IOException e) {
+            return true;
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
+    }
+
+    private Snapshot load() {
+        UsersFile.Stamp stamp = null;
         try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            // Stamp first: if the file changes while we read, the next check sees a new stamp.
+            stamp = file.stamp();
+            return new Snapshot(file.read(), stamp, null);
+        } catch (IOException e) {
+            String message = e.getMessage() != null && e.getMessage().contains(file.path().toString())
+                    ? e.getMessage()
+                    : "cannot read " + file.path() + ": " + e;
+            return new Snapshot(new TreeMap<>(), stamp, message);
         }
-        snapshot = null;
+    }
+
+    private static void throwIfBroken(Snapshot s) {
+        if (s.error() != null) {
+            throw new IllegalStateException(s.error());
+        }
+    }
+
+    /** Read-modify-write under both locks, from the file itself so no concurrent change is lost. */
+    private void update(Consumer<SortedMap<String, UsersFile.Entry>> change) throws IOException {
+        WRITE_LOCK.lock();
+        try (FileChannel lock = file.lock()) {
+            SortedMap<String, UsersFile.Entry> users = file.read();
+            change.accept(users);
+            file.write(users);
+            snapshot = new Snapshot(users, file.stamp(), null);
+            checkedAt = clock.instant();
+        } finally {
+            WRITE_LOCK.unlock();
+        }
     }
 }

@@ -14,6 +14,7 @@ import sluice.smtp.SessionPolicy;
 
 /** The answers one connection's session gets: relay rules, credentials, lockout, storage. */
 public final class ClientPolicy implements SessionPolicy {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClientPolicy.class);
     private final InetAddress client;
     private final boolean trusted;
     private final RelayRules relay;
@@ -41,7 +42,13 @@ public final class ClientPolicy implements SessionPolicy {
     @Override
     public AuthResult authenticate(String user, byte[] password) {
         if (lockout.isLockedOut(client)) return new AuthResult.LockedOut();
-        Optional<User> found = users.authenticate(user, password);
+        Optional<User> found;
+        try {
+            found = users.authenticate(user, password);
+        } catch (IllegalStateException e) {
+            log.error("auth: {}", e.getMessage()); // a damaged users.json: a temporary failure, never "no such user"
+            return new AuthResult.Unavailable();
+        }
         if (found.isPresent()) {
             lockout.recordSuccess(client);
             return new AuthResult.Success(found.get().name());
@@ -54,7 +61,12 @@ public final class ClientPolicy implements SessionPolicy {
     @Override
     public boolean maySendAs(String user, Mailbox sender) {
         if (sender == null) return true; // the null sender (bounces, notifications)
-        return users.find(user).map(u -> u.maySendAs(sender.address())).orElse(false);
+        try {
+            return users.find(user).map(u -> u.maySendAs(sender.address())).orElse(false);
+        } catch (IllegalStateException e) {
+            log.error("auth: {}", e.getMessage());
+            return false;
+        }
     }
 
     @Override

@@ -398,6 +398,7 @@ public final class Session {
             }
             case AuthResult.Failure f -> error(Replies.AUTH_FAILED);
             case AuthResult.LockedOut l -> Replies.AUTH_LOCKED_OUT;
+            case AuthResult.Unavailable u -> Replies.AUTH_UNAVAILABLE;
         };
     }
 
