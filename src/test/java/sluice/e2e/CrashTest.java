@@ -55,8 +55,10 @@ class CrashTest {
         }
         assertThat(acked).as("clients got acknowledgements before the kill").isNotEmpty();
 
+        int storedCount;
         try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
             List<QueuedMessage> stored = spool.list();
+            storedCount = stored.size();
             Set<String> ids = ConcurrentHashMap.newKeySet();
             for (QueuedMessage m : stored) {
                 ids.add(m.id());
@@ -69,6 +71,12 @@ class CrashTest {
 
         try (SluiceProcess again = SluiceProcess.start("serve", "--config", config.toString())) {
             assertThat(again.awaitReady(60)).as(again.output()).isTrue();
+            assertThat(again.output()).contains(storedCount + " message(s) in the queue");
+            // `queue list` reads the spool of the running server
+            Peer.Result list = SluiceProcess.run(null, "queue", "list", "--json", "--config", config.toString());
+            assertThat(list.exit()).as(list.output()).isZero();
+            assertThat(list.output().split("\"id\"", -1)).hasSize(storedCount + 1);
+            for (String id : acked) assertThat(list.output()).contains(id);
             assertThat(again.terminate(40)).isZero();
         }
     }
