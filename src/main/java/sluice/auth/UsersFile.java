@@ -208,9 +208,10 @@ final class UsersFile {
     private void syncDirectory() {
         // Makes the rename itself durable on Linux; other platforms cannot open a directory, and
         // the rename is still atomic there, so failing here is not worth failing the write.
+        if (!posix()) return;
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException e) {
             // best effort, see above
         }
     }

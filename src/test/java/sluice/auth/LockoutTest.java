@@ -1,5 +1,6 @@
 package sluice.auth;
 
+import sluice.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;

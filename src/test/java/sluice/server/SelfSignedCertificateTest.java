@@ -1,5 +1,6 @@
 package sluice.server;
 
+import sluice.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -70,9 +71,9 @@ class SelfSignedCertificateTest {
     @Test
     void regeneratesWhenExpiredOrForAnotherHostname() throws Exception {
         Instant start = Instant.now();
-        X509Certificate first = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", new TlsTestClock(start))
+        X509Certificate first = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", new MutableClock(start))
                 .identity().leaf();
-        TlsTestClock later = new TlsTestClock(start.plus(Duration.ofDays(400)));
+        MutableClock later = new MutableClock(start.plus(Duration.ofDays(400)));
         X509Certificate renewed = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", later).identity().leaf();
         assertThat(renewed).isNotEqualTo(first);
         assertThat(renewed.getNotAfter().toInstant()).isAfter(later.instant());
@@ -83,7 +84,7 @@ class SelfSignedCertificateTest {
 
     @Test
     void runningServerRenewsAnExpiredSelfSignedCertificate() throws Exception {
-        TlsTestClock clock = new TlsTestClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         TlsContexts contexts = new TlsContexts(SELF_SIGNED, dataDir, "mx.test", clock);
         X509Certificate first = contexts.identity().leaf();
         clock.advance(Duration.ofDays(200));

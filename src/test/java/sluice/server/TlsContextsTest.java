@@ -1,5 +1,6 @@
 package sluice.server;
 
+import sluice.testkit.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -97,7 +98,7 @@ class TlsContextsTest {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         write(a, cert, key);
-        TlsTestClock clock = new TlsTestClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         TlsContexts contexts = new TlsContexts(new TlsConfig(cert, key, INTERVAL), dir, "mx.test", clock);
         assertThat(servedCertificate(contexts)).isEqualTo(a.leaf());
 
@@ -115,7 +116,7 @@ class TlsContextsTest {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         write(a, cert, key);
-        TlsTestClock clock = new TlsTestClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         TlsContexts contexts = new TlsContexts(new TlsConfig(cert, key, INTERVAL), dir, "mx.test", clock);
         SSLContext original = contexts.current();
 
@@ -143,7 +144,7 @@ class TlsContextsTest {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         write(a, cert, key);
-        TlsTestClock clock = new TlsTestClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         TlsContexts contexts = new TlsContexts(new TlsConfig(cert, key, null), dir, "mx.test", clock);
         SSLContext original = contexts.current();
         write(SelfSignedCertificate.generate("b.test", Instant.now()), cert, key);
