@@ -34,6 +34,7 @@ final class Connection implements Runnable {
     private final ReentrantLock writing = new ReentrantLock();
     private OutputStream out;
     private Session session;
+    private int currentTimeout = -1;
 
     Connection(Server server, ListenerConfig listener, int port, Socket socket) {
         this.server = server;
@@ -107,7 +108,7 @@ final class Connection implements Runnable {
         if (tlsVersion != null) session.tlsDetails(tlsVersion, cipher);
         int commandTimeout = millis(server.config().timeouts().command());
         int dataTimeout = millis(server.config().timeouts().data());
-        socket.setSoTimeout(commandTimeout);
+        timeout(commandTimeout);
         send(session.greeting());
         while (true) {
             Session.Input expecting = session.expecting();
@@ -115,14 +116,14 @@ final class Connection implements Runnable {
             switch (expecting) {
                 case COMMAND, SASL_RESPONSE -> kind = input.readLine(session.maxLineLength());
                 case DATA -> {
-                    socket.setSoTimeout(dataTimeout);
+                    timeout(dataTimeout);
                     if (!input.readData(session.dataDecoder())) return;
-                    socket.setSoTimeout(commandTimeout);
+                    timeout(commandTimeout);
                 }
                 case CHUNK -> {
-                    socket.setSoTimeout(dataTimeout);
+                    timeout(dataTimeout);
                     if (!input.readChunk(session.chunkRemaining(), session::chunkData)) return;
-                    socket.setSoTimeout(commandTimeout);
+                    timeout(commandTimeout);
                 }
             }
             if (kind == SessionInput.LineKind.EOF) return;
@@ -163,11 +164,20 @@ final class Connection implements Runnable {
         ssl.setSoTimeout(millis(server.config().timeouts().handshake()));
         ssl.startHandshake();
         ssl.setSoTimeout(commandTimeout);
+        currentTimeout = commandTimeout;
         socket = ssl;
         out = new BufferedOutputStream(ssl.getOutputStream(), 8192);
         input.switchTo(ssl.getInputStream());
         SSLSession s = ssl.getSession();
         session.tlsStarted(s.getProtocol(), s.getCipherSuite());
+    }
+
+    /** Sets the read timeout only when it changes (a system call per DATA otherwise, on the hot path). */
+    private void timeout(int millis) throws IOException {
+        if (millis != currentTimeout) {
+            socket.setSoTimeout(millis);
+            currentTimeout = millis;
+        }
     }
 
     private void write(Reply reply, boolean flush) throws IOException {
