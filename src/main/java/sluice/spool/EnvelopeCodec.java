@@ -2,8 +2,6 @@ package sluice.spool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,34 +16,41 @@ final class EnvelopeCodec {
 
     private EnvelopeCodec() {}
 
+    /** Streams the JSON (no tree): this runs once per accepted message. */
     static byte[] encode(Envelope e, QueueState s) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("v", VERSION);
-        o.put("sender", e.sender());
-        o.put("received", e.received().toEpochMilli());
-        o.put("size", e.size());
-        ArrayNode rcpts = o.putArray("rcpts");
-        for (Recipient r : e.recipients()) {
-            ObjectNode n = rcpts.addObject();
-            n.put("addr", r.address());
-            if (r.orcpt() != null) n.put("orcpt", r.orcpt());
-            if (r.notifyOn() != null) n.put("notify", r.notifyOn());
-            n.put("state", r.state().name());
-            n.put("attempts", r.attempts());
-            if (r.lastError() != null) n.put("error", r.lastError());
-        }
-        ObjectNode attrs = o.putObject("attrs");
-        e.attributes().forEach(attrs::put);
-        ObjectNode q = o.putObject("queue");
-        q.put("held", s.held());
-        if (s.nextAttempt() != null) q.put("next", s.nextAttempt().toEpochMilli());
-        q.put("attempts", s.attempts());
-        if (s.lastError() != null) q.put("error", s.lastError());
-        try {
-            return JSON.writeValueAsBytes(o);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256 + 64 * e.recipients().size());
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("v", VERSION);
+            g.writeStringField("sender", e.sender());
+            g.writeNumberField("received", e.received().toEpochMilli());
+            g.writeNumberField("size", e.size());
+            g.writeArrayFieldStart("rcpts");
+            for (Recipient r : e.recipients()) {
+                g.writeStartObject();
+                g.writeStringField("addr", r.address());
+                if (r.orcpt() != null) g.writeStringField("orcpt", r.orcpt());
+                if (r.notifyOn() != null) g.writeStringField("notify", r.notifyOn());
+                g.writeStringField("state", r.state().name());
+                g.writeNumberField("attempts", r.attempts());
+                if (r.lastError() != null) g.writeStringField("error", r.lastError());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("attrs");
+            for (Map.Entry<String, String> a : e.attributes().entrySet()) g.writeStringField(a.getKey(), a.getValue());
+            g.writeEndObject();
+            g.writeObjectFieldStart("queue");
+            g.writeBooleanField("held", s.held());
+            if (s.nextAttempt() != null) g.writeNumberField("next", s.nextAttempt().toEpochMilli());
+            g.writeNumberField("attempts", s.attempts());
+            if (s.lastError() != null) g.writeStringField("error", s.lastError());
+            g.writeEndObject();
+            g.writeEndObject();
         } catch (IOException ex) {
             throw new IllegalStateException("cannot encode envelope", ex);
         }
+        return out.toByteArray();
     }
 
     static QueuedMessage decode(String id, byte[] bytes) throws SpoolException {
