@@ -289,9 +289,10 @@ public final class Session {
                 TraceHeaders.protocol(esmtp, tls, authUser != null, mailParams.smtpUtf8()));
     }
 
+    /** A refused MAIL or RCPT; permanent refusals count as errors, so relay probing ends in 421 like Postfix. */
     private Reply refused(Reply reply, Mailbox from, Mailbox rcpt) {
         sink.refused(reply, facts(), from, rcpt);
-        return reply;
+        return reply.code() >= 500 ? error(reply) : reply;
     }
 
     private Reply refuseMessage(Reply reply) {

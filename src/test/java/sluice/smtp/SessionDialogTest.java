@@ -345,6 +345,18 @@ class SessionDialogTest {
     }
 
     @Test
+    void relayProbingEndsInA421() throws Exception {
+        Session s = session(ListenerMode.MX, false);
+        s.onLine("EHLO c.test");
+        s.onLine("MAIL FROM:<a@far.test>");
+        Reply last = null;
+        for (int i = 0; i < 10; i++) last = s.onLine("RCPT TO:<victim" + i + "@elsewhere.test>");
+        assertThat(last.summary()).startsWith("421 4.7.0");
+        assertThat(last.close()).isTrue();
+        assertThat(sink.refusals).hasSize(10);
+    }
+
+    @Test
     void lockedOutClientGets454() throws Exception {
         policy.lockedOut = true;
         dialog(session(ListenerMode.SUBMISSIONS, true), """
