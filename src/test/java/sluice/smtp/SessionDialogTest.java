@@ -78,8 +78,12 @@ class SessionDialogTest {
     final FakeSink sink = new FakeSink();
 
     Session session(ListenerMode mode, boolean tls) throws Exception {
+        return session(mode, tls, 10);
+    }
+
+    Session session(ListenerMode mode, boolean tls, int maxErrors) throws Exception {
         var ctx = new SessionContext("mx.test", mode, 25, mode.isSubmission(), mode == ListenerMode.SUBMISSIONS || tls,
-                true, InetAddress.getByAddress(new byte[] {10, 0, 0, 1}), 1000, 3, 10, Clock.systemUTC());
+                true, InetAddress.getByAddress(new byte[] {10, 0, 0, 1}), 1000, 3, maxErrors, Clock.systemUTC());
         return new Session(ctx, policy, sink);
     }
 
@@ -215,7 +219,8 @@ class SessionDialogTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dialogs")
     void dialog(String name, ListenerMode mode, boolean tls, String script) throws Exception {
-        dialog(session(mode, tls), script);
+        // these scripts walk through many refusals on purpose; the error cap has its own tests
+        dialog(session(mode, tls, 100), script);
     }
 
     @Test
