@@ -3,7 +3,6 @@ package sluice.smtp;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import sluice.config.ListenerMode;
 
@@ -15,9 +14,6 @@ import sluice.config.ListenerMode;
 public final class Session {
     /** What the server must read next. */
     public enum Input { COMMAND, SASL_RESPONSE, DATA, CHUNK }
-
-    private static final String LOGIN_USER_PROMPT = "VXNlcm5hbWU6"; // "Username:"
-    private static final String LOGIN_PASSWORD_PROMPT = "UGFzc3dvcmQ6"; // "Password:"
 
     private final SessionContext ctx;
     private final SessionPolicy policy;
@@ -46,9 +42,7 @@ public final class Session {
     private boolean chunkLast;
     private Reply chunkRefusal; // set when the chunk being read is to be discarded with this reply
 
-    // an AUTH exchange in progress
-    private String saslMechanism;
-    private String saslLoginUser;
+    private SaslExchange sasl; // an AUTH exchange in progress
 
     public Session(SessionContext ctx, SessionPolicy policy, MessageSink sink) {
         this.ctx = ctx;
@@ -119,7 +113,7 @@ public final class Session {
 
     /** One complete line (without CRLF) in state COMMAND or SASL_RESPONSE. */
     public Reply onLine(String line) {
-        if (input == Input.SASL_RESPONSE) return saslResponse(line);
+        if (input == Input.SASL_RESPONSE) return next(sasl.respond(line));
         Command command = CommandParser.parse(line);
         return switch (command) {
             case Command.Ehlo c -> helo(c.domain(), true);
@@ -336,60 +330,37 @@ public final class Session {
         body.reset();
     }
 
-    // ---- AUTH (RFC 4954) ----
+    // ---- AUTH (RFC 4954); the SASL mechanics are in SaslExchange ----
 
     private Reply auth(Command.Auth c) {
         if (!tls) return error(Replies.STARTTLS_FIRST);
         if (helo == null) return error(Replies.NEED_HELO);
         if (authUser != null) return error(Replies.ALREADY_AUTHENTICATED);
         if (mailGiven) return error(Replies.AUTH_IN_TRANSACTION);
-        if (!c.mechanism().equals("PLAIN") && !c.mechanism().equals("LOGIN")) return error(Replies.UNKNOWN_MECHANISM);
+        if (!SaslExchange.supports(c.mechanism())) return error(Replies.UNKNOWN_MECHANISM);
         if (policy.authLockedOut()) return Replies.AUTH_LOCKED_OUT;
-        saslMechanism = c.mechanism();
-        String initial = c.initialResponse();
-        if (initial == null) {
-            input = Input.SASL_RESPONSE;
-            return Replies.challenge(saslMechanism.equals("PLAIN") ? "" : LOGIN_USER_PROMPT);
-        }
-        input = Input.SASL_RESPONSE;
-        return saslResponse(initial.equals("=") ? "" : initial);
+        sasl = new SaslExchange(c.mechanism());
+        return next(sasl.first(c.initialResponse()));
     }
 
-    private Reply saslResponse(String line) {
-        if (line.equals("*")) {
-            endSasl();
-            return error(Replies.AUTH_CANCELLED);
-        }
-        byte[] decoded;
-        try {
-            decoded = Base64.getDecoder().decode(line.strip());
-        } catch (IllegalArgumentException e) {
-            endSasl();
-            return error(Replies.AUTH_BAD_BASE64);
-        }
-        if (saslMechanism.equals("LOGIN")) {
-            if (saslLoginUser == null) {
-                saslLoginUser = new String(decoded, StandardCharsets.UTF_8);
-                return Replies.challenge(LOGIN_PASSWORD_PROMPT);
+    private Reply next(SaslExchange.Step step) {
+        return switch (step) {
+            case SaslExchange.Step.Challenge ch -> {
+                input = Input.SASL_RESPONSE;
+                yield ch.reply();
             }
-            String user = saslLoginUser;
-            endSasl();
-            return finishAuth(user, decoded);
-        }
-        endSasl();
-        // PLAIN: [authzid] NUL authcid NUL passwd (RFC 4616)
-        int first = indexOf(decoded, 0);
-        int second = first < 0 ? -1 : indexOf(decoded, first + 1);
-        if (first < 0 || second < 0) return error(Replies.AUTH_FAILED);
-        String authzid = new String(decoded, 0, first, StandardCharsets.UTF_8);
-        String authcid = new String(decoded, first + 1, second - first - 1, StandardCharsets.UTF_8);
-        byte[] password = java.util.Arrays.copyOfRange(decoded, second + 1, decoded.length);
-        java.util.Arrays.fill(decoded, (byte) 0);
-        if (!authzid.isEmpty() && !authzid.equals(authcid)) return error(Replies.AUTH_FAILED);
-        return finishAuth(authcid, password);
+            case SaslExchange.Step.Failed f -> {
+                endSasl();
+                yield error(f.reply());
+            }
+            case SaslExchange.Step.Credentials cr -> {
+                endSasl();
+                yield checkCredentials(cr.user(), cr.password());
+            }
+        };
     }
 
-    private Reply finishAuth(String user, byte[] password) {
+    private Reply checkCredentials(String user, byte[] password) {
         AuthResult result = policy.authenticate(user, password);
         java.util.Arrays.fill(password, (byte) 0);
         return switch (result) {
@@ -405,13 +376,7 @@ public final class Session {
 
     private void endSasl() {
         input = Input.COMMAND;
-        saslMechanism = null;
-        saslLoginUser = null;
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) if (b[i] == 0) return i;
-        return -1;
+        sasl = null;
     }
 
     /** Whether a mail transaction or a multi-step exchange is under way (shutdown waits for it). */
