@@ -26,7 +26,7 @@ public final class CommandParser {
             case "VRFY" -> arg.isBlank() ? invalid(Replies.PARAM_SYNTAX) : new Command.Vrfy(arg.strip());
             case "STARTTLS" -> noArgs(arg, new Command.StartTls());
             case "AUTH" -> auth(arg);
-            case "EXPN", "TURN", "ETRN", "ATRN" -> invalid(Replies.NOT_IMPLEMENTED);
+            case "EXPN", "TURN", "ETRN", "ATRN" -> invalid(Replies.COMMAND_UNSUPPORTED);
             default -> invalid(Replies.SYNTAX);
         };
     }

@@ -24,7 +24,7 @@ public final class Replies {
     public static final Reply HELO_SYNTAX = Reply.of(501, "5.5.4", "EHLO/HELO needs a domain or address literal");
     public static final Reply SENDER_SYNTAX = Reply.of(501, "5.1.7", "Bad sender address syntax");
     public static final Reply RECIPIENT_SYNTAX = Reply.of(501, "5.1.3", "Bad recipient address syntax");
-    public static final Reply NOT_IMPLEMENTED = Reply.of(502, "5.5.1", "Command not implemented");
+    public static final Reply COMMAND_UNSUPPORTED = Reply.of(502, "5.5.1", "Command not supported here (EXPN, TURN, ETRN)");
     public static final Reply BAD_SEQUENCE = Reply.of(503, "5.5.1", "Bad sequence of commands");
     public static final Reply NEED_HELO = Reply.of(503, "5.5.1", "Send EHLO or HELO first");
     public static final Reply NEED_MAIL = Reply.of(503, "5.5.1", "Need MAIL command first");

@@ -105,6 +105,20 @@ class SessionDialogTest {
         }
     }
 
+    /** Greets with {@code greeting}, opens a transaction from a@far.test to b@example.test and sends DATA. */
+    static void openData(Session s, String greeting) {
+        dialog(s, """
+                C: %s c.test
+                S: 250
+                C: MAIL FROM:<a@far.test>
+                S: 250 2.1.0
+                C: RCPT TO:<b@example.test>
+                S: 250 2.1.5
+                C: DATA
+                S: 354
+                """.formatted(greeting));
+    }
+
     static Stream<Arguments> dialogs() {
         return Stream.of(
                 Arguments.of("mx needs EHLO first", ListenerMode.MX, false, """
@@ -269,16 +283,7 @@ class SessionDialogTest {
     @Test
     void existingMessageIdAndDateAreKept() throws Exception {
         Session s = session(ListenerMode.MX, false);
-        dialog(s, """
-                C: HELO c.test
-                S: 250
-                C: MAIL FROM:<a@far.test>
-                S: 250 2.1.0
-                C: RCPT TO:<b@example.test>
-                S: 250 2.1.5
-                C: DATA
-                S: 354
-                """);
+        openData(s, "HELO");
         byte[] data = "message-id:\r\n <abc@far.test>\r\nDATE: now\r\n\r\nx\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
         s.dataDecoder().feed(data, 0, data.length);
         assertThat(s.dataFinished().code()).isEqualTo(250);
@@ -290,16 +295,7 @@ class SessionDialogTest {
     @Test
     void bareLineFeedInDataQueuesNothing() throws Exception {
         Session s = session(ListenerMode.MX, false);
-        dialog(s, """
-                C: EHLO c.test
-                S: 250
-                C: MAIL FROM:<a@far.test>
-                S: 250 2.1.0
-                C: RCPT TO:<b@example.test>
-                S: 250 2.1.5
-                C: DATA
-                S: 354
-                """);
+        openData(s, "EHLO");
         byte[] data = "a\n.\nMAIL FROM:<x@y>\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
         s.dataDecoder().feed(data, 0, data.length);
         assertThat(s.dataFinished().summary()).startsWith("550 5.6.0");
