@@ -11,7 +11,10 @@ import java.util.Map;
 
 /** The stored form of an envelope and its queue state: versioned JSON, instants as epoch milliseconds. */
 final class EnvelopeCodec {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Jackson's default buffer recycling is per thread; sessions are short-lived virtual threads, so every
+    // message would allocate fresh buffers. A shared pool recycles them across threads.
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build());
     static final int VERSION = 1;
 
     private EnvelopeCodec() {}
