@@ -30,9 +30,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new Failures.UserError(e.configProblem() ? 2 : 1, e.getMessage());
         }
         printListeners(node.listeners());
+        if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
+        // The ready line comes last: a script that waits for it has seen everything printed at start-up.
         System.out.println("sluice ready: " + node.listeners().size() + " listeners, hostname " + config.hostname()
                 + ", data dir " + config.dataDir() + ", " + node.spool().list().size() + " message(s) in the queue");
-        if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
         System.out.flush();
 
         stop.await();
@@ -67,11 +68,11 @@ final class ServeCommand implements Callable<Integer> {
         String domain = config.localDomains().isEmpty() ? "localhost" : config.localDomains().get(0);
         String user = "alice@" + domain;
         String configArg = config.isEmbeddedDefault() ? "" : " --config " + config.source();
-        System.out.println();
         System.out.println("No users yet. Next steps (in another terminal):");
         System.out.println("  1. add a user:      printf 'secret' | ./sluice user add " + user + " --password-stdin" + configArg);
         System.out.println("  2. send a message:  swaks --server 127.0.0.1:" + submission + " -tls --auth PLAIN --auth-user "
                 + user + " --auth-password secret --from " + user + " --to bob@" + domain);
         System.out.println("  3. see it queued:   ./sluice queue list" + configArg);
+        System.out.println();
     }
 }

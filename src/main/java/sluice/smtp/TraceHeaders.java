@@ -64,10 +64,11 @@ final class TraceHeaders {
             int eol = indexOfCrlf(data, i, length);
             if (eol == i) break; // empty line: end of header section
             int lineEnd = eol < 0 ? length : eol;
-            if (startsWithName(data, i, lineEnd, "message-id")) {
+            int value = valueStart(data, i, lineEnd, "message-id");
+            if (value >= 0) {
                 hasId = true;
-                id = unfold(data, i + "message-id:".length(), lineEnd, length);
-            } else if (startsWithName(data, i, lineEnd, "date")) {
+                id = unfold(data, value, lineEnd, length);
+            } else if (valueStart(data, i, lineEnd, "date") >= 0) {
                 hasDate = true;
             }
             if (eol < 0) break;
@@ -90,16 +91,20 @@ final class TraceHeaders {
         return s.length() > 998 ? s.substring(0, 998) : s;
     }
 
-    private static boolean startsWithName(byte[] d, int from, int end, String name) {
+    /**
+     * Where the value of header field {@code name} (lower case) starts on this line, just after the colon, or -1 if
+     * the line is another field. Whitespace before the colon is the obsolete syntax of RFC 5322 4.5 and is accepted.
+     */
+    private static int valueStart(byte[] d, int from, int end, String name) {
         int n = name.length();
-        if (end - from < n + 1) return false;
+        if (end - from < n + 1) return -1;
         for (int k = 0; k < n; k++) {
             int c = d[from + k] | 0x20;
-            if (c != name.charAt(k)) return false;
+            if (c != name.charAt(k)) return -1;
         }
         int j = from + n;
         while (j < end && (d[j] == ' ' || d[j] == '\t')) j++;
-        return j < end && d[j] == ':';
+        return j < end && d[j] == ':' ? j + 1 : -1;
     }
 
     private static int indexOfCrlf(byte[] d, int from, int length) {
