@@ -26,4 +26,16 @@ public sealed interface DeliveryEvent {
             return "rejected";
         }
     }
+
+    /**
+     * The outcome of one delivery attempt for one recipient: {@code delivered}, {@code deferred}, {@code bounced},
+     * or {@code expired} (the queue lifetime ran out). Remote fields are null/0 when no host answered.
+     */
+    record Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
+                   String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
+                   String text, int attempt, long durationMs, long size, String route) implements DeliveryEvent {}
+
+    /** An operator's action on a queued message: {@code held}, {@code released}, {@code deleted}. */
+    record QueueAction(Instant ts, String event, String queueId, String messageId, String sender, String text)
+            implements DeliveryEvent {}
 }

@@ -109,6 +109,29 @@ public final class DeliveryLog implements AutoCloseable {
                     field(g, "enhanced_code", r.enhancedCode());
                     field(g, "text", r.text());
                 }
+                case DeliveryEvent.Attempt a -> {
+                    field(g, "queue_id", a.queueId());
+                    field(g, "message_id", a.messageId());
+                    field(g, "sender", a.sender());
+                    field(g, "recipient", a.recipient());
+                    field(g, "route", a.route());
+                    field(g, "remote_host", a.remoteHost());
+                    field(g, "remote_ip", a.remoteIp());
+                    if (a.remotePort() > 0) g.writeNumberField("remote_port", a.remotePort());
+                    field(g, "tls", a.tls());
+                    if (a.code() > 0) g.writeNumberField("code", a.code());
+                    field(g, "enhanced_code", a.enhancedCode());
+                    field(g, "text", a.text());
+                    g.writeNumberField("attempt", a.attempt());
+                    g.writeNumberField("duration_ms", a.durationMs());
+                    g.writeNumberField("size", a.size());
+                }
+                case DeliveryEvent.QueueAction q -> {
+                    field(g, "queue_id", q.queueId());
+                    field(g, "message_id", q.messageId());
+                    field(g, "sender", q.sender());
+                    field(g, "text", q.text());
+                }
             }
             g.writeEndObject();
         }

@@ -187,16 +187,21 @@ public final class Spool implements AutoCloseable {
 
     public List<QueuedMessage> list() throws SpoolException {
         List<QueuedMessage> out = new ArrayList<>();
+        scan(out::add);
+        return out;
+    }
+
+    /** Visits every message in queue-id (arrival) order without holding them all in memory. */
+    public void scan(java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
         try (RocksIterator it = db.newIterator(envelopes)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 String id = new String(it.key(), StandardCharsets.US_ASCII);
-                out.add(EnvelopeCodec.decode(id, it.value()));
+                visitor.accept(EnvelopeCodec.decode(id, it.value()));
             }
             it.status();
         } catch (RocksDBException e) {
             throw new SpoolException(e.getMessage(), e);
         }
-        return out;
     }
 
     public Optional<QueuedMessage> find(String id) throws SpoolException {

@@ -1,0 +1,102 @@
+package sluice.queue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import sluice.delivery.Outcome;
+import sluice.observe.DeliveryEvent;
+import sluice.observe.DeliveryLog;
+import sluice.spool.QueueState;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Recipient;
+import sluice.spool.RecipientState;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * Operator actions on a spool that no server is running on ({@code sluice queue hold|release|retry|delete|bounce}
+ * with the server stopped). A running server's {@link Scheduler} does the same on its own index.
+ */
+public final class QueueActions {
+    private final Spool spool;
+    private final Notices notices;
+    private final DeliveryLog deliveryLog;
+    private final Clock clock;
+
+    public QueueActions(Spool spool, Notices notices, DeliveryLog deliveryLog, Clock clock) {
+        this.spool = spool;
+        this.notices = notices;
+        this.deliveryLog = deliveryLog;
+        this.clock = clock;
+    }
+
+    public QueueOpResult hold(String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) return new QueueOpResult.NotFound();
+        QueueState s = m.get().state();
+        if (s.held()) return new QueueOpResult.Done("already held");
+        spool.update(id, m.get().envelope(), new QueueState(true, s.nextAttempt(), s.attempts(), s.lastError()));
+        deliveryLog.write(action("held", m.get()));
+        return new QueueOpResult.Done("held");
+    }
+
+    public QueueOpResult release(String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) return new QueueOpResult.NotFound();
+        QueueState s = m.get().state();
+        if (!s.held()) return new QueueOpResult.Done("not held");
+        spool.update(id, m.get().envelope(), new QueueState(false, null, s.attempts(), s.lastError()));
+        deliveryLog.write(action("released", m.get()));
+        return new QueueOpResult.Done("released; delivered when the server runs");
+    }
+
+    public QueueOpResult retry(String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) return new QueueOpResult.NotFound();
+        QueueState s = m.get().state();
+        if (s.held()) return new QueueOpResult.Failed("held; release it first");
+        spool.update(id, m.get().envelope(), new QueueState(false, null, s.attempts(), s.lastError()));
+        return new QueueOpResult.Done("due now; delivered when the server runs");
+    }
+
+    public QueueOpResult delete(String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) return new QueueOpResult.NotFound();
+        spool.remove(id);
+        deliveryLog.write(action("deleted", m.get()));
+        return new QueueOpResult.Done("deleted");
+    }
+
+    public QueueOpResult bounce(String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) return new QueueOpResult.NotFound();
+        bounceNow(m.get(), clock.instant(), notices, deliveryLog);
+        spool.remove(id);
+        return new QueueOpResult.Done("bounced");
+    }
+
+    /** Logs every pending recipient as bounced by the operator and sends the sender one DSN for them. */
+    static void bounceNow(QueuedMessage m, Instant now, Notices notices, DeliveryLog deliveryLog) {
+        List<Notices.Notice> failed = new ArrayList<>();
+        for (Recipient r : m.envelope().recipients()) {
+            if (r.state() != RecipientState.PENDING) continue;
+            Outcome o = new Outcome(r.address(), Outcome.Result.BOUNCED, 550, "5.0.0",
+                    "Bounced by the postmaster" + (r.lastError() == null ? "" : "; last error: " + r.lastError()),
+                    null, null, 0, null, 0);
+            Recipient x = new Recipient(r.address(), r.orcpt(), r.notifyOn(), RecipientState.BOUNCED, r.attempts(), o.summary());
+            failed.add(new Notices.Notice(x, Notices.Kind.FAILED, o));
+            deliveryLog.write(new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
+                    m.envelope().sender(), r.address(), null, null, 0, null, o.code(), o.enhancedCode(), o.text(),
+                    m.state().attempts(), 0, m.envelope().size(), null));
+        }
+        List<Notices.Notice> wanted = Notices.filter(m, failed);
+        if (!wanted.isEmpty()) notices.send(m, wanted);
+    }
+
+    private DeliveryEvent action(String event, QueuedMessage m) {
+        return new DeliveryEvent.QueueAction(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
+                m.envelope().sender(), null);
+    }
+}

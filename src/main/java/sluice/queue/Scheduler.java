@@ -1,0 +1,545 @@
+package sluice.queue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sluice.delivery.Destination;
+import sluice.delivery.Job;
+import sluice.delivery.Outcome;
+import sluice.delivery.Router;
+import sluice.delivery.Transport;
+import sluice.observe.DeliveryEvent;
+import sluice.observe.DeliveryLog;
+import sluice.spool.Envelope;
+import sluice.spool.QueueState;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Recipient;
+import sluice.spool.RecipientState;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * The queue manager. It keeps a small index of every queued message (id, due time, held) rebuilt from the
+ * spool at start, wakes messages when they are due, splits their pending recipients into per-destination
+ * ready queues, and turns the transports' outcomes into recipient states, retries, expiry and DSNs.
+ *
+ * <p>A message is in at most one delivery round at a time ("busy"); operator actions on a busy message
+ * answer {@link QueueOpResult.Busy}. At most {@code maxInFlight} messages are in rounds at once, which bounds
+ * the memory a backlog can take.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+
+    /** Tuning that does not come from the retry policy. */
+    public record Settings(int connectionsPerDestination, int maxInFlight) {
+        public static final Settings DEFAULT = new Settings(20, 20_000);
+    }
+
+    private static final class Entry {
+        long due; // epoch millis; meaningful when !held
+        boolean held;
+        boolean busy;
+        boolean retryRequested; // retry asked while busy: due now after the round
+    }
+
+    private record Timer(long due, String id) implements Comparable<Timer> {
+        public int compareTo(Timer o) {
+            int c = Long.compare(due, o.due);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
+    }
+
+    /** One message's delivery round: its jobs run concurrently; the last to finish settles the message. */
+    private final class Round {
+        final QueuedMessage message;
+        final AtomicInteger remaining;
+        final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        final Map<String, String> routes = new ConcurrentHashMap<>();
+        private byte[] data;
+
+        Round(QueuedMessage message, int jobs) {
+            this.message = message;
+            this.remaining = new AtomicInteger(jobs);
+        }
+
+        synchronized byte[] data() throws SpoolException {
+            if (data == null) {
+                data = spool.readData(message.id()).orElseThrow(() -> new SpoolException("message data missing"));
+            }
+            return data;
+        }
+    }
+
+    private record Work(Round round, Job job) {}
+
+    private final Spool spool;
+    private final Router router;
+    private final Transport transport;
+    private final RetryPolicy policy;
+    private final Notices notices;
+    private final DeliveryLog deliveryLog;
+    private final Clock clock;
+    private final Settings settings;
+    private final RandomGenerator random = RandomGenerator.getDefault();
+
+    private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Timer> timers = new ConcurrentSkipListSet<>();
+    private final ConcurrentHashMap<String, DestinationQueue<Work>> destinations = new ConcurrentHashMap<>();
+    private final Semaphore inFlight;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final AtomicInteger rounds = new AtomicInteger();
+    private volatile boolean stopped;
+    private Thread timerThread;
+
+    public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
+                     DeliveryLog deliveryLog, Clock clock, Settings settings) {
+        this.spool = spool;
+        this.router = router;
+        this.transport = transport;
+        this.policy = policy;
+        this.notices = notices;
+        this.deliveryLog = deliveryLog;
+        this.clock = clock;
+        this.settings = settings;
+        this.inFlight = new Semaphore(settings.maxInFlight());
+    }
+
+    /** Rebuilds the index from the spool and starts waking due messages. Returns the number of messages. */
+    public int start() throws SpoolException {
+        AtomicInteger count = new AtomicInteger();
+        long now = clock.millis();
+        spool.scan(m -> {
+            count.incrementAndGet();
+            index(m.id(), m.state(), now);
+        });
+        timerThread = Thread.ofPlatform().name("queue-timer").daemon(true).start(this::timerLoop);
+        return count.get();
+    }
+
+    private void index(String id, QueueState state, long now) {
+        Entry e = new Entry();
+        e.held = state.held();
+        e.due = state.nextAttempt() == null ? now : state.nextAttempt().toEpochMilli();
+        index.put(id, e);
+        if (!e.held) timers.add(new Timer(e.due, id));
+    }
+
+    /** A newly accepted message: due now. */
+    public void enqueue(String id) {
+        if (stopped) return;
+        long now = clock.millis();
+        Entry e = new Entry();
+        e.due = now;
+        index.put(id, e);
+        timers.add(new Timer(now, id));
+        wake();
+    }
+
+    /** Makes the timer look again (after the clock moved, in tests, or when something became due). */
+    public void wake() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void timerLoop() {
+        while (!stopped) {
+            try {
+                Timer first = timers.isEmpty() ? null : timers.first();
+                long now = clock.millis();
+                if (first != null && first.due() <= now) {
+                    if (timers.remove(first)) {
+                        inFlight.acquire();
+                        if (!dispatch(first)) inFlight.release();
+                    }
+                    continue;
+                }
+                lock.lock();
+                try {
+                    long wait = first == null ? 1000 : Math.min(1000, first.due() - now);
+                    if (wait > 0) wake.await(wait, TimeUnit.MILLISECONDS);
+                } finally {
+                    lock.unlock();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.error("queue: timer: {}", e.toString(), e);
+            }
+        }
+    }
+
+    /** Starts a round for a due message; false when there was nothing to start (stale timer, held, busy). */
+    private boolean dispatch(Timer t) {
+        Entry e = index.get(t.id());
+        if (e == null) return false;
+        synchronized (e) {
+            if (e.held || e.busy || e.due != t.due()) return false;
+            e.busy = true;
+        }
+        QueuedMessage m;
+        try {
+            Optional<QueuedMessage> found = spool.find(t.id());
+            if (found.isEmpty()) {
+                index.remove(t.id());
+                return false;
+            }
+            m = found.get();
+        } catch (SpoolException ex) {
+            log.error("queue: cannot read {}: {}", t.id(), ex.getMessage());
+            release(t.id(), e, clock.millis() + 60_000);
+            return false;
+        }
+        Map<String, List<Recipient>> byKey = new LinkedHashMap<>();
+        Map<String, Destination> dests = new HashMap<>();
+        for (Recipient r : m.envelope().recipients()) {
+            if (r.state() != RecipientState.PENDING) continue;
+            Destination d = router.route(r.address());
+            byKey.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(r);
+            dests.putIfAbsent(d.key(), d);
+        }
+        if (byKey.isEmpty()) { // nothing pending (e.g. a crash after the last outcome, before the removal)
+            Round r = new Round(m, 0);
+            rounds.incrementAndGet();
+            settle(r);
+            return true;
+        }
+        Round round = new Round(m, byKey.size());
+        rounds.incrementAndGet();
+        for (Map.Entry<String, List<Recipient>> g : byKey.entrySet()) {
+            Destination d = dests.get(g.getKey());
+            queueFor(d).offer(new Work(round, new Job(m.id(), m.envelope(), g.getValue(), d)));
+        }
+        return true;
+    }
+
+    private DestinationQueue<Work> queueFor(Destination d) {
+        return destinations.computeIfAbsent(d.key(),
+                k -> new DestinationQueue<>(k, settings.connectionsPerDestination(), this::run));
+    }
+
+    private void run(Work w) {
+        List<Outcome> out;
+        long started = System.nanoTime();
+        try {
+            out = transport.deliver(w.job(), w.round().data());
+        } catch (SpoolException | RuntimeException ex) {
+            log.error("queue: delivery of {} to {} failed: {}", w.job().queueId(), w.job().destination().key(), ex.toString(), ex);
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            out = w.job().recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DEFERRED, 451, "4.3.0",
+                    "Internal error during delivery", null, null, 0, null, ms)).toList();
+        }
+        for (Outcome o : out) w.round().routes.put(o.recipient(), w.job().destination().key());
+        w.round().outcomes.addAll(out);
+        if (w.round().remaining.decrementAndGet() == 0) settle(w.round());
+    }
+
+    /** Applies a round's outcomes: recipient states, log lines, DSNs, then removal or the next attempt. */
+    private void settle(Round round) {
+        try {
+            settleRound(round);
+        } catch (RuntimeException ex) {
+            log.error("queue: settling {} failed: {}", round.message.id(), ex.toString(), ex);
+        } finally {
+            rounds.decrementAndGet();
+            inFlight.release();
+        }
+    }
+
+    private void settleRound(Round round) {
+        QueuedMessage m = round.message;
+        Envelope env = m.envelope();
+        Instant now = clock.instant();
+        Map<String, Outcome> byRcpt = new HashMap<>();
+        for (Outcome o : round.outcomes) byRcpt.put(o.recipient(), o);
+        int attempt = m.state().attempts() + 1;
+
+        List<Recipient> updated = new ArrayList<>(env.recipients().size());
+        List<Notices.Notice> failed = new ArrayList<>();
+        List<Notices.Notice> succeeded = new ArrayList<>();
+        boolean pending = false;
+        String lastError = null;
+        for (Recipient r : env.recipients()) {
+            Outcome o = r.state() == RecipientState.PENDING ? byRcpt.get(r.address()) : null;
+            if (o == null) {
+                updated.add(r);
+                pending |= r.state() == RecipientState.PENDING;
+                continue;
+            }
+            RecipientState state = switch (o.result()) {
+                case DELIVERED -> RecipientState.DELIVERED;
+                case BOUNCED -> RecipientState.BOUNCED;
+                case DEFERRED -> RecipientState.PENDING;
+            };
+            String error = o.result() == Outcome.Result.DELIVERED ? r.lastError() : o.summary();
+            Recipient next = new Recipient(r.address(), r.orcpt(), r.notifyOn(), state, r.attempts() + 1, error);
+            updated.add(next);
+            logAttempt(m, o, o.result().name().toLowerCase(java.util.Locale.ROOT), attempt, round.routes.get(r.address()));
+            switch (o.result()) {
+                case BOUNCED -> failed.add(new Notices.Notice(next, Notices.Kind.FAILED, o));
+                case DELIVERED -> succeeded.add(new Notices.Notice(next,
+                        o.remoteHost() == null ? Notices.Kind.DELIVERED : Notices.Kind.RELAYED, o));
+                case DEFERRED -> {
+                    pending = true;
+                    lastError = o.summary();
+                }
+            }
+        }
+
+        Map<String, String> attrs = env.attributes();
+        Instant next = null;
+        List<Notices.Notice> delayed = new ArrayList<>();
+        if (pending) {
+            next = policy.next(env.received(), now, attempt, random);
+            if (next == null) { // lifetime over: every pending recipient expires
+                for (int i = 0; i < updated.size(); i++) {
+                    Recipient r = updated.get(i);
+                    if (r.state() != RecipientState.PENDING) continue;
+                    Recipient x = new Recipient(r.address(), r.orcpt(), r.notifyOn(), RecipientState.EXPIRED, r.attempts(),
+                            r.lastError());
+                    updated.set(i, x);
+                    Outcome last = byRcpt.get(r.address());
+                    Outcome expiry = new Outcome(r.address(), Outcome.Result.BOUNCED, last == null ? 0 : last.code(),
+                            "4.4.7", "Message expired after " + policy.maxLifetime().toString().substring(2).toLowerCase()
+                            + " in the queue" + (r.lastError() == null ? "" : "; last error: " + r.lastError()),
+                            last == null ? null : last.remoteHost(), last == null ? null : last.remoteIp(),
+                            last == null ? 0 : last.remotePort(), null, 0);
+                    logAttempt(m, expiry, "expired", attempt, round.routes.get(r.address()));
+                    failed.add(new Notices.Notice(x, Notices.Kind.FAILED, expiry));
+                }
+                pending = false;
+            } else if (!attrs.containsKey("delay_warned") && policy.warningDue(env.received(), now)) {
+                for (Recipient r : updated) {
+                    if (r.state() == RecipientState.PENDING) {
+                        delayed.add(new Notices.Notice(r, Notices.Kind.DELAYED, byRcpt.get(r.address())));
+                    }
+                }
+                delayed = Notices.filter(m, delayed);
+                if (!delayed.isEmpty()) {
+                    attrs = new HashMap<>(attrs);
+                    attrs.put("delay_warned", now.toString());
+                }
+            }
+        }
+
+        Envelope newEnv = new Envelope(env.sender(), updated, env.received(), env.size(), attrs);
+        QueuedMessage settled = new QueuedMessage(m.id(), newEnv,
+                new QueueState(false, next, attempt, lastError == null ? m.state().lastError() : lastError));
+        // The DSNs are queued before this message's new state is stored: a crash in between repeats a
+        // DSN rather than lose one.
+        send(settled, Notices.filter(m, failed));
+        send(settled, delayed);
+        send(settled, Notices.filter(m, succeeded));
+
+        Entry e = index.get(m.id());
+        try {
+            if (pending) {
+                spool.update(m.id(), newEnv, settled.state());
+            } else {
+                spool.remove(m.id());
+            }
+        } catch (SpoolException ex) {
+            log.error("queue: cannot store the outcome of {}: {}", m.id(), ex.getMessage());
+            // The spool still has the previous state: the message will be tried again.
+            if (e != null) release(m.id(), e, clock.millis() + 60_000);
+            return;
+        }
+        if (e == null) return;
+        if (!pending) {
+            index.remove(m.id());
+            return;
+        }
+        long due;
+        synchronized (e) {
+            due = e.retryRequested ? clock.millis() : next.toEpochMilli();
+            e.retryRequested = false;
+        }
+        release(m.id(), e, due);
+    }
+
+    private void send(QueuedMessage m, List<Notices.Notice> list) {
+        if (list.isEmpty()) return;
+        try {
+            notices.send(m, list);
+        } catch (RuntimeException ex) {
+            log.error("queue: cannot send a DSN for {}: {}", m.id(), ex.toString(), ex);
+        }
+    }
+
+    private void release(String id, Entry e, long due) {
+        synchronized (e) {
+            e.busy = false;
+            e.due = due;
+            if (!e.held) timers.add(new Timer(due, id));
+        }
+        wake();
+    }
+
+    private void logAttempt(QueuedMessage m, Outcome o, String event, int attempt, String route) {
+        deliveryLog.write(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
+                m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
+                o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route));
+    }
+
+    // ---- operator actions -------------------------------------------------------------------------
+
+    public QueueOpResult hold(String id) {
+        return act(id, false, (e, m) -> {
+            if (e.held) return new QueueOpResult.Done("already held");
+            spool.update(id, m.envelope(), new QueueState(true, m.state().nextAttempt(), m.state().attempts(), m.state().lastError()));
+            e.held = true;
+            timers.remove(new Timer(e.due, id));
+            deliveryLog.write(action("held", m, null));
+            return new QueueOpResult.Done("held");
+        });
+    }
+
+    public QueueOpResult release(String id) {
+        return act(id, false, (e, m) -> {
+            if (!e.held) return new QueueOpResult.Done("not held");
+            spool.update(id, m.envelope(), new QueueState(false, null, m.state().attempts(), m.state().lastError()));
+            e.held = false;
+            e.due = clock.millis();
+            timers.add(new Timer(e.due, id));
+            deliveryLog.write(action("released", m, null));
+            wake();
+            return new QueueOpResult.Done("released");
+        });
+    }
+
+    public QueueOpResult retry(String id) {
+        Entry e = index.get(id);
+        if (e == null) return new QueueOpResult.NotFound();
+        synchronized (e) {
+            if (e.busy) {
+                e.retryRequested = true;
+                return new QueueOpResult.Done("being delivered now; will be retried right after");
+            }
+            if (e.held) return new QueueOpResult.Failed("held; release it first");
+            timers.remove(new Timer(e.due, id));
+            e.due = clock.millis();
+            timers.add(new Timer(e.due, id));
+        }
+        wake();
+        return new QueueOpResult.Done("scheduled now");
+    }
+
+    public QueueOpResult delete(String id) {
+        return act(id, true, (e, m) -> {
+            spool.remove(id);
+            index.remove(id);
+            timers.remove(new Timer(e.due, id));
+            deliveryLog.write(action("deleted", m, null));
+            return new QueueOpResult.Done("deleted");
+        });
+    }
+
+    /** Bounces every pending recipient now (DSN to the sender) and removes the message. */
+    public QueueOpResult bounce(String id) {
+        return act(id, true, (e, m) -> {
+            QueueActions.bounceNow(m, clock.instant(), notices, deliveryLog);
+            spool.remove(id);
+            index.remove(id);
+            timers.remove(new Timer(e.due, id));
+            return new QueueOpResult.Done("bounced");
+        });
+    }
+
+    private interface Action {
+        QueueOpResult apply(Entry e, QueuedMessage m) throws SpoolException;
+    }
+
+    private QueueOpResult act(String id, boolean removes, Action action) {
+        Entry e = index.get(id);
+        if (e == null) return new QueueOpResult.NotFound();
+        synchronized (e) {
+            if (e.busy) return new QueueOpResult.Busy();
+            try {
+                Optional<QueuedMessage> m = spool.find(id);
+                if (m.isEmpty()) {
+                    index.remove(id);
+                    return new QueueOpResult.NotFound();
+                }
+                return action.apply(e, m.get());
+            } catch (SpoolException ex) {
+                return new QueueOpResult.Failed(ex.getMessage());
+            }
+        }
+    }
+
+    private DeliveryEvent action(String event, QueuedMessage m, String text) {
+        return new DeliveryEvent.QueueAction(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
+                m.envelope().sender(), text);
+    }
+
+    // ---- views ------------------------------------------------------------------------------------
+
+    public int size() {
+        return index.size();
+    }
+
+    /** Messages in delivery rounds right now. */
+    public int active() {
+        return rounds.get();
+    }
+
+    /** True when nothing is queued and nothing is being delivered. */
+    public boolean idle() {
+        return index.isEmpty() && rounds.get() == 0;
+    }
+
+    /** Waiting jobs per destination (for metrics and the dashboard). */
+    public Map<String, Integer> waitingByDestination() {
+        Map<String, Integer> out = new HashMap<>();
+        destinations.forEach((k, q) -> out.put(k, q.waiting() + q.active()));
+        return out;
+    }
+
+    /** Stops waking messages and waits (up to {@code grace}) for rounds in flight to settle. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    public void close(Duration grace) {
+        stopped = true;
+        if (timerThread != null) {
+            timerThread.interrupt();
+            try {
+                timerThread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (rounds.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
