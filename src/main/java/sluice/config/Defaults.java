@@ -28,6 +28,11 @@ final class Defaults {
     static final List<Integer> SMARTHOST_PORTS = List.of(587, 2525, 465);
     static final List<Integer> IMPLICIT_TLS_PORTS = List.of(465, 2465);
     static final String SMARTHOST_TLS = "required";
+    static final Duration SMARTHOST_RETRY_PREFERRED = Duration.ofMinutes(30);
+    static final int CONNECTIONS_PER_DESTINATION = 20;
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
+    static final String OUTBOUND_TLS = "opportunistic";
     static final String MAILDIR_ROOT = "mail";
     static final String ADMIN_ADDRESS = "127.0.0.1:8025";
     static final String ADMIN_TOKEN_FILE = "admin.token";
@@ -66,7 +71,8 @@ final class Defaults {
     }
 
     static DeliveryConfig delivery() {
-        return new DeliveryConfig(MX_PORT, List.of(), RETRY_SCHEDULE, MAX_QUEUE_LIFETIME, DELAY_WARNING, List.of());
+        return new DeliveryConfig(MX_PORT, List.of(), RETRY_SCHEDULE, MAX_QUEUE_LIFETIME, DELAY_WARNING, List.of(),
+                false, CONNECTIONS_PER_DESTINATION, CONNECT_TIMEOUT, DNS_TIMEOUT, OUTBOUND_TLS, java.util.Map.of());
     }
 
     static LocalConfig local(Path dataDir) {

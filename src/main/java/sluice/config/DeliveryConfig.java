@@ -2,19 +2,39 @@ package sluice.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
-/** Outbound delivery (used from issue 3 on; parsed and validated now). */
+/**
+ * Outbound delivery.
+ *
+ * @param paused      accept and queue, but deliver nothing until the operator resumes (restart without it)
+ * @param tls         the default outbound TLS policy: "opportunistic" (STARTTLS when offered, plaintext when the
+ *                    handshake fails) or "required" (never send without TLS)
+ * @param tlsPolicy   per-domain overrides of {@code tls}
+ */
 public record DeliveryConfig(
         int mxPort,
         List<String> dnsServers,
         List<Duration> retrySchedule,
         Duration maxQueueLifetime,
         Duration delayWarning,
-        List<SmarthostConfig> smarthosts) {
+        List<SmarthostConfig> smarthosts,
+        boolean paused,
+        int connectionsPerDestination,
+        Duration connectTimeout,
+        Duration dnsTimeout,
+        String tls,
+        Map<String, String> tlsPolicy) {
 
     public DeliveryConfig {
         dnsServers = List.copyOf(dnsServers);
         retrySchedule = List.copyOf(retrySchedule);
         smarthosts = List.copyOf(smarthosts);
+        tlsPolicy = Map.copyOf(tlsPolicy);
+    }
+
+    /** The TLS policy for a recipient domain. */
+    public String tlsFor(String domain) {
+        return tlsPolicy.getOrDefault(domain, tls);
     }
 }

@@ -2,7 +2,9 @@ package sluice.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Reads {@code [delivery]} and its {@code [[delivery.smarthosts]]}. */
@@ -24,8 +26,31 @@ final class DeliveryMapping {
         List<SmarthostConfig> smarthosts = s.tables("smarthosts").stream()
                 .map(h -> smarthost(h, dataDir))
                 .toList();
+        boolean paused = s.bool("paused", false);
+        int perDestination = (int) s.integer("connections_per_destination", 1, 10_000, Defaults.CONNECTIONS_PER_DESTINATION);
+        Duration connect = s.duration("connect_timeout", Defaults.CONNECT_TIMEOUT, false);
+        Duration dnsTimeout = s.duration("dns_timeout", Defaults.DNS_TIMEOUT, false);
+        String tls = tlsMode(s, "tls", s.string("tls", Defaults.OUTBOUND_TLS));
+        Map<String, String> policy = new LinkedHashMap<>();
+        Section table = s.table("tls_policy");
+        for (String domain : table.keys()) {
+            if (!Names.isHostname(domain)) {
+                table.error(domain, "must be a domain name (got \"" + domain + "\")");
+                continue;
+            }
+            policy.put(Names.lower(domain), tlsMode(table, domain, table.string(domain, Defaults.OUTBOUND_TLS)));
+        }
         s.finish();
-        return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts);
+        return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts, paused, perDestination, connect,
+                dnsTimeout, tls, policy);
+    }
+
+    private static String tlsMode(Section s, String key, String value) {
+        if (!value.equals("required") && !value.equals("opportunistic")) {
+            s.error(key, "must be one of required, opportunistic (got \"" + value + "\")");
+            return Defaults.OUTBOUND_TLS;
+        }
+        return value;
     }
 
     private static String dnsServer(Section.Element e) {
@@ -50,11 +75,32 @@ final class DeliveryMapping {
             }
             return Names.lower(d);
         });
-        String host = s.requiredString("host");
-        if (host != null && !Names.isHostname(host) && IpLiterals.parse(host) == null) {
-            s.error("host", "must be a host name or IP address (got \"" + host + "\")");
+        String provider = s.string("provider", null);
+        if (provider != null && !PROVIDERS.contains(provider)) {
+            s.error("provider", "must be one of ses, sendgrid, mailgun, powermta (got \"" + provider + "\")");
+            provider = null;
         }
-        List<Integer> ports = s.list("ports", Defaults.SMARTHOST_PORTS, false, Section.Element::port);
+        String region = s.string("region", null);
+        String host;
+        if (s.has("host") || provider == null || provider.equals("powermta")) {
+            host = s.requiredString("host");
+        } else if (provider.equals("ses")) {
+            if (region == null) s.missing("region");
+            host = region == null ? null : "email-smtp." + region + ".amazonaws.com";
+        } else if (provider.equals("mailgun")) {
+            host = "eu".equals(region) ? "smtp.eu.mailgun.org" : "smtp.mailgun.org";
+        } else {
+            host = "smtp.sendgrid.net";
+        }
+        if (host != null && !Names.isHostname(host) && IpLiterals.parse(host) == null) {
+            s.error(s.has("host") ? "host" : "region", "must give a host name or IP address (got \"" + host + "\")");
+        }
+        List<Integer> presetPorts = provider == null ? Defaults.SMARTHOST_PORTS : switch (provider) {
+            case "ses" -> List.of(587, 2587, 465, 2465, 25);
+            case "powermta" -> List.of(25, 587, 2525);
+            default -> List.of(587, 2525, 465, 25);
+        };
+        List<Integer> ports = s.list("ports", presetPorts, false, Section.Element::port);
         if (s.isEmptyArray("ports")) s.error("ports", "must list at least one port");
         String username = s.string("username", null);
         Path passwordFile = s.path("password_file", dataDir, null);
@@ -68,12 +114,11 @@ final class DeliveryMapping {
             s.error("tls", "must be one of required, opportunistic (got \"" + tls + "\")");
         }
         List<Integer> implicit = s.list("implicit_tls_ports", Defaults.IMPLICIT_TLS_PORTS, false, Section.Element::port);
-        String provider = s.string("provider", null);
-        if (provider != null && !PROVIDERS.contains(provider)) {
-            s.error("provider", "must be one of ses, sendgrid, mailgun, powermta (got \"" + provider + "\")");
-        }
-        String region = s.string("region", null);
+        Duration retryPreferred = s.duration("retry_preferred_after", Defaults.SMARTHOST_RETRY_PREFERRED, false);
+        Path caFile = s.path("ca_file", dataDir, null);
+        boolean verify = s.bool("verify_certificate", true);
         s.finish();
-        return new SmarthostConfig(domains, host, ports, username, passwordFile, tls, implicit, provider, region);
+        return new SmarthostConfig(domains, host, ports, username, passwordFile, tls, implicit, provider, region,
+                retryPreferred, caFile, verify);
     }
 }

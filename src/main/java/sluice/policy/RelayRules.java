@@ -11,16 +11,23 @@ import sluice.smtp.Replies;
 import sluice.smtp.Reply;
 
 /**
- * Who may send mail where (no open relay). A recipient is accepted when it is in a local domain
- * (and its local part cannot route elsewhere), or when the client is trusted or authenticated.
+ * Who may send mail where (no open relay). A recipient in a local domain is accepted when it exists there (and,
+ * for untrusted clients, its local part cannot route elsewhere); a remote one only from trusted or authenticated
+ * clients.
  */
 public final class RelayRules {
     private final Set<String> localDomains;
     private final List<Cidr> trustedNetworks;
+    private final LocalRecipients recipients; // null: every address in a local domain exists
 
     public RelayRules(List<String> localDomains, List<Cidr> trustedNetworks) {
+        this(localDomains, trustedNetworks, null);
+    }
+
+    public RelayRules(List<String> localDomains, List<Cidr> trustedNetworks, LocalRecipients recipients) {
         this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         this.trustedNetworks = List.copyOf(trustedNetworks);
+        this.recipients = recipients;
     }
 
     public boolean isTrusted(InetAddress client) {
@@ -34,10 +41,12 @@ public final class RelayRules {
 
     /** Null to accept, else the refusal. */
     public Reply check(Mailbox rcpt, boolean trustedOrAuthenticated) {
-        if (trustedOrAuthenticated) return null;
-        // user%elsewhere@local, elsewhere!user@local and "user@elsewhere"@local are not local mailboxes:
-        // a downstream MTA could route them out, so an untrusted client may not use them.
-        if (isLocal(rcpt) && !rcpt.hasRoutingCharacters()) return null;
-        return Replies.RELAY_DENIED;
+        if (isLocal(rcpt)) {
+            // user%elsewhere@local, elsewhere!user@local and "user@elsewhere"@local are not local mailboxes:
+            // a downstream MTA could route them out, so an untrusted client may not use them.
+            if (rcpt.hasRoutingCharacters() && !trustedOrAuthenticated) return Replies.RELAY_DENIED;
+            return recipients == null || recipients.exists(rcpt.address()) ? null : Replies.UNKNOWN_LOCAL_USER;
+        }
+        return trustedOrAuthenticated ? null : Replies.RELAY_DENIED;
     }
 }

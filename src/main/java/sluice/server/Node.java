@@ -8,6 +8,7 @@ import java.util.List;
 import sluice.auth.UserStore;
 import sluice.config.Config;
 import sluice.observe.DeliveryLog;
+import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
@@ -70,7 +71,9 @@ public final class Node implements AutoCloseable {
             throw new StartException("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);
         }
         UserStore users = UserStore.open(config.dataDir());
-        Server server = new Server(config, new Ingest(spool, deliveryLog, clock), deliveryLog, users, tls, clock);
+        LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
+                config.local().catchAll(), name -> users.find(name).isPresent());
+        Server server = new Server(config, new Ingest(spool, deliveryLog, clock), deliveryLog, users, recipients, tls, clock);
         try {
             return new Node(config, spool, deliveryLog, users, server, server.start());
         } catch (ListenerBindException e) {

@@ -22,6 +22,7 @@ import sluice.config.IpLiterals;
 import sluice.config.ListenerConfig;
 import sluice.observe.DeliveryLog;
 import sluice.policy.ClientPolicy;
+import sluice.policy.LocalRecipients;
 import sluice.policy.RelayRules;
 import sluice.queue.Ingest;
 import sluice.smtp.Session;
@@ -44,13 +45,14 @@ public final class Server {
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean draining;
 
-    public Server(Config config, Ingest ingest, DeliveryLog deliveryLog, UserStore users, TlsContexts tls, Clock clock) {
+    public Server(Config config, Ingest ingest, DeliveryLog deliveryLog, UserStore users, LocalRecipients recipients,
+                  TlsContexts tls, Clock clock) {
         this.config = config;
         this.ingest = ingest;
         this.users = users;
         this.tls = tls;
         this.clock = clock;
-        this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks());
+        this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), clock);
         this.sink = new SpoolSink(ingest, deliveryLog, clock);
         this.limits = new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());

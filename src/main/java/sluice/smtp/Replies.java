@@ -47,6 +47,7 @@ public final class Replies {
     public static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available");
     public static final Reply SEND_AS_DENIED = Reply.of(550, "5.7.1", "Sender address not owned by the authenticated user");
     public static final Reply RELAY_DENIED = Reply.of(554, "5.7.1", "Relay access denied");
+    public static final Reply UNKNOWN_LOCAL_USER = Reply.of(550, "5.1.1", "Recipient address rejected: User unknown");
     public static final Reply TOO_MANY_RECIPIENTS = Reply.of(452, "4.5.3", "Too many recipients");
     public static final Reply TOO_BIG = Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size");
     public static final Reply DATA_LINE_TOO_LONG = Reply.of(550, "5.6.0", "Message line longer than 1000 octets; not queued");

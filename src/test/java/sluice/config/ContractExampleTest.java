@@ -40,7 +40,7 @@ class ContractExampleTest {
         assertThat(c.delivery().maxQueueLifetime()).isEqualTo(Duration.ofDays(5));
         assertThat(c.delivery().smarthosts()).containsExactly(new SmarthostConfig(List.of("*"),
                 "smtp.provider.test", List.of(587, 2525, 465), "u", DATA.resolve("secret"), "required",
-                List.of(465, 2465), null, null));
+                List.of(465, 2465), null, null, Duration.ofMinutes(30), null, true));
         assertThat(c.local()).isEqualTo(new LocalConfig(DATA.resolve("mail").toString(),
                 Map.of("info@example.test", List.of("alice@example.test")), Map.of()));
         assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", DATA.resolve("admin.token")));

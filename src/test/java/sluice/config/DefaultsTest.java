@@ -102,7 +102,29 @@ class DefaultsTest {
 
         assertThat(ConfigLoader.load(f, null).delivery().smarthosts()).containsExactly(new SmarthostConfig(
                 List.of("*"), "relay.example.test", List.of(587, 2525, 465), null, null, "required",
-                List.of(465, 2465), null, null));
+                List.of(465, 2465), null, null, Duration.ofMinutes(30), null, true));
+    }
+
+    @Test
+    void providerPresetsFillHostAndPortOrder() throws Exception {
+        Path f = Files.writeString(dir.resolve("presets.toml"), """
+                [[delivery.smarthosts]]
+                provider = "ses"
+                region = "eu-west-1"
+                [[delivery.smarthosts]]
+                provider = "sendgrid"
+                [[delivery.smarthosts]]
+                provider = "mailgun"
+                region = "eu"
+                [[delivery.smarthosts]]
+                provider = "powermta"
+                host = "pmta.example.test"
+                """);
+        List<SmarthostConfig> s = ConfigLoader.load(f, null).delivery().smarthosts();
+        assertThat(s).extracting(SmarthostConfig::host).containsExactly("email-smtp.eu-west-1.amazonaws.com",
+                "smtp.sendgrid.net", "smtp.eu.mailgun.org", "pmta.example.test");
+        assertThat(s).extracting(SmarthostConfig::ports).containsExactly(List.of(587, 2587, 465, 2465, 25),
+                List.of(587, 2525, 465, 25), List.of(587, 2525, 465, 25), List.of(25, 587, 2525));
     }
 
     private static void assertAllOtherDefaults(Config c, Path data) {
@@ -116,7 +138,8 @@ class DefaultsTest {
         assertThat(c.spool()).isEqualTo(new SpoolConfig(256L * 1024 * 1024));
         assertThat(c.delivery()).isEqualTo(new DeliveryConfig(25, List.of(), List.of(Duration.ofMinutes(5),
                 Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2),
-                Duration.ofHours(4)), Duration.ofDays(5), Duration.ofHours(4), List.of()));
+                Duration.ofHours(4)), Duration.ofDays(5), Duration.ofHours(4), List.of(), false, 20,
+                Duration.ofSeconds(30), Duration.ofSeconds(5), "opportunistic", Map.of()));
         assertThat(c.local()).isEqualTo(new LocalConfig(data.resolve("mail").toString(), Map.of(), Map.of()));
         assertThat(c.admin().tokenFile()).isEqualTo(data.resolve("admin.token"));
         assertThat(c.log()).isEqualTo(new LogConfig(data.resolve("log/delivery.jsonl")));

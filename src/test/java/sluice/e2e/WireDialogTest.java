@@ -56,6 +56,17 @@ class WireDialogTest {
             d.ask("MAIL FROM:<>");
             assertThat(d.ask("RCPT TO:<bob@EXAMPLE.test>")).startsWith("250 2.1.5");
             assertThat(d.ask("RCPT TO:<Postmaster>")).startsWith("250 2.1.5");
+            assertThat(d.ask("RCPT TO:<postmaster@strict.test>")).startsWith("250 2.1.5");
+            assertThat(d.ask("RCPT TO:<alice@strict.test>")).startsWith("250 2.1.5"); // an alias
+        }
+    }
+
+    @Test
+    void unknownLocalRecipientsAreRefusedAtRcptNotBouncedLater() throws Exception {
+        try (Dialog d = mx()) {
+            d.ask("MAIL FROM:<x@far.test>");
+            assertThat(d.ask("RCPT TO:<nobody@strict.test>")).isEqualTo("550 5.1.1 Recipient address rejected: User unknown");
+            assertThat(d.ask("RCPT TO:<nobody@example.test>")).startsWith("250 2.1.5"); // caught by the catch-all
         }
     }
 

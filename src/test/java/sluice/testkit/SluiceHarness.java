@@ -16,7 +16,9 @@ import sluice.spool.Spool;
 /**
  * A real Sluice node in the test JVM, on loopback ports: mx, submission, submissions and a second
  * submission port (the 2525 role). User alice@example.test / "secret" may send as herself and as
- * anyone @example.test. Local domain: example.test; the loopback is not trusted unless asked.
+ * anyone @example.test. Local domains: example.test, where a catch-all sends every unknown address to postmaster, and
+ * strict.test, where only alice@strict.test and postmaster exist. The loopback is not trusted unless asked.
+ * Delivery is paused (messages stay queued) unless {@code extraToml} has a {@code [delivery]} section.
  */
 public final class SluiceHarness implements AutoCloseable {
     public static final String USER = "alice@example.test";
@@ -64,7 +66,7 @@ public final class SluiceHarness implements AutoCloseable {
         String toml = """
                 hostname = "mx.sluice.test"
                 data_dir = "%s"
-                local_domains = ["example.test"]
+                local_domains = ["example.test", "strict.test"]
                 trusted_networks = %s
 
                 [[listeners]]
@@ -91,12 +93,17 @@ public final class SluiceHarness implements AutoCloseable {
                 failure_delay = "10ms"
 
                 %s
+                %s
+                %s
                 [admin]
                 address = "127.0.0.1:%d"
 
                 %s
                 """.formatted(dir.resolve("data"), trustedNetworks, ports[0], ports[1], ports[2], ports[3],
-                extraToml.contains("[timeouts]") ? "" : "[timeouts]\nshutdown = \"5s\"\n", ports[4], extraToml);
+                extraToml.contains("[timeouts]") ? "" : "[timeouts]\nshutdown = \"5s\"\n",
+                extraToml.contains("[local]") ? "" : "[local]\ncatch_all = { \"example.test\" = \"postmaster@example.test\" }\n"
+                        + "aliases = { \"alice@strict.test\" = \"alice@example.test\" }\n",
+                extraToml.contains("[delivery]") ? "" : "[delivery]\npaused = true\n", ports[4], extraToml);
         Path file = dir.resolve("sluice.toml");
         Files.writeString(file, toml);
         return file;
