@@ -10,9 +10,9 @@ final class Explanation {
         StringBuilder sb = new StringBuilder(1024);
         line(sb, "This is the mail system at host " + r.reportingMta() + ".");
         sb.append("\r\n");
-        for (String text : intro(kind)) line(sb, text);
+        paragraph(sb, intro(kind));
         sb.append("\r\n");
-        line(sb, "If you need help, forward this report to postmaster@" + r.reportingMta()
+        paragraph(sb, "If you need help, forward this report to postmaster@" + r.reportingMta()
                 + ", or to your own postmaster. Leave out the returned message if it is private.");
         sb.append("\r\n");
         line(sb, "                   The mail system");
@@ -23,19 +23,20 @@ final class Explanation {
         return sb.toString();
     }
 
-    private static String[] intro(ReportKind kind) {
+    private static String intro(ReportKind kind) {
         return switch (kind) {
-            case FAILURE -> new String[] {
-                "We are sorry: your message could not be delivered to one or more of its recipients.",
-                "For those marked \"failed\" below the problem is permanent and the mail system has given up.",
-                "The message, or its header section, is attached."};
-            case DELAY -> new String[] {
-                "This is a warning only; you do not need to send the message again.",
-                "Delivery to the recipients below has not yet succeeded. The mail system keeps trying",
-                "and will tell you if it gives up."};
-            case SUCCESS -> new String[] {
-                "Your message was delivered as you asked; this report confirms it for the recipients below."};
+            case FAILURE -> "We are sorry: your message could not be delivered to one or more of its recipients."
+                    + " For those marked \"failed\" below the problem is permanent and the mail system has given up."
+                    + " The message, or its header section, is attached.";
+            case DELAY -> "This is a warning only; you do not need to send the message again."
+                    + " Delivery to the recipients below has not yet succeeded. The mail system keeps trying"
+                    + " and will tell you if it gives up.";
+            case SUCCESS -> "Your message was delivered as you asked; this report confirms it for the recipients below.";
         };
+    }
+
+    private static void paragraph(StringBuilder sb, String text) {
+        for (String l : LineFolder.fold("", text, "")) line(sb, l);
     }
 
     private static void recipient(StringBuilder sb, DsnRecipient rcpt, ZoneId zone) {
