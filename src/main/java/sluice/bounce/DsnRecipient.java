@@ -1,6 +1,7 @@
 package sluice.bounce;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -32,7 +33,7 @@ public record DsnRecipient(
 
         /** The lower-case keyword written in the report. */
         public String keyword() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

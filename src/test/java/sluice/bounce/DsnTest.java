@@ -227,10 +227,10 @@ class DsnTest {
 
             List<Integer> lengths = lines(report).stream().map(line -> line.length).toList();
             assertThat(lengths).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(998));
-            if (diag == words) assertThat(lengths).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(78));
+            if (diag.equals(words)) assertThat(lengths).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(78));
             Parsed p = parse(report);
             String folded = field(p.statusGroups().get(1), "Diagnostic-Code");
-            if (diag == words) assertThat(folded).isEqualTo("smtp; " + diag.strip());
+            if (diag.equals(words)) assertThat(folded).isEqualTo("smtp; " + diag.strip());
             else assertThat(folded.replace(" ", "")).isEqualTo("smtp;" + diag.replace(" ", ""));
         }
     }
