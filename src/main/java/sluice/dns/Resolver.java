@@ -138,8 +138,14 @@ public final class Resolver {
         }
         RecordAnswer answer = new RecordAnswer.Failed("internal error");
         try {
-            answer = servers.ask(name, type);
-            cache.put(question, answer);
+            // the previous owner may have cached its answer between our cache miss and our putIfAbsent
+            var meanwhile = cache.get(question);
+            if (meanwhile.isPresent()) {
+                answer = meanwhile.get();
+            } else {
+                answer = servers.ask(name, type);
+                cache.put(question, answer);
+            }
         } finally {
             mine.complete(answer);
             inFlight.remove(question, mine);
