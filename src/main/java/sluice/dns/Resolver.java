@@ -138,18 +138,24 @@ public final class Resolver {
         }
         RecordAnswer answer = new RecordAnswer.Failed("internal error");
         try {
-            // the previous owner may have cached its answer between our cache miss and our putIfAbsent
-            var meanwhile = cache.get(question);
-            if (meanwhile.isPresent()) {
-                answer = meanwhile.get();
-            } else {
-                answer = servers.ask(name, type);
-                cache.put(question, answer);
-            }
+            answer = fetch(question);
+        } catch (RuntimeException e) {
+            answer = new RecordAnswer.Failed("internal error: " + e); // the facade never throws
         } finally {
-            mine.complete(answer);
+            mine.complete(answer); // also when an Error escapes, so that waiters do not hang
             inFlight.remove(question, mine);
         }
+        return answer;
+    }
+
+    /** Asks the servers and caches the answer, unless the previous asker cached it since our cache miss. */
+    private RecordAnswer fetch(AnswerCache.Question question) {
+        var meanwhile = cache.get(question);
+        if (meanwhile.isPresent()) {
+            return meanwhile.get();
+        }
+        RecordAnswer answer = servers.ask(question.name(), question.type());
+        cache.put(question, answer);
         return answer;
     }
 
