@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -207,7 +208,7 @@ public final class TestDnsServer implements AutoCloseable {
             } catch (IOException e) {
                 return; // closed
             }
-            byte[] in = java.util.Arrays.copyOfRange(packet.getData(), 0, packet.getLength());
+            byte[] in = Arrays.copyOfRange(packet.getData(), 0, packet.getLength());
             var client = packet.getSocketAddress();
             Thread.ofVirtual().start(() -> answer(in, false).ifPresent(out -> {
                 try {
