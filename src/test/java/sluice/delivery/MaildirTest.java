@@ -1,0 +1,173 @@
+package sluice.delivery;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MaildirTest {
+    private static final Instant AT = Instant.parse("2024-03-01T10:00:00.123456789Z");
+    private static final Clock FIXED = Clock.fixed(AT, ZoneOffset.UTC);
+    private static final byte[] PREFIX = "Return-Path: <alice@a.test>\r\nDelivered-To: bob@b.test\r\n".getBytes(UTF_8);
+    private static final byte[] MESSAGE = "From: alice@a.test\r\nSubject: hi\r\n\r\nline one\r\nline two\r\n".getBytes(UTF_8);
+    private static final Pattern NAME = Pattern.compile(
+            "(\\d+)\\.M(\\d+)P(\\d+)Q(\\d+)\\.([^,/:]+),S=(\\d+)");
+
+    @TempDir
+    Path root;
+
+    private Maildir maildir() {
+        return new Maildir(root, "mx.b.test", FIXED);
+    }
+
+    @Test
+    void deliversIntoNewWithADovecotStyleName() throws Exception {
+        Path file = maildir().deliver("b.test", "bob", PREFIX, MESSAGE);
+
+        assertThat(file.getParent()).isEqualTo(root.resolve("b.test/bob/new"));
+        Matcher m = NAME.matcher(file.getFileName().toString());
+        assertThat(m.matches()).as(file.getFileName().toString()).isTrue();
+        assertThat(m.group(1)).isEqualTo(String.valueOf(AT.getEpochSecond()));
+        assertThat(m.group(2)).isEqualTo("123456");
+        assertThat(m.group(3)).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
+        assertThat(m.group(5)).isEqualTo("mx.b.test");
+        assertThat(Long.parseLong(m.group(6))).isEqualTo(Files.size(file));
+    }
+
+    @Test
+    void storesThePrefixAndMessageWithLfEndings() throws Exception {
+        Path file = maildir().deliver("b.test", "bob", PREFIX, MESSAGE);
+
+        assertThat(Files.readString(file)).isEqualTo("""
+                Return-Path: <alice@a.test>
+                Delivered-To: bob@b.test
+                From: alice@a.test
+                Subject: hi
+
+                line one
+                line two
+                """);
+        assertThat(Files.readAllBytes(file)).doesNotContain((byte) '\r');
+    }
+
+    @Test
+    void loneCarriageReturnsAndBareLineFeedsAreKept() throws Exception {
+        Path file = maildir().deliver("b.test", "bob", new byte[0], "a\rb\nc\r\n\r".getBytes(UTF_8));
+        assertThat(Files.readString(file)).isEqualTo("a\rb\nc\n\r");
+        assertThat(file.getFileName().toString()).endsWith(",S=7");
+    }
+
+    @Test
+    void createsTmpNewAndCurPrivatelyAndLeavesTmpEmpty() throws Exception {
+        maildir().deliver("B.Test", "Bob", PREFIX, MESSAGE);
+
+        Path box = root.resolve("b.test/bob");
+        for (String sub : List.of("tmp", "new", "cur")) {
+            assertThat(box.resolve(sub)).isDirectory();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(box.resolve(sub)))).isEqualTo("rwx------");
+        }
+        assertThat(box.resolve("tmp")).isEmptyDirectory();
+        assertThat(box.resolve("cur")).isEmptyDirectory();
+        assertThat(list(box.resolve("new"))).hasSize(1);
+    }
+
+    @Test
+    void deliveriesInTheSameMicrosecondGetDistinctNames() throws Exception {
+        Maildir maildir = maildir();
+        Path first = maildir.deliver("b.test", "bob", PREFIX, MESSAGE);
+        Path second = maildir.deliver("b.test", "bob", PREFIX, MESSAGE);
+        Path other = new Maildir(root, "mx.b.test", FIXED).deliver("b.test", "bob", PREFIX, MESSAGE);
+
+        assertThat(Set.of(first, second, other)).hasSize(3);
+        assertThat(list(root.resolve("b.test/bob/new"))).hasSize(3);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "mx/b.test,  mx\\057b.test",
+        "mx:b.test,  mx\\072b.test",
+        "mx.b.test,  mx.b.test",
+    })
+    void hostnameSlashAndColonAreEscaped(String hostname, String inName) throws Exception {
+        Path file = new Maildir(root, hostname, FIXED).deliver("b.test", "bob", PREFIX, MESSAGE);
+        assertThat(file.getFileName().toString()).contains("." + inName + ",S=");
+        assertThat(file.getParent()).isEqualTo(root.resolve("b.test/bob/new"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../etc", "a/b", "..", ".hidden", "a..b", "nul\0x", ""})
+    void unsafeLocalPartsAreRejected(String localPart) {
+        assertThatThrownBy(() -> maildir().deliver("b.test", localPart, PREFIX, MESSAGE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(root).isEmptyDirectory();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../b.test", "b.test/x", ".b.test", "b..test", ""})
+    void unsafeDomainsAreRejected(String domain) {
+        assertThatThrownBy(() -> maildir().deliver(domain, "bob", PREFIX, MESSAGE))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "Bob.Smith       | bob.smith",
+        "bob+tag         | bob+tag",
+        "a=b_c-d         | a=b_c-d",
+        "\"john doe\"    | _john_doe_",
+        "josé            | jos_",
+        "a\\b            | a_b",
+    })
+    void unusualCharactersMapToUnderscore(String localPart, String directory) throws Exception {
+        Path file = maildir().deliver("b.test", localPart, PREFIX, MESSAGE);
+        assertThat(file.getParent().getParent()).isEqualTo(root.resolve("b.test").resolve(directory));
+    }
+
+    @Test
+    void fiftyConcurrentDeliveriesAllLandWithDistinctNames() throws Exception {
+        Maildir maildir = maildir();
+        Set<Path> delivered = ConcurrentHashMap.newKeySet();
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                byte[] body = ("Subject: " + i + "\r\n\r\nmessage " + i + "\r\n").getBytes(UTF_8);
+                futures.add(executor.submit(() -> delivered.add(maildir.deliver("b.test", "bob", PREFIX, body))));
+            }
+            for (Future<?> f : futures) f.get();
+        }
+        assertThat(delivered).hasSize(50);
+        assertThat(list(root.resolve("b.test/bob/new"))).hasSize(50);
+        assertThat(root.resolve("b.test/bob/tmp")).isEmptyDirectory();
+        for (Path p : delivered) {
+            Matcher m = NAME.matcher(p.getFileName().toString());
+            assertThat(m.matches()).isTrue();
+            assertThat(Long.parseLong(m.group(6))).isEqualTo(Files.size(p));
+        }
+    }
+
+    private static List<Path> list(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
+    }
+}
