@@ -18,11 +18,17 @@ public final class Ingest {
     private final Spool spool;
     private final DeliveryLog log;
     private final Clock clock;
+    private volatile java.util.function.Consumer<String> accepted = id -> {};
 
     public Ingest(Spool spool, DeliveryLog log, Clock clock) {
         this.spool = spool;
         this.log = log;
         this.clock = clock;
+    }
+
+    /** Who hears of each stored message (the scheduler, which makes it due at once). */
+    public void onAccepted(java.util.function.Consumer<String> listener) {
+        this.accepted = listener;
     }
 
     public String newId() {
@@ -44,6 +50,7 @@ public final class Ingest {
         List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
         log.write(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
                 parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size()));
+        accepted.accept(id);
     }
 
     private static int parseInt(String s) {
