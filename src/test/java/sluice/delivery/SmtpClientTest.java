@@ -488,4 +488,293 @@ class SmtpClientTest {
             assertThat(client.tlsCipher()).isNull();
         }
     }
+
+    // ---- TLS ----
+
+    private static final javax.net.ssl.SSLContext SERVER_TLS = TestTls.get().serverContext();
+
+    private static Consumer<Script> startTls(String... more) {
+        String[] ehlo = Stream.concat(Stream.of("PIPELINING", "ENHANCEDSTATUSCODES", "STARTTLS"), Stream.of(more))
+                .toArray(String[]::new);
+        return s -> s.ehlo(ehlo).tls(SERVER_TLS);
+    }
+
+    @Test
+    void opportunisticTlsUsesStartTlsAndTheSecondEhlo() throws Exception {
+        try (var server = fake(startTls("SIZE 5000"));
+                var client = SmtpClient.open(server.address(), opportunistic())) {
+            assertThat(client.tlsVersion()).isEqualTo("TLSv1.3");
+            assertThat(client.tlsCipher()).startsWith("TLS_");
+            assertThat(client.extensions()).contains("SIZE").doesNotContain("STARTTLS");
+            assertThat(codes(client.send(message("a@dest.test")))).containsExactly(250);
+            assertThat(server.commands()).containsSubsequence("EHLO client.test", "STARTTLS", "EHLO client.test");
+            assertThat(server.lines()).filteredOn(l -> l.text().startsWith("MAIL"))
+                    .singleElement().satisfies(l -> assertThat(l.tls()).isTrue());
+            assertThat(server.messages().get(0).tls()).isTrue();
+        }
+    }
+
+    @Test
+    void negotiatesTls12WhenThatIsAllTheServerSpeaks() throws Exception {
+        try (var server = fake(startTls().andThen(s -> s.protocols("TLSv1.2")));
+                var client = SmtpClient.open(server.address(), opportunistic())) {
+            assertThat(client.tlsVersion()).isEqualTo("TLSv1.2");
+            assertThat(client.tlsCipher()).contains("ECDHE");
+        }
+    }
+
+    @Test
+    void opportunisticTlsWithoutStartTlsStaysPlain() throws Exception {
+        try (var server = fake(s -> s.ehlo("PIPELINING"));
+                var client = SmtpClient.open(server.address(), opportunistic())) {
+            assertThat(client.tlsVersion()).isNull();
+            assertThat(codes(client.send(message("a@dest.test")))).containsExactly(250);
+            assertThat(server.commands()).doesNotContain("STARTTLS");
+        }
+    }
+
+    @Test
+    void tlsModeNoneNeverStartsTls() throws Exception {
+        try (var server = fake(startTls());
+                var client = SmtpClient.open(server.address(), settings())) {
+            assertThat(client.tlsVersion()).isNull();
+            assertThat(client.extensions()).contains("STARTTLS");
+            assertThat(server.commands()).doesNotContain("STARTTLS");
+        }
+    }
+
+    @Test
+    void requiredTlsWithoutStartTlsFailsBeforeAnyTransaction() throws Exception {
+        try (var server = fake(s -> s.ehlo("PIPELINING").tls(SERVER_TLS))) {
+            assertThatThrownBy(() -> SmtpClient.open(server.address(),
+                    settings().withTls(TlsMode.REQUIRED, TestTls.trustAllClient())))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                        assertThat(f.stage()).isEqualTo(Stage.STARTTLS);
+                        assertThat(f.kind()).isEqualTo(Kind.TLS_UNAVAILABLE);
+                    });
+            assertThat(server.commands()).noneMatch(c -> c.startsWith("MAIL") || c.equals("STARTTLS"));
+        }
+    }
+
+    @Test
+    void aRefusedStartTlsIsFatalOnlyWhenTlsIsRequired() throws Exception {
+        Consumer<Script> refusing = startTls().andThen(s -> s.reply("STARTTLS", 454, "4.7.0 TLS not available"));
+        try (var server = fake(refusing);
+                var client = SmtpClient.open(server.address(), opportunistic())) {
+            assertThat(client.tlsVersion()).isNull();
+            assertThat(codes(client.send(message("a@dest.test")))).containsExactly(250);
+        }
+        try (var server = fake(refusing)) {
+            assertThatThrownBy(() -> SmtpClient.open(server.address(),
+                    settings().withTls(TlsMode.REQUIRED, TestTls.trustAllClient())))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                        assertThat(f.stage()).isEqualTo(Stage.STARTTLS);
+                        assertThat(f.kind()).isEqualTo(Kind.TEMPORARY);
+                        assertThat(f.reply().code()).isEqualTo(454);
+                    });
+        }
+    }
+
+    static Stream<Arguments> handshakeFailures() {
+        return Stream.of(
+                Arguments.of("server closes during the handshake",
+                        (Consumer<Script>) s -> s.tlsFailure(TlsFailure.CLOSE_DURING_HANDSHAKE)),
+                Arguments.of("server answers in plaintext", (Consumer<Script>) s -> s.tlsFailure(TlsFailure.NOT_TLS)),
+                Arguments.of("no common protocol (server TLS 1.1 only)", (Consumer<Script>) s -> s.protocols("TLSv1.1")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("handshakeFailures")
+    void aFailedHandshakeIsReportedForThePlaintextRetry(String name, Consumer<Script> failure) throws Exception {
+        for (boolean implicit : new boolean[] {false, true}) {
+            Consumer<Script> script = implicit
+                    ? failure.andThen(s -> s.implicitTls(SERVER_TLS))
+                    : startTls().andThen(failure);
+            ClientSettings cs = implicit ? settings().withImplicitTls(TestTls.trustAllClient()) : opportunistic();
+            try (var server = fake(script)) {
+                assertThatThrownBy(() -> SmtpClient.open(server.address(), cs))
+                        .as("implicit=%s", implicit)
+                        .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                            assertThat(f.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
+                            assertThat(f.kind()).isEqualTo(Kind.TLS);
+                        });
+                assertThat(server.commands()).noneMatch(c -> c.startsWith("MAIL"));
+            }
+        }
+    }
+
+    @Test
+    void implicitTlsHandshakesBeforeTheGreeting() throws Exception {
+        try (var server = fake(s -> s.implicitTls(SERVER_TLS).ehlo("PIPELINING", "AUTH PLAIN"));
+                var client = SmtpClient.open(server.address(), settings().withImplicitTls(TestTls.trustAllClient()))) {
+            assertThat(client.tlsVersion()).isEqualTo("TLSv1.3");
+            assertThat(client.banner()).isEqualTo("fake.test ESMTP ready");
+            assertThat(codes(client.send(message("a@dest.test")))).containsExactly(250);
+            assertThat(server.lines()).allSatisfy(l -> assertThat(l.tls()).isTrue());
+        }
+    }
+
+    @ParameterizedTest(name = "sni={0} -> ok={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"mx.test, true", "other.test, false"})
+    void verifiesTheHostnameAgainstTheCertificate(String sni, boolean ok) throws Exception {
+        ClientSettings cs = settings().withTls(TlsMode.REQUIRED, TestTls.get().trustingClient()).withHostname(sni, true);
+        try (var server = fake(startTls())) {
+            if (ok) {
+                try (var client = SmtpClient.open(server.address(), cs)) {
+                    assertThat(client.tlsVersion()).isNotNull();
+                }
+            } else {
+                assertThatThrownBy(() -> SmtpClient.open(server.address(), cs))
+                        .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                            assertThat(f.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
+                            assertThat(f.kind()).isEqualTo(Kind.TLS);
+                        });
+            }
+        }
+    }
+
+    @Test
+    void anUntrustedCertificateFailsTheHandshakeWhenVerifying() throws Exception {
+        // The default trust store does not know the self-signed mx.test certificate.
+        var defaultContext = javax.net.ssl.SSLContext.getInstance("TLS");
+        defaultContext.init(null, null, null);
+        ClientSettings cs = settings().withTls(TlsMode.REQUIRED, defaultContext).withHostname("mx.test", true);
+        try (var server = fake(startTls())) {
+            assertThatThrownBy(() -> SmtpClient.open(server.address(), cs))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> assertThat(f.kind()).isEqualTo(Kind.TLS));
+        }
+    }
+
+    // ---- AUTH ----
+
+    private static final Credentials ALICE = new Credentials("alice", "s3cret-pass");
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"AUTH PLAIN LOGIN", "AUTH LOGIN", "AUTH=LOGIN PLAIN"})
+    void authenticatesAfterStartTls(String offer) throws Exception {
+        try (var server = fake(startTls(offer).andThen(s -> s.auth("alice", "s3cret-pass")));
+                var client = SmtpClient.open(server.address(), opportunistic().withCredentials(ALICE))) {
+            assertThat(codes(client.send(message("a@dest.test")))).containsExactly(250);
+            var auth = server.lines().stream().filter(l -> l.text().startsWith("AUTH")).toList();
+            assertThat(auth).singleElement().satisfies(l -> {
+                assertThat(l.tls()).isTrue();
+                assertThat(l.text()).startsWith(offer.contains("PLAIN") ? "AUTH PLAIN " : "AUTH LOGIN");
+            });
+            int starttls = server.commands().indexOf("STARTTLS");
+            assertThat(starttls).isNotNegative().isLessThan(server.commands().indexOf(auth.get(0).text()));
+        }
+    }
+
+    @Test
+    void neverSendsCredentialsWithoutTls() throws Exception {
+        try (var server = fake(s -> s.ehlo("PIPELINING", "AUTH PLAIN LOGIN").auth("alice", "s3cret-pass"))) {
+            for (ClientSettings cs : List.of(settings().withCredentials(ALICE), opportunistic().withCredentials(ALICE))) {
+                assertThatThrownBy(() -> SmtpClient.open(server.address(), cs))
+                        .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                            assertThat(f.stage()).isEqualTo(Stage.AUTH);
+                            assertThat(f.kind()).isEqualTo(Kind.AUTH_UNAVAILABLE);
+                        });
+            }
+            assertThat(server.commands()).noneMatch(c -> c.startsWith("AUTH"));
+            assertThat(String.join("\n", server.commands())).doesNotContain(
+                    java.util.Base64.getEncoder().encodeToString("s3cret-pass".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void credentialsWithoutAnOfferedMechanismAreUnavailable() throws Exception {
+        try (var server = fake(startTls("AUTH CRAM-MD5"))) {
+            assertThatThrownBy(() -> SmtpClient.open(server.address(), opportunistic().withCredentials(ALICE)))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                        assertThat(f.stage()).isEqualTo(Stage.AUTH);
+                        assertThat(f.kind()).isEqualTo(Kind.AUTH_UNAVAILABLE);
+                    });
+            assertThat(server.commands()).noneMatch(c -> c.startsWith("AUTH"));
+        }
+    }
+
+    static Stream<Arguments> authFailures() {
+        return Stream.of(
+                Arguments.of("wrong password PLAIN", "AUTH PLAIN", (Consumer<Script>) s -> s.auth("alice", "other"),
+                        Kind.PERMANENT, 535),
+                Arguments.of("wrong password LOGIN", "AUTH LOGIN", (Consumer<Script>) s -> s.auth("alice", "other"),
+                        Kind.PERMANENT, 535),
+                Arguments.of("temporary failure", "AUTH PLAIN",
+                        (Consumer<Script>) s -> s.reply("AUTH", 454, "4.7.0 try later"), Kind.TEMPORARY, 454));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("authFailures")
+    void authFailuresNeverRevealThePassword(String name, String offer, Consumer<Script> script, Kind kind, int code)
+            throws Exception {
+        try (var server = fake(startTls(offer).andThen(script))) {
+            assertThatThrownBy(() -> SmtpClient.open(server.address(), opportunistic().withCredentials(ALICE)))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                        assertThat(f.stage()).isEqualTo(Stage.AUTH);
+                        assertThat(f.kind()).isEqualTo(kind);
+                        assertThat(f.reply().code()).isEqualTo(code);
+                        assertThat(f.getMessage()).doesNotContain("s3cret-pass");
+                        assertThat(String.valueOf(f.getCause())).doesNotContain("s3cret-pass");
+                    });
+            assertThat(server.commands()).noneMatch(c -> c.startsWith("MAIL"));
+        }
+    }
+
+    @Test
+    void credentialsDoNotPrintThePassword() {
+        assertThat(ALICE.toString()).contains("alice").doesNotContain("s3cret-pass");
+        assertThat(opportunistic().withCredentials(ALICE).toString()).doesNotContain("s3cret-pass");
+    }
+
+    // ---- a real peer ----
+
+    @Test
+    void deliversThreeMessagesOverOneConnectionToPostfixSmtpSink() throws Exception {
+        assumeThat(Peer.available("smtp-sink")).as("smtp-sink (Debian postfix) installed").isTrue();
+        Path dir = Files.createTempDirectory("smtp-sink");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path dump = dir.resolve("dump");
+        int port = FreePorts.next();
+        Process sink = new ProcessBuilder("/usr/sbin/smtp-sink", "-u", "nobody", "-D", dump.toString(),
+                "127.0.0.1:" + port, "100").redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile()).start();
+        try {
+            var address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port);
+            SmtpClient client = null;
+            for (int i = 0; i < 100 && client == null; i++) {
+                try {
+                    client = SmtpClient.open(address, settings());
+                } catch (ClientFailure f) {
+                    if (f.kind() != Kind.REFUSED) throw f;
+                    Thread.sleep(50);
+                }
+            }
+            assertThat(client).as("smtp-sink listening").isNotNull();
+            try (SmtpClient c = client) {
+                assertThat(c.extensions()).contains("PIPELINING");
+                var local = c.remote();
+                for (int i = 1; i <= 3; i++) {
+                    byte[] data = ("Subject: sink test " + i + "\r\n\r\n.dot line\r\nbody " + i + "\r\n")
+                            .getBytes(StandardCharsets.US_ASCII);
+                    MessageResult r = c.send(OutboundMessage.of("s@o.test", List.of("a@dest.test", "b@dest.test"), data));
+                    assertThat(codes(r)).containsExactly(250, 250);
+                    assertThat(r.dataReply().code()).isEqualTo(250);
+                    assertThat(c.reusable()).isTrue();
+                    assertThat(c.remote()).isEqualTo(local);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String text = "";
+            while (System.nanoTime() < deadline) {
+                text = Files.exists(dump) ? Files.readString(dump, StandardCharsets.ISO_8859_1) : "";
+                if (text.contains("sink test 3")) break;
+                Thread.sleep(50);
+            }
+            assertThat(text).contains("Subject: sink test 1", "Subject: sink test 2", "Subject: sink test 3");
+            assertThat(text).contains(".dot line").doesNotContain("..dot line");
+        } finally {
+            sink.destroy();
+            sink.waitFor(5, TimeUnit.SECONDS);
+            if (sink.isAlive()) sink.destroyForcibly();
+        }
+    }
 }
