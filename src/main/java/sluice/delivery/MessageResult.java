@@ -1,0 +1,16 @@
+package sluice.delivery;
+
+import java.util.List;
+import sluice.smtp.Reply;
+
+/**
+ * The outcome of one transaction, one entry per recipient in the message's order.
+ *
+ * @param dataReply the reply given to the accepted recipients after DATA (the final reply, a refused DATA, or a
+ *                  synthetic one when the connection broke), or null when no recipient got that far
+ */
+public record MessageResult(List<RecipientResult> recipients, Reply dataReply) {
+    public MessageResult {
+        recipients = List.copyOf(recipients);
+    }
+}

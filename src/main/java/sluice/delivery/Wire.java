@@ -1,0 +1,132 @@
+package sluice.delivery;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import sluice.smtp.DotEncoder;
+import sluice.smtp.Reply;
+import sluice.smtp.ReplyReader;
+
+/** One connection's byte streams: commands out, replies in, every step bounded in time. */
+final class Wire implements AutoCloseable {
+    private static final int BUFFER = 64 * 1024;
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final Socket tcp;
+    private Socket socket;
+    private ReplyReader reader;
+    private WriteDeadline deadline;
+    private OutputStream out;
+    private SSLSession tlsSession;
+
+    private Wire(Socket tcp) throws IOException {
+        this.tcp = tcp;
+        attach(tcp);
+    }
+
+    /** Connects; exceptions are the socket's own (ConnectException, SocketTimeoutException, ...). */
+    static Wire connect(InetSocketAddress address, Duration timeout) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            return new Wire(s);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void attach(Socket s) throws IOException {
+        socket = s;
+        reader = new ReplyReader(s.getInputStream());
+        deadline = new WriteDeadline(s.getOutputStream(), tcp, Duration.ofMinutes(5));
+        out = new BufferedOutputStream(deadline, BUFFER);
+    }
+
+    /** Client-mode TLS over the current connection, handshake done; the caller checked nothing is buffered. */
+    void startTls(SSLContext context, String sniHost, boolean verifyHostname, Duration timeout) throws IOException {
+        InetSocketAddress remote = (InetSocketAddress) tcp.getRemoteSocketAddress();
+        // An IP literal as the peer name when there is no SNI host: a null or name would invite a reverse lookup.
+        String peer = sniHost != null ? sniHost : remote.getAddress().getHostAddress();
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, peer, remote.getPort(), true);
+        tls.setUseClientMode(true);
+        SSLParameters p = tls.getSSLParameters();
+        List<String> supported = List.of(tls.getSupportedProtocols());
+        List<String> protocols = new ArrayList<>();
+        for (String proto : PROTOCOLS) if (supported.contains(proto)) protocols.add(proto);
+        p.setProtocols(protocols.toArray(String[]::new));
+        if (sniHost != null) {
+            try {
+                p.setServerNames(List.of(new SNIHostName(sniHost)));
+            } catch (IllegalArgumentException e) {
+                p.setServerNames(List.of()); // an address literal: SNI carries host names only
+            }
+        }
+        if (verifyHostname) p.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(p);
+        tls.setSoTimeout(millis(timeout));
+        tls.startHandshake();
+        tlsSession = tls.getSession();
+        attach(tls);
+    }
+
+    Reply read(Duration timeout) throws IOException {
+        socket.setSoTimeout(millis(timeout));
+        return reader.read();
+    }
+
+    /** Sends command lines (each without CRLF) in one write. */
+    void send(Duration timeout, String... lines) throws IOException {
+        deadline.limit(timeout);
+        for (String line : lines) out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** Sends message data dot-stuffed and terminated, each 64 KiB block bounded by the timeout. */
+    void sendData(byte[] data, Duration blockTimeout) throws IOException {
+        deadline.limit(blockTimeout);
+        DotEncoder.write(data, out);
+        out.flush();
+    }
+
+    int buffered() {
+        return reader.buffered();
+    }
+
+    boolean writeExpired() {
+        return deadline.expired();
+    }
+
+    SSLSession tlsSession() {
+        return tlsSession;
+    }
+
+    InetSocketAddress remote() {
+        return (InetSocketAddress) tcp.getRemoteSocketAddress();
+    }
+
+    @Override
+    public void close() {
+        try {
+            tcp.close(); // the TCP socket, not the TLS layer: no close_notify that could block
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+}
