@@ -276,8 +276,6 @@ class SmtpClientTest {
             assertThat(server.messages()).hasSize(3);
             assertThat(server.commands()).doesNotContain("RSET");
         }
-        // close() said goodbye
-        Thread.sleep(50);
     }
 
     @Test
