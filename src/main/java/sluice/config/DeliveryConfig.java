@@ -11,6 +11,7 @@ import java.util.Map;
  * @param tls         the default outbound TLS policy: "opportunistic" (STARTTLS when offered, plaintext when the
  *                    handshake fails) or "required" (never send without TLS)
  * @param tlsPolicy   per-domain overrides of {@code tls}
+ * @param replyTimeout how long to wait for each remote reply; null for RFC 5321 4.5.3.2's per-command values
  */
 public record DeliveryConfig(
         int mxPort,
@@ -23,6 +24,7 @@ public record DeliveryConfig(
         int connectionsPerDestination,
         Duration connectTimeout,
         Duration dnsTimeout,
+        Duration replyTimeout,
         String tls,
         Map<String, String> tlsPolicy) {
 

@@ -30,6 +30,7 @@ final class DeliveryMapping {
         int perDestination = (int) s.integer("connections_per_destination", 1, 10_000, Defaults.CONNECTIONS_PER_DESTINATION);
         Duration connect = s.duration("connect_timeout", Defaults.CONNECT_TIMEOUT, false);
         Duration dnsTimeout = s.duration("dns_timeout", Defaults.DNS_TIMEOUT, false);
+        Duration replyTimeout = s.duration("reply_timeout", null, false);
         String tls = tlsMode(s, "tls", s.string("tls", Defaults.OUTBOUND_TLS));
         Map<String, String> policy = new LinkedHashMap<>();
         Section table = s.table("tls_policy");
@@ -42,7 +43,7 @@ final class DeliveryMapping {
         }
         s.finish();
         return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts, paused, perDestination, connect,
-                dnsTimeout, tls, policy);
+                dnsTimeout, replyTimeout, tls, policy);
     }
 
     private static String tlsMode(Section s, String key, String value) {

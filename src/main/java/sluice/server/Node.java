@@ -13,7 +13,7 @@ import sluice.queue.Ingest;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
-/** One running Sluice: spool, delivery log, users, TLS and listeners, started and stopped together. */
+/** One running Sluice: spool, delivery log, users, TLS, listeners and delivery, started and stopped together. */
 public final class Node implements AutoCloseable {
     private final Config config;
     private final Spool spool;
@@ -21,9 +21,11 @@ public final class Node implements AutoCloseable {
     private final UserStore users;
     private final Server server;
     private final List<BoundListener> listeners;
+    private final Delivery delivery;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
-                 List<BoundListener> listeners) {
+                 List<BoundListener> listeners, Delivery delivery) {
+        this.delivery = delivery;
         this.config = config;
         this.spool = spool;
         this.deliveryLog = deliveryLog;
@@ -73,14 +75,31 @@ public final class Node implements AutoCloseable {
         UserStore users = UserStore.open(config.dataDir());
         LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
                 config.local().catchAll(), name -> users.find(name).isPresent());
-        Server server = new Server(config, new Ingest(spool, deliveryLog, clock), deliveryLog, users, recipients, tls, clock);
+        Ingest ingest = new Ingest(spool, deliveryLog, clock);
+        Delivery delivery = null;
+        if (!config.delivery().paused()) {
+            try {
+                delivery = Delivery.start(config, spool, ingest, recipients, deliveryLog, clock);
+            } catch (SpoolException | IllegalArgumentException e) {
+                deliveryLog.close();
+                spool.close();
+                throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
+            }
+        }
+        Server server = new Server(config, ingest, deliveryLog, users, recipients, tls, clock);
         try {
-            return new Node(config, spool, deliveryLog, users, server, server.start());
+            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery);
         } catch (ListenerBindException e) {
+            if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+    }
+
+    /** The queue manager and transports, or null when delivery is paused. */
+    public Delivery delivery() {
+        return delivery;
     }
 
     public List<BoundListener> listeners() {
@@ -99,10 +118,14 @@ public final class Node implements AutoCloseable {
         return config;
     }
 
-    /** Graceful stop: drain sessions (up to the configured shutdown timeout), then close log and spool. */
+    /**
+     * Graceful stop: drain sessions (up to the configured shutdown timeout), let delivery rounds in flight settle,
+     * then close log and spool.
+     */
     @Override
     public void close() {
         server.shutdown(config.timeouts().shutdown());
+        if (delivery != null) delivery.close(config.timeouts().shutdown());
         deliveryLog.close();
         spool.close();
     }

@@ -125,6 +125,39 @@ public final class SluiceHarness implements AutoCloseable {
         return node.config().dataDir();
     }
 
+    /** The queue manager (null when delivery is paused, the harness default). */
+    public sluice.queue.Scheduler scheduler() {
+        return node.delivery() == null ? null : node.delivery().scheduler();
+    }
+
+    /** Waits until every queued message has been delivered, bounced or expired (DSNs included). */
+    public void awaitEmptyQueue(java.time.Duration limit) throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!(scheduler().idle() && node.spool().list().isEmpty())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("queue not empty after " + limit + ": " + node.spool().list());
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Sends one message over the mx listener (the loopback must be trusted to relay). */
+    public String sendMx(String from, String body, String... to) throws IOException {
+        try (Dialog d = new Dialog(mx)) {
+            d.expect();
+            d.ask("EHLO client.test");
+            d.ask("MAIL FROM:<" + from + ">");
+            for (String t : to) {
+                String r = d.ask("RCPT TO:<" + t + ">");
+                if (!r.startsWith("250")) throw new IOException("RCPT " + t + ": " + r);
+            }
+            d.ask("DATA");
+            String r = d.ask(body.replace("\n", "\r\n") + "\r\n.");
+            if (!r.startsWith("250")) throw new IOException("end of data: " + r);
+            return r.substring(r.lastIndexOf(' ') + 1);
+        }
+    }
+
     public Path deliveryLog() {
         return node.config().log().deliveryLog();
     }

@@ -1,0 +1,76 @@
+package sluice.delivery;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * Idle outbound connections kept for a few seconds after a transaction, so that the next message to the same
+ * host and port reuses the session (no new TCP, TLS and EHLO). Keyed by destination, address and port.
+ */
+final class ConnectionPool implements AutoCloseable {
+    private record Idle(SmtpClient client, long since, int uses) {}
+
+    /** A client taken from the pool, with the number of transactions it already carried. */
+    record Taken(SmtpClient client, int uses) {}
+
+    private final long idleNanos;
+    private final int maxUses;
+    private final Map<String, ConcurrentLinkedDeque<Idle>> idle = new ConcurrentHashMap<>();
+    private final Thread reaper;
+    private volatile boolean closed;
+
+    ConnectionPool(java.time.Duration idleTime, int maxUses) {
+        this.idleNanos = idleTime.toNanos();
+        this.maxUses = maxUses;
+        this.reaper = Thread.ofVirtual().name("connection-reaper").start(this::reap);
+    }
+
+    Taken take(String key) {
+        ConcurrentLinkedDeque<Idle> q = idle.get(key);
+        if (q == null) return null;
+        Idle i;
+        while ((i = q.pollFirst()) != null) {
+            if (System.nanoTime() - i.since() < idleNanos && i.client().reusable()) return new Taken(i.client(), i.uses());
+            i.client().close();
+        }
+        return null;
+    }
+
+    /** Keeps a client for reuse, or closes it when it cannot carry more. */
+    void put(String key, SmtpClient client, int uses) {
+        if (closed || !client.reusable() || uses >= maxUses) {
+            client.close();
+            return;
+        }
+        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addFirst(new Idle(client, System.nanoTime(), uses));
+    }
+
+    private void reap() {
+        while (!closed) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
+                for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
+                    Idle i = it.next();
+                    if (now - i.since() >= idleNanos && q.removeFirstOccurrence(i)) i.client().close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        reaper.interrupt();
+        for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
+            Idle i;
+            while ((i = q.pollFirst()) != null) i.client().close();
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package sluice.delivery;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sluice.config.DeliveryConfig;
+import sluice.config.IpLiterals;
+import sluice.config.SmarthostConfig;
+import sluice.dns.AddressAnswer;
+import sluice.dns.MxAnswer;
+import sluice.dns.MxHost;
+import sluice.dns.Resolver;
+import sluice.smtp.Reply;
+import sluice.spool.Recipient;
+
+/**
+ * Delivers to other mail servers: a domain's MX hosts in preference order (equal preferences shuffled, then
+ * the faster and healthier first), falling back to the next host and address on connect failure, timeout,
+ * TLS failure or a greeting that refuses; or an upstream smarthost, trying its ports in order and remembering
+ * the one that works. Connections are reused across messages for a few seconds.
+ */
+public final class RemoteTransport implements Transport, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RemoteTransport.class);
+    static final int MAX_MX_HOSTS = 5;
+    static final int MAX_ADDRESSES = 10;
+
+    private final Resolver resolver;
+    private final DeliveryConfig config;
+    private final String ehloName;
+    private final Timeouts timeouts;
+    private final HostStats stats = new HostStats();
+    private final ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(5), 100);
+    private final SSLContext unauthenticated = ClientTls.unauthenticated();
+    private final Map<Integer, SSLContext> smarthostTls = new ConcurrentHashMap<>();
+    private final Map<Integer, PortChoice> smarthostPorts = new ConcurrentHashMap<>();
+    private final Clock clock;
+
+    /** The smarthost port that last worked, and since when; the preferred (first) port is re-tried later. */
+    private record PortChoice(int index, Instant since) {}
+
+    /** One place to try: a host name (for logs, SNI), an address and port, and how to talk to it. */
+    private record Candidate(String host, InetSocketAddress address, ClientSettings settings, boolean opportunistic,
+                             int smarthost, int portIndex) {
+        String poolKey(String destination) {
+            return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort();
+        }
+
+        String where() {
+            return host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
+        }
+    }
+
+    /** Why candidates failed, for the deferral text and the log. */
+    private static final class Failures {
+        final List<String> lines = new ArrayList<>();
+        String last;
+
+        void add(String where, String why) {
+            last = where + ": " + why;
+            lines.add(last);
+        }
+    }
+
+    public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock) {
+        this.resolver = resolver;
+        this.config = config;
+        this.ehloName = ehloName;
+        this.timeouts = timeouts;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<Outcome> deliver(Job job, byte[] data) {
+        long start = System.nanoTime();
+        Failures failures = new Failures();
+        List<Candidate> candidates;
+        switch (job.destination()) {
+            case Destination.Mx mx -> {
+                MxAnswer answer = addressLiteral(mx.domain()) != null
+                        ? new MxAnswer.Hosts(List.of(new MxHost(mx.domain(), 0)), true) : resolver.mx(mx.domain());
+                switch (answer) {
+                    case MxAnswer.NullMx n -> {
+                        return all(job, 556, "5.1.10", "Recipient domain " + mx.domain() + " does not accept mail (null MX)", start);
+                    }
+                    case MxAnswer.NoSuchDomain n -> {
+                        return all(job, 550, "5.1.2", "Host or domain name not found: " + mx.domain() + " (" + n.detail() + ")", start);
+                    }
+                    case MxAnswer.TempFail t -> {
+                        return all(job, 451, "4.4.3", "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start);
+                    }
+                    case MxAnswer.Hosts h -> candidates = mxCandidates(mx.domain(), h.hosts(), failures);
+                }
+            }
+            case Destination.Smarthost s -> candidates = smarthostCandidates(s, failures);
+            case Destination.Local l -> throw new IllegalArgumentException("local destination given to the remote transport");
+        }
+        OutboundMessage message = message(job, data);
+        String key = job.destination().key();
+        for (Candidate c : candidates) {
+            ConnectionPool.Taken taken = pool.take(c.poolKey(key));
+            SmtpClient client;
+            int uses = 0;
+            if (taken != null) {
+                client = taken.client();
+                uses = taken.uses();
+                MessageResult result = client.send(message);
+                if (!connectionLost(result)) return finish(job, c, client, key, uses + 1, result, start);
+                client.close(); // the idle connection had gone stale: try again on a fresh one
+            }
+            client = open(c, failures);
+            if (client == null) continue;
+            MessageResult result = client.send(message);
+            return finish(job, c, client, key, 1, result, start);
+        }
+        String why = failures.last == null ? "no usable host" : failures.last;
+        if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
+        return all(job, 451, "4.4.1", "Delivery to " + key + " failed: " + why, start);
+    }
+
+    private List<Outcome> finish(Job job, Candidate c, SmtpClient client, String key, int uses, MessageResult result,
+                                 long start) {
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        String tls = client.tlsVersion();
+        List<Outcome> out = new ArrayList<>();
+        for (RecipientResult r : result.recipients()) {
+            Reply reply = r.reply();
+            out.add(new Outcome(r.recipient().address(), Outcome.resultOf(reply.code()), reply.code(),
+                    reply.status() == null ? null : reply.status().toString(), String.join(" ", reply.lines()), c.host(),
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms));
+        }
+        if (c.smarthost() >= 0) remember(c);
+        pool.put(c.poolKey(key), client, uses);
+        return out;
+    }
+
+    private static boolean connectionLost(MessageResult r) {
+        return !r.recipients().isEmpty() && r.recipients().stream().allMatch(x -> x.reply().code() == 421
+                || x.reply().code() == 451 && x.reply().status() != null && x.reply().status().toString().equals("4.4.2"));
+    }
+
+    /** Connects; for opportunistic TLS a failed handshake is retried once in plaintext on the same address. */
+    private SmtpClient open(Candidate c, Failures failures) {
+        long t0 = System.nanoTime();
+        try {
+            SmtpClient client = SmtpClient.open(c.address(), c.settings());
+            stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
+            return client;
+        } catch (ClientFailure f) {
+            if (f.kind() == ClientFailure.Kind.TLS && c.opportunistic() && !c.settings().implicitTls()) {
+                log.info("delivery: TLS handshake with {} failed ({}); retrying in plaintext", c.where(), f.getMessage());
+                try {
+                    SmtpClient client = SmtpClient.open(c.address(), c.settings().withTls(TlsMode.NONE, null));
+                    stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
+                    return client;
+                } catch (ClientFailure again) {
+                    f = again;
+                }
+            }
+            stats.failure(c.host());
+            failures.add(c.where(), describe(f));
+            if (c.smarthost() >= 0) {
+                log.warn("smarthost {}: port {} unusable ({}); trying the next", c.host(), c.address().getPort(), describe(f));
+            }
+            return null;
+        }
+    }
+
+    private static String describe(ClientFailure f) {
+        String stage = switch (f.stage()) {
+            case CONNECT -> "connect";
+            case GREETING -> "greeting";
+            case EHLO -> "EHLO";
+            case STARTTLS -> "STARTTLS";
+            case TLS_HANDSHAKE -> "TLS handshake";
+            case AUTH -> "AUTH";
+        };
+        String what = f.reply() != null ? f.reply().summary() : switch (f.kind()) {
+            case REFUSED -> "connection refused";
+            case TIMEOUT -> "timed out";
+            case TLS -> "TLS failed";
+            case TLS_UNAVAILABLE -> "TLS required but STARTTLS not offered";
+            case AUTH_UNAVAILABLE -> "no AUTH mechanism usable over TLS";
+            default -> "connection failed";
+        };
+        return stage + ": " + what;
+    }
+
+    // ---- MX -------------------------------------------------------------------------------------------
+
+    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures) {
+        List<MxHost> ordered = orderMx(hosts);
+        boolean required = "required".equals(config.tlsFor(domain));
+        ClientSettings base = new ClientSettings(ehloName, config.connectTimeout(), timeouts,
+                required ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC, false, unauthenticated, null, false, null);
+        List<Candidate> out = new ArrayList<>();
+        for (MxHost h : ordered.subList(0, Math.min(MAX_MX_HOSTS, ordered.size()))) {
+            for (InetAddress a : addresses(h.host(), failures)) {
+                if (out.size() >= MAX_ADDRESSES) return out;
+                out.add(new Candidate(h.host(), new InetSocketAddress(a, config.mxPort()), base.withHostname(h.host(), false),
+                        !required, -1, -1));
+            }
+        }
+        return out;
+    }
+
+    /** Preference order; within a preference shuffled, then stably by recent latency and failures. */
+    List<MxHost> orderMx(List<MxHost> hosts) {
+        List<MxHost> out = new ArrayList<>(hosts.size());
+        int i = 0;
+        List<MxHost> sorted = new ArrayList<>(hosts);
+        sorted.sort(Comparator.comparingInt(MxHost::preference));
+        while (i < sorted.size()) {
+            int j = i;
+            while (j < sorted.size() && sorted.get(j).preference() == sorted.get(i).preference()) j++;
+            List<MxHost> group = new ArrayList<>(sorted.subList(i, j));
+            Collections.shuffle(group, ThreadLocalRandom.current());
+            group.sort(Comparator.comparingDouble(h -> stats.score(h.host())));
+            out.addAll(group);
+            i = j;
+        }
+        return out;
+    }
+
+    private List<InetAddress> addresses(String host, Failures failures) {
+        InetAddress literal = addressLiteral(host);
+        if (literal != null) return List.of(literal);
+        return switch (resolver.addresses(host)) {
+            case AddressAnswer.Addresses a -> a.list();
+            case AddressAnswer.NoSuchDomain n -> {
+                failures.add(host, "host not found");
+                yield List.of();
+            }
+            case AddressAnswer.NoAddresses n -> {
+                failures.add(host, "no A or AAAA record");
+                yield List.of();
+            }
+            case AddressAnswer.TempFail t -> {
+                failures.add(host, "address lookup failed: " + t.detail());
+                yield List.of();
+            }
+        };
+    }
+
+    /** "[192.0.2.1]", "[IPv6:::1]" or a bare IP (smarthost hosts) as an address, else null. */
+    private static InetAddress addressLiteral(String host) {
+        String h = host;
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        if (h.regionMatches(true, 0, "IPv6:", 0, 5)) h = h.substring(5);
+        return IpLiterals.parse(h) == null ? null : IpLiterals.toAddress(h);
+    }
+
+    // ---- smarthost ------------------------------------------------------------------------------------
+
+    private List<Candidate> smarthostCandidates(Destination.Smarthost s, Failures failures) {
+        List<SmarthostConfig> all = config.smarthosts();
+        List<Integer> group = new ArrayList<>();
+        group.add(s.index());
+        for (int i = 0; i < all.size(); i++) {
+            if (i != s.index() && all.get(i).domains().equals(all.get(s.index()).domains())) group.add(i); // failover hosts
+        }
+        List<Candidate> out = new ArrayList<>();
+        for (int index : group) {
+            SmarthostConfig h = all.get(index);
+            ClientSettings base;
+            try {
+                base = smarthostSettings(index, h);
+            } catch (IOException e) {
+                failures.add(h.host(), e.getMessage());
+                continue;
+            }
+            List<InetAddress> addrs = addresses(h.host(), failures);
+            for (int p : portOrder(index, h)) {
+                int port = h.ports().get(p);
+                ClientSettings settings = h.implicitTlsPorts().contains(port)
+                        ? base.withImplicitTls(base.sslContext()) : base;
+                for (InetAddress a : addrs) {
+                    out.add(new Candidate(h.host(), new InetSocketAddress(a, port), settings,
+                            settings.tls() == TlsMode.OPPORTUNISTIC, index, p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private ClientSettings smarthostSettings(int index, SmarthostConfig h) throws IOException {
+        Credentials credentials = null;
+        if (h.username() != null) {
+            String password = Files.readString(h.passwordFile()).strip();
+            credentials = new Credentials(h.username(), password);
+        }
+        SSLContext ctx = h.verifyCertificate() ? smarthostTls.get(index) : unauthenticated;
+        if (ctx == null) {
+            ctx = ClientTls.verifying(h.caFile());
+            smarthostTls.put(index, ctx);
+        }
+        // AUTH is only ever sent over TLS: with credentials, TLS is required whatever the policy says.
+        TlsMode mode = credentials != null || "required".equals(h.tls()) ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC;
+        boolean verifyName = h.verifyCertificate() && IpLiterals.parse(h.host()) == null;
+        return new ClientSettings(ehloName, config.connectTimeout(), timeouts, mode, false, ctx, h.host(), verifyName,
+                credentials);
+    }
+
+    /** The working port first while it is fresh; after {@code retry_preferred_after}, the configured order again. */
+    private List<Integer> portOrder(int index, SmarthostConfig h) {
+        List<Integer> order = new ArrayList<>();
+        PortChoice choice = smarthostPorts.get(index);
+        boolean fresh = choice != null && clock.instant().isBefore(choice.since().plus(h.retryPreferredAfter()));
+        if (fresh && choice.index() < h.ports().size()) order.add(choice.index());
+        for (int i = 0; i < h.ports().size(); i++) if (!order.contains(i)) order.add(i);
+        return order;
+    }
+
+    private void remember(Candidate c) {
+        PortChoice old = smarthostPorts.get(c.smarthost());
+        if (old != null && old.index() == c.portIndex()) return;
+        smarthostPorts.put(c.smarthost(), new PortChoice(c.portIndex(), clock.instant()));
+        if (old != null || c.portIndex() != 0) {
+            log.warn("smarthost {}: now using port {}{}", c.host(), c.address().getPort(),
+                    c.portIndex() == 0 ? " (the preferred port works again)" : " (earlier ports failed; the preferred one is re-tried later)");
+        }
+    }
+
+    /** The port index each smarthost currently uses (for metrics and tests). */
+    public Map<Integer, Integer> smarthostPortIndexes() {
+        Map<Integer, Integer> out = new java.util.HashMap<>();
+        smarthostPorts.forEach((k, v) -> out.put(k, v.index()));
+        return out;
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    private static OutboundMessage message(Job job, byte[] data) {
+        var attrs = job.envelope().attributes();
+        List<OutboundRecipient> rcpts = new ArrayList<>();
+        for (Recipient r : job.recipients()) rcpts.add(new OutboundRecipient(r.address(), r.notifyOn(), r.orcpt()));
+        return new OutboundMessage(job.envelope().sender(), rcpts, data, "8BITMIME".equalsIgnoreCase(attrs.get("body")),
+                "true".equals(attrs.get("smtputf8")), attrs.get("envid"), attrs.get("ret"));
+    }
+
+    private static List<Outcome> all(Job job, int code, String enhanced, String text, long start) {
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        return job.recipients().stream().map(r -> new Outcome(r.address(), Outcome.resultOf(code), code, enhanced, text,
+                null, null, 0, null, ms)).toList();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

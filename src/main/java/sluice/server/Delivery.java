@@ -1,0 +1,77 @@
+package sluice.server;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import sluice.config.Config;
+import sluice.delivery.LocalTransport;
+import sluice.delivery.Maildir;
+import sluice.delivery.RemoteTransport;
+import sluice.delivery.Router;
+import sluice.delivery.Timeouts;
+import sluice.delivery.Transports;
+import sluice.dns.Resolver;
+import sluice.observe.DeliveryLog;
+import sluice.policy.LocalRecipients;
+import sluice.queue.DsnNotices;
+import sluice.queue.Ingest;
+import sluice.queue.RetryPolicy;
+import sluice.queue.Scheduler;
+import sluice.spool.Envelope;
+import sluice.spool.Recipient;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/** The outbound half of a node wired together: resolver, transports, DSNs and the queue manager. */
+public final class Delivery {
+    private final Scheduler scheduler;
+    private final RemoteTransport remote;
+    private final int recovered;
+
+    private Delivery(Scheduler scheduler, RemoteTransport remote, int recovered) {
+        this.scheduler = scheduler;
+        this.remote = remote;
+        this.recovered = recovered;
+    }
+
+    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, DeliveryLog log,
+                          Clock clock) throws SpoolException {
+        var d = config.delivery();
+        Resolver resolver = Resolver.create(d.dnsServers(), d.dnsTimeout(), clock);
+        Maildir maildir = new Maildir(Path.of(config.local().maildirRoot()), config.hostname(), clock);
+        LocalTransport local = new LocalTransport(recipients, maildir, (sender, rcpts, data, origin) -> {
+            String id = ingest.newId();
+            List<Recipient> list = rcpts.stream().map(r -> Recipient.pending(r, null, null)).toList();
+            ingest.accept(id, new Envelope(sender, list, clock.instant(), data.length,
+                    Map.of("mode", "forward", "forwarded_from", origin)), data);
+            return id;
+        });
+        RemoteTransport remote = new RemoteTransport(resolver, d, config.hostname(),
+                d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock);
+        RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
+        DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
+        Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
+                new Transports(local, remote), policy, notices, log, clock,
+                new Scheduler.Settings(d.connectionsPerDestination(), 20_000));
+        ingest.onAccepted(scheduler::enqueue);
+        int recovered = scheduler.start();
+        return new Delivery(scheduler, remote, recovered);
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Messages found in the spool at start. */
+    public int recovered() {
+        return recovered;
+    }
+
+    void close(Duration grace) {
+        scheduler.close(grace);
+        remote.close();
+    }
+
+}
