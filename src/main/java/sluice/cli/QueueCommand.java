@@ -1,6 +1,5 @@
 package sluice.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,13 +15,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sluice.config.Config;
+import sluice.queue.QueueView;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Recipient;
-import sluice.spool.RecipientState;
 import sluice.spool.Spool;
 
-@Command(name = "queue", description = "Inspect the queue (reads the data dir; works while the server runs).",
-        subcommands = {QueueCommand.ListQueue.class, QueueCommand.Show.class})
+@Command(name = "queue", description = "Inspect and change the queue (works with and without a running server).",
+        subcommands = {QueueCommand.ListQueue.class, QueueCommand.Show.class, QueueActionCommand.Hold.class,
+                QueueActionCommand.Release.class, QueueActionCommand.Retry.class, QueueActionCommand.Delete.class,
+                QueueActionCommand.Bounce.class})
 final class QueueCommand {
 
     /** The spool of the configured data dir, opened read-only so a running server keeps it. */
@@ -35,14 +36,11 @@ final class QueueCommand {
     }
 
     static String state(QueuedMessage m) {
-        if (m.state().held()) return "held";
-        if (m.state().nextAttempt() != null && m.state().nextAttempt().isAfter(Instant.now())) return "scheduled";
-        return "ready";
+        return QueueView.state(m, Instant.now());
     }
 
     static List<String> pending(QueuedMessage m) {
-        return m.envelope().recipients().stream().filter(r -> r.state() == RecipientState.PENDING)
-                .map(Recipient::address).toList();
+        return QueueView.pending(m);
     }
 
     @Command(name = "list", description = "One row per queued message.")
@@ -98,30 +96,9 @@ final class QueueCommand {
         }
 
         private static void printJson(List<QueuedMessage> all) throws IOException {
-            ObjectMapper mapper = new ObjectMapper();
-            JsonGenerator g = mapper.createGenerator(System.out);
-            g.useDefaultPrettyPrinter();
-            g.writeStartArray();
-            for (QueuedMessage m : all) {
-                g.writeStartObject();
-                g.writeStringField("id", m.id());
-                g.writeStringField("sender", m.envelope().sender());
-                g.writeArrayFieldStart("recipients");
-                for (String r : pending(m)) g.writeString(r);
-                g.writeEndArray();
-                g.writeStringField("state", state(m));
-                g.writeNumberField("attempts", m.state().attempts());
-                if (m.state().nextAttempt() == null) g.writeNullField("next_attempt");
-                else g.writeStringField("next_attempt", m.state().nextAttempt().toString());
-                if (m.state().lastError() == null) g.writeNullField("last_error");
-                else g.writeStringField("last_error", m.state().lastError());
-                g.writeNumberField("size", m.envelope().size());
-                g.writeStringField("received", m.envelope().received().toString());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.flush();
-            System.out.println();
+            Instant now = Instant.now();
+            List<java.util.Map<String, Object>> rows = all.stream().map(m -> QueueView.summary(m, now)).toList();
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(rows));
         }
     }
 

@@ -4,13 +4,13 @@ package sluice.config;
  * "ip", "ip:port", "[v6]" or "[v6]:port", with a literal IP only: a name here would make start-up
  * depend on DNS. {@code port} is -1 when absent.
  */
-record HostPort(String host, int port) {
+public record HostPort(String host, int port) {
 
     /**
      * @param portRequired whether "ip" alone is an error
      * @throws IllegalArgumentException with a message fit for the user
      */
-    static HostPort parse(String text, boolean portRequired) {
+    public static HostPort parse(String text, boolean portRequired) {
         String host;
         String port = null;
         if (text.startsWith("[")) {

@@ -19,7 +19,7 @@ import sluice.spool.SpoolException;
  * Operator actions on a spool that no server is running on ({@code sluice queue hold|release|retry|delete|bounce}
  * with the server stopped). A running server's {@link Scheduler} does the same on its own index.
  */
-public final class QueueActions {
+public final class QueueActions implements QueueControl {
     private final Spool spool;
     private final Notices notices;
     private final DeliveryLog deliveryLog;
@@ -32,6 +32,7 @@ public final class QueueActions {
         this.clock = clock;
     }
 
+    @Override
     public QueueOpResult hold(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();
@@ -42,6 +43,7 @@ public final class QueueActions {
         return new QueueOpResult.Done("held");
     }
 
+    @Override
     public QueueOpResult release(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();
@@ -52,6 +54,7 @@ public final class QueueActions {
         return new QueueOpResult.Done("released; delivered when the server runs");
     }
 
+    @Override
     public QueueOpResult retry(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();
@@ -61,6 +64,7 @@ public final class QueueActions {
         return new QueueOpResult.Done("due now; delivered when the server runs");
     }
 
+    @Override
     public QueueOpResult delete(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();
@@ -69,6 +73,7 @@ public final class QueueActions {
         return new QueueOpResult.Done("deleted");
     }
 
+    @Override
     public QueueOpResult bounce(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();

@@ -44,7 +44,7 @@ import sluice.spool.SpoolException;
  * answer {@link QueueOpResult.Busy}. At most {@code maxInFlight} messages are in rounds at once, which bounds
  * the memory a backlog can take.
  */
-public final class Scheduler implements AutoCloseable {
+public final class Scheduler implements QueueControl, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
     /** Tuning that does not come from the retry policy. */
@@ -404,6 +404,7 @@ public final class Scheduler implements AutoCloseable {
 
     // ---- operator actions -------------------------------------------------------------------------
 
+    @Override
     public QueueOpResult hold(String id) {
         return act(id, false, (e, m) -> {
             if (e.held) return new QueueOpResult.Done("already held");
@@ -415,6 +416,7 @@ public final class Scheduler implements AutoCloseable {
         });
     }
 
+    @Override
     public QueueOpResult release(String id) {
         return act(id, false, (e, m) -> {
             if (!e.held) return new QueueOpResult.Done("not held");
@@ -428,6 +430,7 @@ public final class Scheduler implements AutoCloseable {
         });
     }
 
+    @Override
     public QueueOpResult retry(String id) {
         Entry e = index.get(id);
         if (e == null) return new QueueOpResult.NotFound();
@@ -445,6 +448,7 @@ public final class Scheduler implements AutoCloseable {
         return new QueueOpResult.Done("scheduled now");
     }
 
+    @Override
     public QueueOpResult delete(String id) {
         return act(id, true, (e, m) -> {
             spool.remove(id);
@@ -456,6 +460,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Bounces every pending recipient now (DSN to the sender) and removes the message. */
+    @Override
     public QueueOpResult bounce(String id) {
         return act(id, true, (e, m) -> {
             QueueActions.bounceNow(m, clock.instant(), notices, deliveryLog);

@@ -6,7 +6,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import sluice.auth.UserStore;
+import sluice.admin.AdminServer;
 import sluice.config.Config;
+import sluice.queue.DsnNotices;
+import sluice.queue.QueueActions;
+import sluice.queue.QueueControl;
 import sluice.observe.DeliveryLog;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
@@ -22,10 +26,12 @@ public final class Node implements AutoCloseable {
     private final Server server;
     private final List<BoundListener> listeners;
     private final Delivery delivery;
+    private final AdminServer admin;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
-                 List<BoundListener> listeners, Delivery delivery) {
+                 List<BoundListener> listeners, Delivery delivery, AdminServer admin) {
         this.delivery = delivery;
+        this.admin = admin;
         this.config = config;
         this.spool = spool;
         this.deliveryLog = deliveryLog;
@@ -86,15 +92,32 @@ public final class Node implements AutoCloseable {
                 throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
         }
-        Server server = new Server(config, ingest, deliveryLog, users, recipients, tls, clock);
+        QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
+                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), deliveryLog, clock);
+        AdminServer admin;
         try {
-            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery);
-        } catch (ListenerBindException e) {
+            admin = AdminServer.start(config.admin(), spool, control, clock);
+        } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+        Server server = new Server(config, ingest, deliveryLog, users, recipients, tls, clock);
+        try {
+            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin);
+        } catch (ListenerBindException e) {
+            admin.close();
+            if (delivery != null) delivery.close(java.time.Duration.ZERO);
+            deliveryLog.close();
+            spool.close();
+            throw new StartException(e.getMessage(), false);
+        }
+    }
+
+    /** The admin API's port (for tests that bind it to port 0). */
+    public int adminPort() {
+        return admin.port();
     }
 
     /** The queue manager and transports, or null when delivery is paused. */
@@ -125,6 +148,7 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         server.shutdown(config.timeouts().shutdown());
+        admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
         deliveryLog.close();
         spool.close();

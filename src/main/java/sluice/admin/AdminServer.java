@@ -1,0 +1,170 @@
+package sluice.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import sluice.config.AdminConfig;
+import sluice.config.HostPort;
+import sluice.queue.QueueOpResult;
+import sluice.queue.QueueView;
+import sluice.queue.QueueControl;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * The admin HTTP API on {@code [admin] address}: queue inspection and actions under {@code /api/v1}, with a bearer
+ * token read from {@code token_file} (generated with mode 0600 when absent). Errors are JSON objects with an
+ * {@code error} message. It holds no business logic: it calls the scheduler and reads the spool.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Javalin app;
+
+    private AdminServer(Javalin app) {
+        this.app = app;
+    }
+
+    /** Raised when the admin address cannot be bound. */
+    public static final class StartException extends Exception {
+        StartException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param control the scheduler, or (delivery paused) actions on the spool directly
+     */
+    public static AdminServer start(AdminConfig config, Spool spool, QueueControl control, Clock clock)
+            throws StartException, IOException {
+        byte[] token = tokenBytes(config.tokenFile());
+        HostPort where = HostPort.parse(config.address(), true);
+        Javalin app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.concurrency.useVirtualThreads = true;
+            c.jetty.host = where.host();
+            c.jetty.port = where.port();
+            c.routes.before("/api/*", ctx -> {
+                if (!authorized(ctx, token)) {
+                    ctx.header("WWW-Authenticate", "Bearer");
+                    throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
+                }
+            });
+            c.routes.get("/api/v1/queue", ctx -> {
+                List<Map<String, Object>> out = new ArrayList<>();
+                spool.scan(m -> out.add(QueueView.summary(m, clock.instant())));
+                json(ctx, 200, out);
+            });
+            c.routes.get("/api/v1/queue/{id}", ctx -> json(ctx, 200, QueueView.detail(find(spool, ctx.pathParam("id")), clock.instant())));
+            c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
+            c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
+            c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
+            c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
+            c.routes.error(404, ctx -> {
+                if (ctx.result() == null) json(ctx, 404, Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+            });
+            c.routes.error(405, ctx -> json(ctx, 405, Map.of("error", "method not allowed: " + ctx.method() + " " + ctx.path())));
+        });
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            app.stop();
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof BindException)) cause = cause.getCause();
+            throw new StartException("admin: cannot listen on " + config.address() + ": "
+                    + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
+        }
+        return new AdminServer(app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static final class ApiError extends RuntimeException {
+        final int status;
+
+        ApiError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private static QueuedMessage find(Spool spool, String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) throw new ApiError(404, "no such message: " + id);
+        return m.get();
+    }
+
+    private static void act(Context ctx, QueueControl scheduler, String action) throws SpoolException {
+        String id = ctx.pathParam("id");
+        QueueOpResult r = switch (action) {
+            case "hold" -> scheduler.hold(id);
+            case "release" -> scheduler.release(id);
+            case "retry" -> scheduler.retry(id);
+            case "bounce" -> scheduler.bounce(id);
+            case "delete" -> scheduler.delete(id);
+            default -> throw new ApiError(404, "unknown action \"" + action + "\" (hold, release, retry, bounce, or DELETE)");
+        };
+        switch (r) {
+            case QueueOpResult.Done d -> json(ctx, 200, Map.of("id", id, "result", d.detail()));
+            case QueueOpResult.NotFound n -> throw new ApiError(404, "no such message: " + id);
+            case QueueOpResult.Busy b -> throw new ApiError(409, "message " + id + " is being delivered right now; try again in a moment");
+            case QueueOpResult.Failed f -> throw new ApiError(409, f.reason());
+        }
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean authorized(Context ctx, byte[] token) {
+        String h = ctx.header("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+        return MessageDigest.isEqual(h.substring(7).strip().getBytes(StandardCharsets.UTF_8), token);
+    }
+
+    /** The token in {@code file}, created (32 random bytes, hex, mode 0600) when absent. */
+    public static byte[] tokenBytes(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            byte[] raw = new byte[32];
+            new SecureRandom().nextBytes(raw);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, HexFormat.of().formatHex(raw) + "\n");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        String t = Files.readString(file).strip();
+        if (t.isEmpty()) throw new IOException(file + " is empty: put a token in it or delete it to have one generated");
+        return t.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

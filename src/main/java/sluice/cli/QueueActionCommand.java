@@ -1,0 +1,207 @@
+package sluice.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
+import sluice.config.Config;
+import sluice.observe.DeliveryLog;
+import sluice.queue.DsnNotices;
+import sluice.queue.Ingest;
+import sluice.queue.QueueActions;
+import sluice.queue.QueueOpResult;
+import sluice.queue.QueueView;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * {@code queue hold|release|retry|delete|bounce ID|--all|--domain D}. With a server running on the data dir the
+ * action goes through its admin API (it owns the spool); otherwise it is applied to the spool directly.
+ */
+abstract class QueueActionCommand implements Callable<Integer> {
+    @Mixin Options options;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Which which;
+
+    static final class Which {
+        @Parameters(paramLabel = "ID", arity = "1..*", description = "queue ids")
+        List<String> ids;
+
+        @Option(names = "--all", description = "every queued message")
+        boolean all;
+
+        @Option(names = "--domain", paramLabel = "D", description = "messages with recipients pending in domain D")
+        String domain;
+    }
+
+    abstract String action();
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = options.load();
+        Path dir = config.dataDir().resolve("spool");
+        if (!Files.isDirectory(dir)) throw new Failures.UserError(1, "the queue is empty (no spool in " + dir + ")");
+        Spool spool;
+        try {
+            spool = Spool.open(dir, 0);
+        } catch (SpoolException e) {
+            if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("lock")) throw e;
+            return viaApi(config);
+        }
+        System.err.println("(no server running: changing the spool in " + dir + " directly)");
+        try (spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {
+            Clock clock = Clock.systemUTC();
+            Ingest ingest = new Ingest(spool, log, clock);
+            QueueActions actions = new QueueActions(spool,
+                    new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), log, clock);
+            List<String> ids = new ArrayList<>();
+            if (which.ids != null) ids.addAll(which.ids);
+            else spool.scan(m -> {
+                if (selected(m)) ids.add(m.id());
+            });
+            int failures = 0;
+            for (String id : ids) {
+                QueueOpResult r = switch (action()) {
+                    case "hold" -> actions.hold(id);
+                    case "release" -> actions.release(id);
+                    case "retry" -> actions.retry(id);
+                    case "delete" -> actions.delete(id);
+                    case "bounce" -> actions.bounce(id);
+                    default -> throw new IllegalStateException(action());
+                };
+                failures += report(id, r) ? 0 : 1;
+            }
+            return done(ids.size(), failures);
+        }
+    }
+
+    private boolean selected(QueuedMessage m) {
+        if (which.all) return true;
+        String d = "@" + which.domain.toLowerCase(Locale.ROOT);
+        return QueueView.pending(m).stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).endsWith(d));
+    }
+
+    private static boolean report(String id, QueueOpResult r) {
+        switch (r) {
+            case QueueOpResult.Done d -> System.out.println(id + ": " + d.detail());
+            case QueueOpResult.NotFound n -> System.err.println(id + ": no such message");
+            case QueueOpResult.Busy b -> System.err.println(id + ": being delivered right now; try again in a moment");
+            case QueueOpResult.Failed f -> System.err.println(id + ": " + f.reason());
+        }
+        return r instanceof QueueOpResult.Done;
+    }
+
+    private static int done(int count, int failures) {
+        if (count == 0) System.out.println("no matching messages");
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** Through the running server's admin API. */
+    private int viaApi(Config config) throws Exception {
+        String base = "http://" + config.admin().address();
+        System.err.println("(a server is running on this data dir: using its admin API at " + base + ")");
+        String token;
+        try {
+            token = Files.readString(config.admin().tokenFile()).strip();
+        } catch (java.io.IOException e) {
+            throw new Failures.UserError(1, "cannot read the admin token " + config.admin().tokenFile() + ": " + e.getMessage());
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        ObjectMapper json = new ObjectMapper();
+        List<String> ids = new ArrayList<>();
+        if (which.ids != null) {
+            ids.addAll(which.ids);
+        } else {
+            JsonNode list = json.readTree(send(http, token, HttpRequest.newBuilder(URI.create(base + "/api/v1/queue")).GET(), 200).body());
+            String d = which.domain == null ? null : "@" + which.domain.toLowerCase(Locale.ROOT);
+            for (JsonNode m : list) {
+                boolean match = d == null;
+                for (JsonNode r : m.path("recipients")) match |= r.asText().toLowerCase(Locale.ROOT).endsWith(d == null ? "" : d);
+                if (match) ids.add(m.path("id").asText());
+            }
+        }
+        int failures = 0;
+        for (String id : ids) {
+            URI uri = URI.create(base + "/api/v1/queue/" + id + (action().equals("delete") ? "" : "/" + action()));
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri);
+            req = action().equals("delete") ? req.DELETE() : req.POST(HttpRequest.BodyPublishers.noBody());
+            HttpResponse<String> r = send(http, token, req, -1);
+            JsonNode body = json.readTree(r.body());
+            if (r.statusCode() == 200) {
+                System.out.println(id + ": " + body.path("result").asText());
+            } else {
+                System.err.println(id + ": " + body.path("error").asText("HTTP " + r.statusCode()));
+                failures++;
+            }
+        }
+        return done(ids.size(), failures);
+    }
+
+    private static HttpResponse<String> send(HttpClient http, String token, HttpRequest.Builder req, int expect)
+            throws Exception {
+        HttpResponse<String> r;
+        try {
+            r = http.send(req.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (java.net.ConnectException e) {
+            throw new Failures.UserError(1, "the server holds the spool but its admin API does not answer at "
+                    + req.build().uri().getAuthority());
+        }
+        if (expect > 0 && r.statusCode() != expect) {
+            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + r.body());
+        }
+        return r;
+    }
+
+    @picocli.CommandLine.Command(name = "hold", description = "Keep messages out of delivery until released.")
+    static final class Hold extends QueueActionCommand {
+        String action() {
+            return "hold";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "release", description = "Release held messages (due at once).")
+    static final class Release extends QueueActionCommand {
+        String action() {
+            return "release";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "retry", description = "Make deferred messages due now.")
+    static final class Retry extends QueueActionCommand {
+        String action() {
+            return "retry";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "delete", description = "Remove messages without a bounce.")
+    static final class Delete extends QueueActionCommand {
+        String action() {
+            return "delete";
+        }
+    }
+
+    @picocli.CommandLine.Command(name = "bounce", description = "Fail the pending recipients now and send the sender a DSN.")
+    static final class Bounce extends QueueActionCommand {
+        String action() {
+            return "bounce";
+        }
+    }
+}
