@@ -220,8 +220,18 @@ public final class DovecotInstance implements AutoCloseable {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        // The master's children (imap, imap-login, auth, log, ...) exit right after it; wait for them, bounded.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         for (ProcessHandle c : children) {
-            if (c.isAlive()) c.destroyForcibly();
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                c.onExit().get(left, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                c.destroyForcibly();
+            } catch (InterruptedException e) {
+                c.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
