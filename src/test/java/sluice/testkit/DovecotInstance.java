@@ -193,12 +193,15 @@ public final class DovecotInstance implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
-    /** Log lines that report a problem (errors, panics, fatal errors, broken or corrupted files). */
+    /**
+     * Log lines that report a problem (warnings, errors, panics, fatal errors, broken or corrupted files). Call it
+     * before {@link #close()}: stopping makes the master log "Warning: Killed with signal 15".
+     */
     public List<String> problems() throws IOException {
         List<String> out = new ArrayList<>();
         for (String line : logText().split("\n")) {
             String l = line.toLowerCase(java.util.Locale.ROOT);
-            if (l.contains("error") || l.contains("panic") || l.contains("fatal") || l.contains("broken")
+            if (l.contains("warning") || l.contains("error") || l.contains("panic") || l.contains("fatal") || l.contains("broken")
                     || l.contains("corrupt")) {
                 out.add(line);
             }
