@@ -33,7 +33,8 @@ final class ServeCommand implements Callable<Integer> {
         if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
         // The ready line comes last: a script that waits for it has seen everything printed at start-up.
         System.out.println("sluice ready: " + node.listeners().size() + " listeners, hostname " + config.hostname()
-                + ", data dir " + config.dataDir() + ", " + node.spool().list().size() + " message(s) in the queue");
+                + ", data dir " + config.dataDir() + ", " + queued(node) + " message(s) in the queue"
+                + (node.delivery() == null ? " (delivery paused)" : ""));
         System.out.flush();
 
         stop.await();
@@ -42,6 +43,10 @@ final class ServeCommand implements Callable<Integer> {
         node.close();
         System.out.println("sluice: stopped");
         return 0;
+    }
+
+    private static long queued(Node node) throws sluice.spool.SpoolException {
+        return node.delivery() != null ? node.delivery().recovered() : node.spool().count();
     }
 
     private static void printListeners(List<BoundListener> bound) {

@@ -124,8 +124,13 @@ public final class Spool implements AutoCloseable {
 
     /** Stores a new message; returns only once it is fsynced (group commit with concurrent callers). */
     public void commit(String id, Envelope envelope, byte[] bytes) throws SpoolException {
+        commit(id, envelope, QueueState.NEW, bytes);
+    }
+
+    /** Stores a new message with a queue state of its own (e.g. held, or not due before a time). */
+    public void commit(String id, Envelope envelope, QueueState state, byte[] bytes) throws SpoolException {
         byte[] k = key(id);
-        byte[] env = EnvelopeCodec.encode(envelope, QueueState.NEW);
+        byte[] env = EnvelopeCodec.encode(envelope, state);
         writer().commit(new GroupCommitter.Change() {
             public void apply(WriteBatch b) throws RocksDBException {
                 b.put(data, k, bytes);
@@ -189,6 +194,18 @@ public final class Spool implements AutoCloseable {
         List<QueuedMessage> out = new ArrayList<>();
         scan(out::add);
         return out;
+    }
+
+    /** The number of messages (keys only: nothing is decoded). */
+    public long count() throws SpoolException {
+        long n = 0;
+        try (RocksIterator it = db.newIterator(envelopes)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) n++;
+            it.status();
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
+        return n;
     }
 
     /** Visits every message in queue-id (arrival) order without holding them all in memory. */
