@@ -45,6 +45,13 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A path relative to the working directory when it is below it (shorter to copy). */
+    private static String shown(java.nio.file.Path p) {
+        java.nio.file.Path cwd = java.nio.file.Path.of("").toAbsolutePath();
+        java.nio.file.Path abs = p.toAbsolutePath();
+        return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+    }
+
     private static long queued(Node node) throws sluice.spool.SpoolException {
         return node.delivery() != null ? node.delivery().recovered() : node.spool().count();
     }
@@ -76,8 +83,10 @@ final class ServeCommand implements Callable<Integer> {
         System.out.println("No users yet. Next steps (in another terminal):");
         System.out.println("  1. add a user:      printf 'secret' | ./sluice user add " + user + " --password-stdin" + configArg);
         System.out.println("  2. send a message:  swaks --server 127.0.0.1:" + submission + " -tls --auth PLAIN --auth-user "
-                + user + " --auth-password secret --from " + user + " --to bob@" + domain);
-        System.out.println("  3. see it queued:   ./sluice queue list" + configArg);
+                + user + " --auth-password secret --from " + user + " --to " + user);
+        System.out.println("  3. see it arrive:   ls " + shown(java.nio.file.Path.of(config.local().maildirRoot(), domain,
+                user.substring(0, user.indexOf('@')), "new")) + "   (the queue: ./sluice queue list" + configArg
+                + "; the log: " + shown(config.log().deliveryLog()) + ")");
         System.out.println();
     }
 }
