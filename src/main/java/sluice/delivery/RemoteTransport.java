@@ -202,7 +202,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     // ---- MX -------------------------------------------------------------------------------------------
 
     private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures) {
-        List<MxHost> ordered = orderMx(hosts);
+        List<MxHost> ordered = orderMx(hosts, stats);
         boolean required = "required".equals(config.tlsFor(domain));
         ClientSettings base = new ClientSettings(ehloName, config.connectTimeout(), timeouts,
                 required ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC, false, unauthenticated, null, false, null);
@@ -218,7 +218,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     }
 
     /** Preference order; within a preference shuffled, then stably by recent latency and failures. */
-    List<MxHost> orderMx(List<MxHost> hosts) {
+    static List<MxHost> orderMx(List<MxHost> hosts, HostStats stats) {
         List<MxHost> out = new ArrayList<>(hosts.size());
         int i = 0;
         List<MxHost> sorted = new ArrayList<>(hosts);

@@ -206,4 +206,32 @@ class DeliveryTest {
         assertThat(s.queue()).hasSize(1);
         assertThat(s.queue().get(0).envelope().recipients().get(0).lastError()).contains("STARTTLS");
     }
+
+    @Test
+    void anIpv6AddressThatRefusesFallsBackToIpv4OfTheSameHost() throws Exception {
+        FakeSmtpServer mx = later(FakeSmtpServer.start(b -> {}));
+        dns.mx("far.test", 10, "mx1.far.test").aaaa("mx1.far.test", "::1").a("mx1.far.test", "127.0.0.1");
+        SluiceHarness s = sluice(mx.port(), "");
+        s.sendMx("alice@example.test", "Subject: v6\n\nx\n", "bob@far.test");
+        s.awaitEmptyQueue(Duration.ofSeconds(20));
+        assertThat(mx.messages()).hasSize(1);
+    }
+
+    @Test
+    void aSecondSmarthostWithTheSameDomainsIsTheFailover() throws Exception {
+        FakeSmtpServer second = later(FakeSmtpServer.start(b -> {}));
+        SluiceHarness s = sluice(FreePorts.next(), """
+                [[delivery.smarthosts]]
+                host = "127.0.0.3"
+                ports = [%d]
+                tls = "opportunistic"
+                [[delivery.smarthosts]]
+                host = "127.0.0.1"
+                ports = [%d]
+                tls = "opportunistic"
+                """.formatted(second.port(), second.port()));
+        s.sendMx("alice@example.test", "Subject: failover\n\nx\n", "bob@far.test");
+        s.awaitEmptyQueue(Duration.ofSeconds(20));
+        assertThat(second.messages()).hasSize(1);
+    }
 }

@@ -221,4 +221,39 @@ class SchedulerTest {
         assertThat(dsns).hasSize(1);
         assertThat(dsns.get(0)).hasSize(10);
     }
+
+    @Test
+    void eachDestinationGetsAtMostItsConnectionLimitAndASlowOneDoesNotHoldUpOthers() throws Exception {
+        Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
+        Map<String, Integer> peak = new ConcurrentHashMap<>();
+        java.util.concurrent.CountDownLatch slowGate = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger fastDone = new AtomicInteger();
+        Transport gated = (job, data) -> {
+            String key = job.destination().key();
+            int now = active.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            peak.merge(key, now, Math::max);
+            try {
+                if (key.equals("slow.test")) slowGate.await();
+                else Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            active.get(key).decrementAndGet();
+            if (!key.equals("slow.test")) fastDone.incrementAndGet();
+            return job.recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DELIVERED, 250, "2.0.0", "ok",
+                    null, null, 0, null, 1)).toList();
+        };
+        spool = Spool.open(dir.resolve("spool"), 0);
+        log = DeliveryLog.open(dir.resolve("delivery.jsonl"));
+        scheduler = new Scheduler(spool, new Router(List.of(), List.of()), gated, policy, (m, l) -> dsns.add(l), log, clock,
+                new Scheduler.Settings(4, 1000));
+        scheduler.start();
+        for (int i = 0; i < 12; i++) submit("s@src.test", "x" + i + "@slow.test");
+        for (int i = 0; i < 40; i++) submit("s@src.test", "y" + i + "@fast.test");
+        await(() -> fastDone.get() == 40); // the fast domain finishes while the slow one is stuck
+        assertThat(peak.get("slow.test")).isEqualTo(4);
+        assertThat(peak.get("fast.test")).isLessThanOrEqualTo(4);
+        slowGate.countDown();
+        await(() -> scheduler.idle());
+    }
 }
