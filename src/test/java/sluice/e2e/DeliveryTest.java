@@ -234,4 +234,17 @@ class DeliveryTest {
         s.awaitEmptyQueue(Duration.ofSeconds(20));
         assertThat(second.messages()).hasSize(1);
     }
+
+    @Test
+    void messagesToTheSameHostReuseOneConnection() throws Exception {
+        FakeSmtpServer mx = later(FakeSmtpServer.start(b -> {}));
+        dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1");
+        SluiceHarness s = sluice(mx.port(), "");
+        for (int i = 0; i < 3; i++) {
+            s.sendMx("alice@example.test", "Subject: reuse " + i + "\n\nx\n", "bob@far.test");
+            s.awaitEmptyQueue(Duration.ofSeconds(20));
+        }
+        assertThat(mx.messages()).hasSize(3);
+        assertThat(mx.connections()).isEqualTo(1);
+    }
 }
