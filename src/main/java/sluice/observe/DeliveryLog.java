@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * one background thread so that sessions never wait for log I/O; a full queue blocks the producer
  * rather than drop an event.
  */
-public final class DeliveryLog implements AutoCloseable {
+public final class DeliveryLog implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLog.class);
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -43,7 +43,8 @@ public final class DeliveryLog implements AutoCloseable {
     }
 
     /** Queues an event for writing; never does I/O on the caller's thread. */
-    public void write(DeliveryEvent event) {
+    @Override
+    public void publish(DeliveryEvent event) {
         if (closed) return;
         try {
             queue.put(event);

@@ -3,7 +3,7 @@ package sluice.queue;
 import java.time.Clock;
 import java.util.List;
 import sluice.observe.DeliveryEvent;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
@@ -16,11 +16,11 @@ import sluice.spool.SpoolException;
  */
 public final class Ingest {
     private final Spool spool;
-    private final DeliveryLog log;
+    private final EventSink log;
     private final Clock clock;
     private volatile java.util.function.Consumer<String> accepted = id -> {};
 
-    public Ingest(Spool spool, DeliveryLog log, Clock clock) {
+    public Ingest(Spool spool, EventSink log, Clock clock) {
         this.spool = spool;
         this.log = log;
         this.clock = clock;
@@ -48,7 +48,7 @@ public final class Ingest {
         spool.commit(id, envelope, data);
         var a = envelope.attributes();
         List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
-        log.write(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
+        log.publish(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
                 parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size()));
         accepted.accept(id);
     }

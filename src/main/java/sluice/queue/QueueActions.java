@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import sluice.delivery.Outcome;
 import sluice.observe.DeliveryEvent;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.spool.QueueState;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Recipient;
@@ -22,10 +22,10 @@ import sluice.spool.SpoolException;
 public final class QueueActions implements QueueControl {
     private final Spool spool;
     private final Notices notices;
-    private final DeliveryLog deliveryLog;
+    private final EventSink deliveryLog;
     private final Clock clock;
 
-    public QueueActions(Spool spool, Notices notices, DeliveryLog deliveryLog, Clock clock) {
+    public QueueActions(Spool spool, Notices notices, EventSink deliveryLog, Clock clock) {
         this.spool = spool;
         this.notices = notices;
         this.deliveryLog = deliveryLog;
@@ -39,7 +39,7 @@ public final class QueueActions implements QueueControl {
         QueueState s = m.get().state();
         if (s.held()) return new QueueOpResult.Done("already held");
         spool.update(id, m.get().envelope(), new QueueState(true, s.nextAttempt(), s.attempts(), s.lastError()));
-        deliveryLog.write(action("held", m.get()));
+        deliveryLog.publish(action("held", m.get()));
         return new QueueOpResult.Done("held");
     }
 
@@ -50,7 +50,7 @@ public final class QueueActions implements QueueControl {
         QueueState s = m.get().state();
         if (!s.held()) return new QueueOpResult.Done("not held");
         spool.update(id, m.get().envelope(), new QueueState(false, null, s.attempts(), s.lastError()));
-        deliveryLog.write(action("released", m.get()));
+        deliveryLog.publish(action("released", m.get()));
         return new QueueOpResult.Done("released; delivered when the server runs");
     }
 
@@ -69,7 +69,7 @@ public final class QueueActions implements QueueControl {
         Optional<QueuedMessage> m = spool.find(id);
         if (m.isEmpty()) return new QueueOpResult.NotFound();
         spool.remove(id);
-        deliveryLog.write(action("deleted", m.get()));
+        deliveryLog.publish(action("deleted", m.get()));
         return new QueueOpResult.Done("deleted");
     }
 
@@ -83,7 +83,7 @@ public final class QueueActions implements QueueControl {
     }
 
     /** Logs every pending recipient as bounced by the operator and sends the sender one DSN for them. */
-    static void bounceNow(QueuedMessage m, Instant now, Notices notices, DeliveryLog deliveryLog) {
+    static void bounceNow(QueuedMessage m, Instant now, Notices notices, EventSink deliveryLog) {
         List<Notices.Notice> failed = new ArrayList<>();
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() != RecipientState.PENDING) continue;
@@ -92,7 +92,7 @@ public final class QueueActions implements QueueControl {
                     null, null, 0, null, 0);
             Recipient x = new Recipient(r.address(), r.orcpt(), r.notifyOn(), RecipientState.BOUNCED, r.attempts(), o.summary());
             failed.add(new Notices.Notice(x, Notices.Kind.FAILED, o));
-            deliveryLog.write(new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
+            deliveryLog.publish(new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
                     m.envelope().sender(), r.address(), null, null, 0, null, o.code(), o.enhancedCode(), o.text(),
                     m.state().attempts(), 0, m.envelope().size(), null));
         }

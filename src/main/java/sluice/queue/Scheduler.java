@@ -26,7 +26,7 @@ import sluice.delivery.Outcome;
 import sluice.delivery.Router;
 import sluice.delivery.Transport;
 import sluice.observe.DeliveryEvent;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.spool.Envelope;
 import sluice.spool.QueueState;
 import sluice.spool.QueuedMessage;
@@ -94,7 +94,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Transport transport;
     private final RetryPolicy policy;
     private final Notices notices;
-    private final DeliveryLog deliveryLog;
+    private final EventSink deliveryLog;
     private final Clock clock;
     private final Settings settings;
     private final RandomGenerator random = RandomGenerator.getDefault();
@@ -110,7 +110,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private Thread timerThread;
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
-                     DeliveryLog deliveryLog, Clock clock, Settings settings) {
+                     EventSink deliveryLog, Clock clock, Settings settings) {
         this.spool = spool;
         this.router = router;
         this.transport = transport;
@@ -397,7 +397,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     }
 
     private void logAttempt(QueuedMessage m, Outcome o, String event, int attempt, String route) {
-        deliveryLog.write(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
+        deliveryLog.publish(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
                 m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
                 o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route));
     }
@@ -411,7 +411,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             spool.update(id, m.envelope(), new QueueState(true, m.state().nextAttempt(), m.state().attempts(), m.state().lastError()));
             e.held = true;
             timers.remove(new Timer(e.due, id));
-            deliveryLog.write(action("held", m, null));
+            deliveryLog.publish(action("held", m, null));
             return new QueueOpResult.Done("held");
         });
     }
@@ -424,7 +424,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             e.held = false;
             e.due = clock.millis();
             timers.add(new Timer(e.due, id));
-            deliveryLog.write(action("released", m, null));
+            deliveryLog.publish(action("released", m, null));
             wake();
             return new QueueOpResult.Done("released");
         });
@@ -454,7 +454,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             spool.remove(id);
             index.remove(id);
             timers.remove(new Timer(e.due, id));
-            deliveryLog.write(action("deleted", m, null));
+            deliveryLog.publish(action("deleted", m, null));
             return new QueueOpResult.Done("deleted");
         });
     }

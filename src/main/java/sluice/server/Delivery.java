@@ -13,7 +13,7 @@ import sluice.delivery.Router;
 import sluice.delivery.Timeouts;
 import sluice.delivery.Transports;
 import sluice.dns.Resolver;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.policy.LocalRecipients;
 import sluice.queue.DsnNotices;
 import sluice.queue.Ingest;
@@ -36,7 +36,7 @@ public final class Delivery {
         this.recovered = recovered;
     }
 
-    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, DeliveryLog log,
+    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Clock clock) throws SpoolException {
         var d = config.delivery();
         Resolver resolver = Resolver.create(d.dnsServers(), d.dnsTimeout(), clock);

@@ -20,7 +20,7 @@ import sluice.auth.UserStore;
 import sluice.config.Config;
 import sluice.config.IpLiterals;
 import sluice.config.ListenerConfig;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
 import sluice.policy.LocalRecipients;
 import sluice.policy.RelayRules;
@@ -45,7 +45,7 @@ public final class Server {
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean draining;
 
-    public Server(Config config, Ingest ingest, DeliveryLog deliveryLog, UserStore users, LocalRecipients recipients,
+    public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
                   TlsContexts tls, Clock clock) {
         this.config = config;
         this.ingest = ingest;

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.observe.DeliveryEvent;
-import sluice.observe.DeliveryLog;
+import sluice.observe.EventSink;
 import sluice.queue.Ingest;
 import sluice.smtp.CommitResult;
 import sluice.smtp.Draft;
@@ -25,10 +25,10 @@ final class SpoolSink implements MessageSink {
     private static final Logger log = LoggerFactory.getLogger(SpoolSink.class);
 
     private final Ingest ingest;
-    private final DeliveryLog deliveryLog;
+    private final EventSink deliveryLog;
     private final Clock clock;
 
-    SpoolSink(Ingest ingest, DeliveryLog deliveryLog, Clock clock) {
+    SpoolSink(Ingest ingest, EventSink deliveryLog, Clock clock) {
         this.ingest = ingest;
         this.deliveryLog = deliveryLog;
         this.clock = clock;
@@ -84,7 +84,7 @@ final class SpoolSink implements MessageSink {
 
     @Override
     public void refused(Reply reply, SessionFacts f, Mailbox sender, Mailbox recipient) {
-        deliveryLog.write(new DeliveryEvent.Rejected(clock.instant(), sender == null ? null : sender.address(),
+        deliveryLog.publish(new DeliveryEvent.Rejected(clock.instant(), sender == null ? null : sender.address(),
                 recipient == null ? null : recipient.address(), f.port(), f.clientIp().getHostAddress(), f.tls(),
                 f.authUser(), reply.code(), reply.status() == null ? null : reply.status().toString(),
                 reply.lines().get(0)));
