@@ -21,6 +21,8 @@ import sluice.config.AdminConfig;
 import sluice.config.HostPort;
 import sluice.queue.QueueOpResult;
 import sluice.queue.QueueView;
+import sluice.observe.Alerts;
+import sluice.observe.Stats;
 import sluice.queue.QueueControl;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
@@ -47,13 +49,26 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
+    /** What the queue looks like now: messages by state, and by destination. */
+    public interface QueueCounts {
+        Map<String, Long> byState();
+
+        Map<String, Long> byDestination();
+    }
+
     /**
-     * Starts serving.
+     * What the API serves.
      *
      * @param control the scheduler, or (delivery paused) actions on the spool directly
+     * @param metrics the Prometheus text exposition, or null when there are no metrics
      */
-    public static AdminServer start(AdminConfig config, Spool spool, QueueControl control, Clock clock)
-            throws StartException, IOException {
+    public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
+                        java.util.function.Supplier<String> metrics) {}
+
+    /** Starts serving. */
+    public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
+        Spool spool = parts.spool();
+        QueueControl control = parts.control();
         byte[] token = tokenBytes(config.tokenFile());
         HostPort where = HostPort.parse(config.address(), true);
         Javalin app = Javalin.create(c -> {
@@ -63,6 +78,7 @@ public final class AdminServer implements AutoCloseable {
             c.jetty.host = where.host();
             c.jetty.port = where.port();
             c.routes.before("/api/*", ctx -> {
+                if (ctx.path().equals("/api/v1/openapi.json")) return; // the description is public
                 if (!authorized(ctx, token)) {
                     ctx.header("WWW-Authenticate", "Bearer");
                     throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
@@ -73,6 +89,27 @@ public final class AdminServer implements AutoCloseable {
                 spool.scan(m -> out.add(QueueView.summary(m, clock.instant())));
                 json(ctx, 200, out);
             });
+            c.routes.get("/api/v1/stats", ctx -> json(ctx, 200, stats(parts, clock)));
+            c.routes.get("/api/v1/events", ctx -> {
+                int limit = 100;
+                String l = ctx.queryParam("limit");
+                if (l != null) {
+                    try {
+                        limit = Math.max(1, Math.min(2000, Integer.parseInt(l)));
+                    } catch (NumberFormatException e) {
+                        throw new ApiError(400, "limit must be a number from 1 to 2000");
+                    }
+                }
+                json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
+            });
+            c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
+            if (parts.metrics() != null) {
+                c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                        .result(parts.metrics().get()));
+            }
+            c.routes.get("/", ctx -> resource(ctx, "/admin/dashboard.html", "text/html; charset=utf-8"));
+            c.routes.get("/dashboard.js", ctx -> resource(ctx, "/admin/dashboard.js", "text/javascript; charset=utf-8"));
+            c.routes.get("/dashboard.css", ctx -> resource(ctx, "/admin/dashboard.css", "text/css; charset=utf-8"));
             c.routes.get("/api/v1/queue/{id}", ctx -> json(ctx, 200, QueueView.detail(find(spool, ctx.pathParam("id")), clock.instant())));
             c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
             c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
@@ -105,6 +142,41 @@ public final class AdminServer implements AutoCloseable {
         ApiError(int status, String message) {
             super(message);
             this.status = status;
+        }
+    }
+
+    static Map<String, Object> stats(Parts parts, Clock clock) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("generated", clock.instant().toString());
+        Map<String, Object> windows = new java.util.LinkedHashMap<>();
+        windows.put("5m", parts.stats().window(5));
+        windows.put("1h", parts.stats().window(60));
+        windows.put("24h", parts.stats().window(24 * 60));
+        out.put("windows", windows);
+        Map<String, Object> series = new java.util.LinkedHashMap<>();
+        series.put("1h", parts.stats().series(60, 1));
+        series.put("24h", parts.stats().series(96, 15));
+        out.put("series", series);
+        Map<String, Object> queue = new java.util.LinkedHashMap<>();
+        Map<String, Long> byState = parts.counts().byState();
+        queue.put("total", byState.values().stream().mapToLong(Long::longValue).sum());
+        queue.put("by_state", byState);
+        List<Map<String, Object>> byDest = new ArrayList<>();
+        parts.counts().byDestination().entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(50).forEach(e -> byDest.add(Map.of("destination", e.getKey(), "messages", e.getValue())));
+        queue.put("by_destination", byDest);
+        out.put("queue", queue);
+        out.put("bounce_rate_threshold", parts.alerts().bounceThreshold());
+        out.put("alerts", parts.alerts().active().stream().map(a -> Map.of("kind", a.kind(), "message", a.message(),
+                "since", a.since().toString())).toList());
+        return out;
+    }
+
+    private static void resource(Context ctx, String name, String type) throws IOException {
+        try (var in = AdminServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new ApiError(404, "missing resource " + name);
+            ctx.contentType(type).header("Cache-Control", "no-cache").result(in.readAllBytes());
         }
     }
 

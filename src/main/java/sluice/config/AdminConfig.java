@@ -1,6 +1,14 @@
 package sluice.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
-/** The admin HTTP API and dashboard. {@code address} is "host:port" with a literal host. */
-public record AdminConfig(String address, Path tokenFile) {}
+/**
+ * The admin HTTP API and dashboard. {@code address} is "host:port" with a literal host.
+ *
+ * @param alertBounceRate      the 1-hour bounce rate (0..1) above which an alert is raised
+ * @param alertMinDeliveries   deliveries in that hour below which the bounce rate is not judged
+ * @param alertQueueGrowth     how long the queue must keep growing before an alert is raised
+ */
+public record AdminConfig(String address, Path tokenFile, double alertBounceRate, int alertMinDeliveries,
+                          Duration alertQueueGrowth) {}

@@ -2,6 +2,7 @@ package sluice.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -139,8 +140,11 @@ final class ConfigMapping {
             address = Defaults.ADMIN_ADDRESS;
         }
         Path token = s.path("token_file", dataDir, dataDir.resolve(Defaults.ADMIN_TOKEN_FILE));
+        double bounce = s.decimal("alert_bounce_rate", 0, 1, Defaults.ALERT_BOUNCE_RATE);
+        int minDeliveries = (int) s.integer("alert_min_deliveries", 0, 1_000_000_000, Defaults.ALERT_MIN_DELIVERIES);
+        Duration growth = s.duration("alert_queue_growth", Defaults.ALERT_QUEUE_GROWTH, false);
         s.finish();
-        return new AdminConfig(address, token);
+        return new AdminConfig(address, token, bounce, minDeliveries, growth);
     }
 
     private static LogConfig log(Section s, Path dataDir) {

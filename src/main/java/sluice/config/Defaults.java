@@ -30,6 +30,9 @@ final class Defaults {
     static final String SMARTHOST_TLS = "required";
     static final Duration SMARTHOST_RETRY_PREFERRED = Duration.ofMinutes(30);
     static final int CONNECTIONS_PER_DESTINATION = 20;
+    static final double ALERT_BOUNCE_RATE = 0.03;
+    static final int ALERT_MIN_DELIVERIES = 20;
+    static final Duration ALERT_QUEUE_GROWTH = Duration.ofMinutes(30);
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
     static final String OUTBOUND_TLS = "opportunistic";
@@ -80,7 +83,8 @@ final class Defaults {
     }
 
     static AdminConfig admin(Path dataDir) {
-        return new AdminConfig(ADMIN_ADDRESS, dataDir.resolve(ADMIN_TOKEN_FILE));
+        return new AdminConfig(ADMIN_ADDRESS, dataDir.resolve(ADMIN_TOKEN_FILE), ALERT_BOUNCE_RATE, ALERT_MIN_DELIVERIES,
+                ALERT_QUEUE_GROWTH);
     }
 
     static LogConfig log(Path dataDir) {

@@ -84,6 +84,21 @@ final class Section {
         return integer(v, path.child(key), min, max, fallback);
     }
 
+    /** A number (integer or decimal) between min and max. */
+    double decimal(String key, double min, double max, double fallback) {
+        JsonNode v = value(key);
+        if (v == null) return fallback;
+        if (!v.isNumber()) {
+            diagnostics.error(path.child(key), "must be a number (got " + describe(v) + ")");
+            return fallback;
+        }
+        if (v.doubleValue() < min || v.doubleValue() > max) {
+            diagnostics.error(path.child(key), "must be between " + min + " and " + max + " (got " + describe(v) + ")");
+            return fallback;
+        }
+        return v.doubleValue();
+    }
+
     /** A required integer, or null when absent or invalid. */
     Long requiredInteger(String key, long min, long max) {
         if (!has(key)) {

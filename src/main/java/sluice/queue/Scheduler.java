@@ -57,6 +57,21 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         boolean held;
         boolean busy;
         boolean retryRequested; // retry asked while busy: due now after the round
+        String[] destinations = NO_DESTINATIONS; // where its pending recipients go (interned keys)
+    }
+
+    private static final String[] NO_DESTINATIONS = new String[0];
+    private final ConcurrentHashMap<String, String> keys = new ConcurrentHashMap<>();
+
+    private String[] destinationsOf(QueuedMessage m) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (Recipient r : m.envelope().recipients()) {
+            if (r.state() == RecipientState.PENDING) {
+                String k = router.route(r.address()).key();
+                out.add(keys.computeIfAbsent(k, x -> x));
+            }
+        }
+        return out.toArray(NO_DESTINATIONS);
     }
 
     private record Timer(long due, String id) implements Comparable<Timer> {
@@ -128,18 +143,19 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         long now = clock.millis();
         spool.scan(m -> {
             count.incrementAndGet();
-            index(m.id(), m.state(), now);
+            index(m.id(), m.state(), now).destinations = destinationsOf(m);
         });
         timerThread = Thread.ofPlatform().name("queue-timer").daemon(true).start(this::timerLoop);
         return count.get();
     }
 
-    private void index(String id, QueueState state, long now) {
+    private Entry index(String id, QueueState state, long now) {
         Entry e = new Entry();
         e.held = state.held();
         e.due = state.nextAttempt() == null ? now : state.nextAttempt().toEpochMilli();
         index.put(id, e);
         if (!e.held) timers.add(new Timer(e.due, id));
+        return e;
     }
 
     /** A newly accepted message: due now. */
@@ -206,6 +222,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 return false;
             }
             m = found.get();
+            e.destinations = destinationsOf(m);
         } catch (SpoolException ex) {
             log.error("queue: cannot read {}: {}", t.id(), ex.getMessage());
             release(t.id(), e, clock.millis() + 60_000);
@@ -374,6 +391,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         synchronized (e) {
             due = e.retryRequested ? clock.millis() : next.toEpochMilli();
             e.retryRequested = false;
+            e.destinations = destinationsOf(settled);
         }
         release(m.id(), e, due);
     }
@@ -512,6 +530,35 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     /** True when nothing is queued and nothing is being delivered. */
     public boolean idle() {
         return index.isEmpty() && rounds.get() == 0;
+    }
+
+    /** Messages by state: ready (due), scheduled (waiting for a retry), held, and active (in delivery now). */
+    public Map<String, Long> countsByState() {
+        long ready = 0, scheduled = 0, held = 0, active = 0;
+        long now = clock.millis();
+        for (Entry e : index.values()) {
+            synchronized (e) {
+                if (e.busy) active++;
+                else if (e.held) held++;
+                else if (e.due > now) scheduled++;
+                else ready++;
+            }
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("ready", ready);
+        out.put("scheduled", scheduled);
+        out.put("held", held);
+        out.put("active", active);
+        return out;
+    }
+
+    /** Queued messages per destination (a message with recipients at several destinations counts at each). */
+    public Map<String, Long> messagesByDestination() {
+        Map<String, Long> out = new HashMap<>();
+        for (Entry e : index.values()) {
+            for (String d : e.destinations) out.merge(d, 1L, Long::sum);
+        }
+        return out;
     }
 
     /** Waiting jobs per destination (for metrics and the dashboard). */

@@ -11,7 +11,10 @@ import sluice.config.Config;
 import sluice.queue.DsnNotices;
 import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
+import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
+import sluice.observe.Events;
+import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
 import sluice.spool.Spool;
@@ -19,6 +22,7 @@ import sluice.spool.SpoolException;
 
 /** One running Sluice: spool, delivery log, users, TLS, listeners and delivery, started and stopped together. */
 public final class Node implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Node.class);
     private final Config config;
     private final Spool spool;
     private final DeliveryLog deliveryLog;
@@ -27,11 +31,13 @@ public final class Node implements AutoCloseable {
     private final List<BoundListener> listeners;
     private final Delivery delivery;
     private final AdminServer admin;
+    private final AutoCloseable alerts;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
-                 List<BoundListener> listeners, Delivery delivery, AdminServer admin) {
+                 List<BoundListener> listeners, Delivery delivery, AdminServer admin, AutoCloseable alerts) {
         this.delivery = delivery;
         this.admin = admin;
+        this.alerts = alerts;
         this.config = config;
         this.spool = spool;
         this.deliveryLog = deliveryLog;
@@ -78,14 +84,21 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);
         }
+        Stats stats = new Stats(clock);
+        try {
+            stats.restore(config.log().deliveryLog());
+        } catch (IOException | RuntimeException e) {
+            log.warn("statistics: cannot read {}: {} (starting from zero)", config.log().deliveryLog(), e.toString());
+        }
+        Events events = new Events().subscribe(deliveryLog).subscribe(stats);
         UserStore users = UserStore.open(config.dataDir());
         LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
                 config.local().catchAll(), name -> users.find(name).isPresent());
-        Ingest ingest = new Ingest(spool, deliveryLog, clock);
+        Ingest ingest = new Ingest(spool, events, clock);
         Delivery delivery = null;
         if (!config.delivery().paused()) {
             try {
-                delivery = Delivery.start(config, spool, ingest, recipients, deliveryLog, clock);
+                delivery = Delivery.start(config, spool, ingest, recipients, events, clock);
             } catch (SpoolException | IllegalArgumentException e) {
                 deliveryLog.close();
                 spool.close();
@@ -93,19 +106,24 @@ public final class Node implements AutoCloseable {
             }
         }
         QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
-                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), deliveryLog, clock);
+                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock);
+        AdminServer.QueueCounts counts = delivery != null ? countsOf(delivery.scheduler()) : countsOf(spool, clock);
+        var a = config.admin();
+        Alerts alerts = new Alerts(stats, () -> counts.byState().values().stream().mapToLong(Long::longValue).sum(),
+                a.alertBounceRate(), a.alertMinDeliveries(), a.alertQueueGrowth(), clock);
         AdminServer admin;
         try {
-            admin = AdminServer.start(config.admin(), spool, control, clock);
+            admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts, null), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
-        Server server = new Server(config, ingest, deliveryLog, users, recipients, tls, clock);
+        Server server = new Server(config, ingest, events, users, recipients, tls, clock);
         try {
-            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin);
+            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
+                    alerts.every(java.time.Duration.ofMinutes(1)));
         } catch (ListenerBindException e) {
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
@@ -113,6 +131,45 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+    }
+
+    private static AdminServer.QueueCounts countsOf(sluice.queue.Scheduler scheduler) {
+        return new AdminServer.QueueCounts() {
+            public java.util.Map<String, Long> byState() {
+                return scheduler.countsByState();
+            }
+
+            public java.util.Map<String, Long> byDestination() {
+                return scheduler.messagesByDestination();
+            }
+        };
+    }
+
+    /** Delivery paused: the queue is counted from the spool (no scheduler index). */
+    private static AdminServer.QueueCounts countsOf(Spool spool, Clock clock) {
+        return new AdminServer.QueueCounts() {
+            public java.util.Map<String, Long> byState() {
+                java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+                for (String st : List.of("ready", "scheduled", "held", "active")) out.put(st, 0L);
+                try {
+                    spool.scan(m -> out.merge(sluice.queue.QueueView.state(m, clock.instant()), 1L, Long::sum));
+                } catch (SpoolException e) {
+                    log.warn("queue counts: {}", e.getMessage());
+                }
+                return out;
+            }
+
+            public java.util.Map<String, Long> byDestination() {
+                java.util.Map<String, Long> out = new java.util.HashMap<>();
+                try {
+                    spool.scan(m -> sluice.queue.QueueView.pending(m).stream()
+                            .map(sluice.delivery.Router::domainOf).distinct().forEach(d -> out.merge(d, 1L, Long::sum)));
+                } catch (SpoolException e) {
+                    log.warn("queue counts: {}", e.getMessage());
+                }
+                return out;
+            }
+        };
     }
 
     /** The admin API's port (for tests that bind it to port 0). */
@@ -148,6 +205,11 @@ public final class Node implements AutoCloseable {
     @Override
     public void close() {
         server.shutdown(config.timeouts().shutdown());
+        try {
+            alerts.close();
+        } catch (Exception ignored) {
+            // stopping a timer thread
+        }
         admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
         deliveryLog.close();

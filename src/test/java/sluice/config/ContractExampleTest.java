@@ -43,7 +43,8 @@ class ContractExampleTest {
                 List.of(465, 2465), null, null, Duration.ofMinutes(30), null, true));
         assertThat(c.local()).isEqualTo(new LocalConfig(DATA.resolve("mail").toString(),
                 Map.of("info@example.test", List.of("alice@example.test")), Map.of()));
-        assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", DATA.resolve("admin.token")));
+        assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", DATA.resolve("admin.token"), 0.03, 20,
+                Duration.ofMinutes(30)));
         assertThat(c.log()).isEqualTo(new LogConfig(DATA.resolve("log/delivery.jsonl")));
         assertThat(c.dkim()).containsExactly(
                 new DkimConfig("example.test", "s1", DATA.resolve("dkim/example.test.s1.key")));

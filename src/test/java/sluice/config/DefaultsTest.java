@@ -39,7 +39,8 @@ class DefaultsTest {
         assertThat(c.localDomains()).containsExactlyElementsOf(
                 host.equalsIgnoreCase("localhost") ? List.of("localhost") : List.of("localhost", host.toLowerCase()));
         assertThat(c.trustedNetworks()).containsExactly(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
-        assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", CWD_DATA.resolve("admin.token")));
+        assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", CWD_DATA.resolve("admin.token"), 0.03, 20,
+                Duration.ofMinutes(30)));
         assertAllOtherDefaults(c, CWD_DATA);
     }
 
