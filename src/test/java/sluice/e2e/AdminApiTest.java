@@ -1,0 +1,60 @@
+package sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import sluice.testkit.FakeSmtpServer;
+import sluice.testkit.Peer;
+import sluice.testkit.SluiceHarness;
+import sluice.testkit.TestDnsServer;
+
+/** The statistics, event feed and API description, read with curl as an operator's script would. */
+class AdminApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode curl(SluiceHarness s, String path, boolean token) throws Exception {
+        String base = "http://" + s.config().admin().address();
+        Peer.Result r = token
+                ? Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body", "-H", "Authorization: Bearer "
+                        + Files.readString(s.config().admin().tokenFile()).strip(), base + path), null, 30)
+                : Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body", base + path), null, 30);
+        assertThat(r.exit()).as(r.output()).isZero();
+        return JSON.readTree(r.output());
+    }
+
+    @Test
+    void statsAndTheFeedReflectWhatHappenedAndTheDescriptionIsPublic() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start();
+             FakeSmtpServer mx = FakeSmtpServer.start(b -> b.rcptReply("nobody@far.test", 550, "5.1.1 No such user"))) {
+            dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1");
+            try (SluiceHarness s = SluiceHarness.start("[\"127.0.0.0/8\"]", """
+                    [delivery]
+                    mx_port = %d
+                    dns_servers = ["%s"]
+                    """.formatted(mx.port(), dns.address()))) {
+                s.sendMx("postmaster@example.test", "Subject: stats\n\nx\n", "ok@far.test", "nobody@far.test");
+                s.awaitEmptyQueue(Duration.ofSeconds(20));
+
+                JsonNode stats = curl(s, "/api/v1/stats", true);
+                JsonNode hour = stats.path("windows").path("1h");
+                assertThat(hour.path("received").asLong()).isEqualTo(2); // the message and its DSN
+                assertThat(hour.path("delivered").asLong()).isEqualTo(2); // ok@far.test and the DSN to postmaster
+                assertThat(hour.path("bounced").asLong()).isEqualTo(1);
+                assertThat(hour.path("bounce_rate").asDouble()).isEqualTo(0.3333);
+                assertThat(hour.path("replies").path("5xx").asLong()).isEqualTo(1);
+                assertThat(hour.path("codes").toString()).contains("550 5.1.1").contains("No such user");
+                assertThat(stats.path("series").path("1h")).hasSize(60);
+                assertThat(stats.path("queue").path("total").asLong()).isZero();
+                assertThat(stats.path("bounce_rate_threshold").asDouble()).isEqualTo(0.03);
+
+                JsonNode feed = curl(s, "/api/v1/events?q=nobody@far.test", true);
+                assertThat(feed).extracting(n -> n.path("event").asText()).contains("bounced", "received");
+                assertThat(curl(s, "/api/v1/openapi.json", false).path("openapi").asText()).startsWith("3.");
+            }
+        }
+    }
+}
