@@ -180,6 +180,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     }
 
     private void timerLoop() {
+        long lastSweep = clock.millis();
         while (!stopped) {
             try {
                 Timer first = timers.isEmpty() ? null : timers.first();
@@ -190,6 +191,14 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                         if (!dispatch(first)) inFlight.release();
                     }
                     continue;
+                }
+                if (now - lastSweep > 60_000) {
+                    lastSweep = now;
+                    // Destinations with nothing waiting and nobody working give their queue back (a queue that
+                    // gets work after this check still runs it: offering starts a worker).
+                    destinations.forEach((k, q) -> {
+                        if (q.waiting() == 0 && q.active() == 0) destinations.remove(k, q);
+                    });
                 }
                 lock.lock();
                 try {
