@@ -119,6 +119,7 @@ class PostfixPeersTest {
         Dnsmasq dns = later(Dnsmasq.builder().mx("faraway.test", "mx1.faraway.test", 10)
                 .host("mx1.faraway.test", "127.0.0.1").start());
         Path pf = PostfixInstance.newDir();
+        later(() -> PostfixInstance.deleteDir(pf)); // in case the instance never starts
         Peer.Result cert = Peer.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-subj", "/CN=mx1.faraway.test", "-keyout", pf.resolve("key.pem").toString(),
                 "-out", pf.resolve("cert.pem").toString()), null, 30);
@@ -171,6 +172,12 @@ class PostfixPeersTest {
                 .contains("Remote-MTA: dns; mx1.faraway.test").contains("User unknown in virtual mailbox table")
                 .doesNotContain("Final-Recipient: rfc822; bob@faraway.test");
         s.awaitEmptyQueue(Duration.ofSeconds(10));
+
+        // The session stays pooled for reuse; a graceful stop of Sluice ends it with QUIT.
+        closeLater.remove(s);
+        s.close();
+        assertThat(postfix.awaitLog("quit=1", Duration.ofSeconds(5)))
+                .containsPattern("disconnect from unknown\\[127\\.0\\.0\\.1\\] ehlo=2 starttls=1 mail=1 rcpt=1/2 data=1 quit=1");
     }
 
     @Test

@@ -56,6 +56,15 @@ public final class PostfixInstance implements AutoCloseable {
      * safe defaults (no DNS, loopback only, empty mydestination, no aliases); use {@link #dir} in values for files.
      */
     public static PostfixInstance start(Path dir, Map<String, String> settings, int smtpdPort) throws Exception {
+        try {
+            return launch(dir, settings, smtpdPort);
+        } catch (Exception | Error e) {
+            deleteDir(dir);
+            throw e;
+        }
+    }
+
+    private static PostfixInstance launch(Path dir, Map<String, String> settings, int smtpdPort) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path conf = Files.createDirectories(dir.resolve("conf"));
         Path queue = Files.createDirectories(dir.resolve("queue"));
@@ -200,6 +209,12 @@ public final class PostfixInstance implements AutoCloseable {
     @Override
     public void close() {
         stop();
+        deleteDir(dir);
+    }
+
+    /** Deletes an instance directory (queue files included); quiet when it is already gone. */
+    public static void deleteDir(Path dir) {
+        if (!Files.exists(dir)) return;
         try (var files = Files.walk(dir)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException e) {
