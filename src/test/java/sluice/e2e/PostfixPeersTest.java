@@ -222,6 +222,52 @@ class PostfixPeersTest {
     }
 
     @Test
+    void aWrongPasswordLeavesMailDeferredInPostfixUntilFixedAndFlushed() throws Exception {
+        SluiceHarness s = later(SluiceHarness.start());
+        String relay = "[127.0.0.1]:" + s.submission;
+        int smtpd = FreePorts.next();
+        PostfixInstance postfix = later(PostfixInstance.start(PostfixInstance.newDir(), Map.of(
+                "myhostname", "client.postfix.test",
+                "relayhost", relay,
+                "default_transport", "smtp",
+                "smtp_sasl_auth_enable", "yes",
+                "smtp_sasl_password_maps", "inline:{ " + relay + "=" + SluiceHarness.USER + ":wrong }",
+                "smtp_sasl_security_options", "noanonymous",
+                "smtp_tls_security_level", "encrypt",
+                // no retries of its own: only the flush below sends again
+                "queue_run_delay", "1h",
+                "minimal_backoff_time", "1h",
+                "maximal_backoff_time", "1h"), smtpd));
+
+        Peer.Result r = Peer.run(List.of("swaks", "--server", "127.0.0.1:" + smtpd, "--from", SluiceHarness.USER,
+                "--to", "carol@far.test", "--timeout", "10", "--header", "Subject: retried"), null, 30);
+        assertThat(r.exit()).as(r.output()).isZero();
+        String pflog = postfix.awaitLog("status=deferred", Duration.ofSeconds(10));
+        assertThat(pflog).contains("to=<carol@far.test>").contains("dsn=4.7.8").contains("SASL authentication failed");
+        List<String> queue = postfix.queueList();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!(queue.size() == 1 && queue.get(0).contains("\"queue_name\": \"deferred\"")) && System.nanoTime() < deadline) {
+            Thread.sleep(50); // the log line comes just before the move from the active to the deferred queue
+            queue = postfix.queueList();
+        }
+        assertThat(queue).hasSize(1);
+        assertThat(queue.get(0)).contains("\"queue_name\": \"deferred\"").contains("carol@far.test")
+                .contains("535 5.7.8 Authentication credentials invalid");
+        assertThat(s.queue()).isEmpty();
+
+        postfix.set(Map.of("smtp_sasl_password_maps",
+                "inline:{ " + relay + "=" + SluiceHarness.USER + ":" + SluiceHarness.PASSWORD + " }"));
+        postfix.flush();
+        postfix.awaitLog("status=sent", Duration.ofSeconds(10));
+        assertThat(s.queue()).hasSize(1);
+        assertThat(s.queue().get(0).envelope().recipients()).extracting(rc -> rc.address()).containsExactly("carol@far.test");
+        deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!postfix.queueList().isEmpty() && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(postfix.queueList()).isEmpty();
+        assertThat(Files.readString(s.deliveryLog())).doesNotContain("wrong").doesNotContain(SluiceHarness.PASSWORD);
+    }
+
+    @Test
     void oneSluiceRelaysToAnotherByMx() throws Exception {
         Dnsmasq dns = later(Dnsmasq.builder().mx("faraway.test", "mx1.faraway.test", 10)
                 .host("mx1.faraway.test", "127.0.0.1").start());

@@ -183,6 +183,15 @@ public final class PostfixInstance implements AutoCloseable {
         return r.output().lines().filter(l -> l.startsWith("{")).toList();
     }
 
+    /** Changes main.cf parameters ({@code postconf -e}) and reloads the running instance. */
+    public void set(Map<String, String> settings) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-e"));
+        settings.forEach((k, v) -> args.add(k + "=" + v));
+        postconf(conf, args.toArray(String[]::new));
+        Peer.Result r = Peer.run(List.of("postfix", "-c", conf.toString(), "reload"), null, 20);
+        if (!r.ok()) throw new IOException("postfix reload: " + r.output() + "\n" + logText());
+    }
+
     /** Asks the queue manager to retry deferred mail now. */
     public void flush() throws Exception {
         Peer.Result r = Peer.run(List.of("postqueue", "-c", conf.toString(), "-f"), null, 20);
