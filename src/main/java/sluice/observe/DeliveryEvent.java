@@ -41,10 +41,18 @@ public sealed interface DeliveryEvent {
             implements DeliveryEvent {}
 
     /**
-     * What a client connection did, for metrics: one event per connection, TLS handshake or AUTH, never per
-     * command. Not lines of the delivery log. {@code mode} is the listener mode's key (mx, submission, submissions).
+     * What a listener or a client connection did, for metrics: one event per listener, connection, TLS handshake
+     * or AUTH, never per command. Not lines of the delivery log. {@code mode} is the listener mode's key
+     * (mx, submission, submissions); {@code port} the port actually bound.
      */
     sealed interface ConnectionEvent extends DeliveryEvent {}
+
+    /** A listener is bound and accepting (so its metrics exist, at zero, before the first client). */
+    record ListenerStarted(Instant ts, int port, String mode) implements ConnectionEvent {
+        public String event() {
+            return "listener_started";
+        }
+    }
 
     /** A client was admitted to a session (past the PROXY header, access rules and connection limits). */
     record ConnectionOpened(Instant ts, int port, String mode, String clientIp) implements ConnectionEvent {

@@ -23,6 +23,7 @@ public final class Metrics implements EventSink {
 
     static final List<String> DELIVERY_RESULTS = List.of("delivered", "deferred", "bounced", "expired");
     static final List<String> AUTH_RESULTS = List.of("success", "failure", "locked_out", "unavailable");
+    private static final List<String> TLS_VERSIONS = List.of("TLSv1.2", "TLSv1.3"); // what TlsContexts enables
     private static final double[] DELIVERY_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
     private static final double[] SESSION_BUCKETS = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600};
 
@@ -64,6 +65,8 @@ public final class Metrics implements EventSink {
     public Metrics(MetricSources sources) {
         for (String r : AUTH_RESULTS) auth.initLabelValues(r);
         for (String r : DELIVERY_RESULTS) deliveries.initLabelValues(r);
+        replies.initLabelValues("outbound", "2xx", "250"); // the series exist, at zero, before the first message
+        replies.initLabelValues("inbound", "2xx", "250");
         ScrapeGauges.register(registry, sources);
     }
 
@@ -75,6 +78,7 @@ public final class Metrics implements EventSink {
     @Override
     public void publish(DeliveryEvent event) {
         switch (event) {
+            case DeliveryEvent.ListenerStarted l -> listenerStarted(l.mode(), Integer.toString(l.port()));
             case DeliveryEvent.ConnectionOpened o -> {
                 connections.labelValues(label(o.mode()), Integer.toString(o.port())).inc();
                 activeConnections.labelValues(label(o.mode()), Integer.toString(o.port())).inc();
@@ -102,6 +106,15 @@ public final class Metrics implements EventSink {
                 // operators' actions are in the delivery log; nothing to count
             }
         }
+    }
+
+    /** The listener's series start at zero, so that a dashboard sees them before the first client. */
+    private void listenerStarted(String mode, String port) {
+        connections.initLabelValues(label(mode), port);
+        activeConnections.initLabelValues(label(mode), port);
+        received.initLabelValues(port);
+        rejected.initLabelValues(port);
+        for (String version : TLS_VERSIONS) tlsSessions.initLabelValues(label(mode), version);
     }
 
     private void attempt(DeliveryEvent.Attempt a) {

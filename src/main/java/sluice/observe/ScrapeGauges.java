@@ -35,7 +35,7 @@ final class ScrapeGauges {
         if (s.queueByDestination() != null) {
             GaugeWithCallback.builder().name("sluice_queue_destination_messages")
                     .help("Messages waiting or in delivery per destination: the " + TOP_DESTINATIONS
-                            + " largest by name, the rest as \"other\".")
+                            + " with the most by name, the others summed as \"other\".")
                     .labelNames("destination")
                     .callback(cb -> top(readMap(s.queueByDestination()), TOP_DESTINATIONS).forEach((d, n) -> cb.call(n, d)))
                     .register(registry);
