@@ -3,8 +3,9 @@ package sluice.observe;
 import java.time.Instant;
 
 /**
- * One line of the delivery log (CONTRACT.md fields). Events are values fanned out to the log file and,
- * later, to metrics and webhooks; null fields are left out of the line.
+ * What happened, as values fanned out to the delivery log, the metrics and, later, webhooks. The mail events
+ * are lines of the delivery log (CONTRACT.md fields; null fields are left out of the line); the
+ * {@link ConnectionEvent}s are for counting only and never written to the log.
  */
 public sealed interface DeliveryEvent {
     Instant ts();
@@ -38,4 +39,62 @@ public sealed interface DeliveryEvent {
     /** An operator's action on a queued message: {@code held}, {@code released}, {@code deleted}. */
     record QueueAction(Instant ts, String event, String queueId, String messageId, String sender, String text)
             implements DeliveryEvent {}
+
+    /**
+     * What a listener or a client connection did, for metrics: one event per listener, connection, TLS handshake
+     * or AUTH, never per command. Not lines of the delivery log. {@code mode} is the listener mode's key
+     * (mx, submission, submissions); {@code port} the port actually bound.
+     */
+    sealed interface ConnectionEvent extends DeliveryEvent {}
+
+    /** A listener is bound and accepting (so its metrics exist, at zero, before the first client). */
+    record ListenerStarted(Instant ts, int port, String mode) implements ConnectionEvent {
+        public String event() {
+            return "listener_started";
+        }
+    }
+
+    /** A client was admitted to a session (past the PROXY header, access rules and connection limits). */
+    record ConnectionOpened(Instant ts, int port, String mode, String clientIp) implements ConnectionEvent {
+        public String event() {
+            return "connection_opened";
+        }
+    }
+
+    /**
+     * A client was turned away before its session: {@code deny_rule}, {@code max_connections},
+     * {@code max_connections_per_ip} or {@code proxy_header} (missing or malformed).
+     */
+    record ConnectionRefused(Instant ts, int port, String mode, String clientIp, String reason)
+            implements ConnectionEvent {
+        public String event() {
+            return "connection_refused";
+        }
+    }
+
+    /** An admitted session ended; {@code messages} is how many it queued. */
+    record ConnectionClosed(Instant ts, int port, String mode, long durationMs, int messages)
+            implements ConnectionEvent {
+        public String event() {
+            return "connection_closed";
+        }
+    }
+
+    /** A TLS handshake with a client completed: implicit TLS (port 465) or STARTTLS. */
+    record TlsEstablished(Instant ts, int port, String mode, String version, String cipher, boolean implicit)
+            implements ConnectionEvent {
+        public String event() {
+            return "tls_established";
+        }
+    }
+
+    /**
+     * One AUTH attempt and its result: {@code success}, {@code failure}, {@code locked_out} or {@code unavailable}.
+     * No user name and never credentials: the delivery log's {@code auth_user} is where a user shows up.
+     */
+    record AuthAttempt(Instant ts, int port, String result) implements ConnectionEvent {
+        public String event() {
+            return "auth_attempt";
+        }
+    }
 }

@@ -42,10 +42,10 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
         return new DeliveryLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
     }
 
-    /** Queues an event for writing; never does I/O on the caller's thread. */
+    /** Queues a mail event for writing; never does I/O on the caller's thread. Connection events are not logged. */
     @Override
     public void publish(DeliveryEvent event) {
-        if (closed) return;
+        if (closed || event instanceof DeliveryEvent.ConnectionEvent) return;
         try {
             queue.put(event);
         } catch (InterruptedException e) {
@@ -77,6 +77,7 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
     }
 
     static void encode(DeliveryEvent e, ByteArrayOutputStream buf) throws IOException {
+        if (e instanceof DeliveryEvent.ConnectionEvent) return; // counted by the metrics, not a line of the log
         try (JsonGenerator g = JSON.createGenerator(buf, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("ts", DateTimeFormatter.ISO_INSTANT.format(e.ts()));
@@ -133,6 +134,7 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     field(g, "sender", q.sender());
                     field(g, "text", q.text());
                 }
+                case DeliveryEvent.ConnectionEvent c -> throw new IllegalStateException("not a log line: " + c.event());
             }
             g.writeEndObject();
         }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import sluice.auth.Lockout;
 import sluice.auth.User;
 import sluice.auth.UserStore;
@@ -22,9 +23,11 @@ public final class ClientPolicy implements SessionPolicy {
     private final Lockout lockout;
     private final Duration failureDelay;
     private final BooleanSupplier storage;
+    private final Consumer<AuthResult> authResults;
 
+    /** {@code authResults} hears the result of every AUTH attempt (for metrics); it must be quick. */
     public ClientPolicy(InetAddress client, RelayRules relay, UserStore users, Lockout lockout, Duration failureDelay,
-                        BooleanSupplier storage) {
+                        BooleanSupplier storage, Consumer<AuthResult> authResults) {
         this.client = client;
         this.trusted = relay.isTrusted(client);
         this.relay = relay;
@@ -32,15 +35,25 @@ public final class ClientPolicy implements SessionPolicy {
         this.lockout = lockout;
         this.failureDelay = failureDelay;
         this.storage = storage;
+        this.authResults = authResults;
     }
 
     @Override
     public boolean authLockedOut() {
-        return lockout.isLockedOut(client);
+        // Asked once when an AUTH command starts: a locked-out client's AUTH is refused here, so it counts here.
+        boolean locked = lockout.isLockedOut(client);
+        if (locked) authResults.accept(new AuthResult.LockedOut());
+        return locked;
     }
 
     @Override
     public AuthResult authenticate(String user, byte[] password) {
+        AuthResult result = check(user, password);
+        authResults.accept(result);
+        return result;
+    }
+
+    private AuthResult check(String user, byte[] password) {
         if (lockout.isLockedOut(client)) return new AuthResult.LockedOut();
         Optional<User> found;
         try {

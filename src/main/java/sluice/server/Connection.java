@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.Cidr;
 import sluice.config.ListenerConfig;
+import sluice.observe.DeliveryEvent;
 import sluice.smtp.Replies;
 import sluice.smtp.Reply;
 import sluice.smtp.Session;
@@ -35,6 +36,7 @@ final class Connection implements Runnable {
     private OutputStream out;
     private Session session;
     private int currentTimeout = -1;
+    private long openedNanos;
 
     Connection(Server server, ListenerConfig listener, int port, Socket socket) {
         this.server = server;
@@ -52,21 +54,24 @@ final class Connection implements Runnable {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(millis(server.config().timeouts().handshake()));
             out = new BufferedOutputStream(socket.getOutputStream(), 8192);
-            if (listener.proxyProtocol()) {
-                ProxyHeader header = ProxyHeader.read(socket.getInputStream());
-                if (header.source() != null) client = header.source().getAddress();
-            }
+            if (listener.proxyProtocol()) client = proxiedClient(client);
             if (denied(client)) {
+                refused(client, "deny_rule");
                 send(Replies.ACCESS_DENIED);
                 return;
             }
             exempt = server.relayRules().isTrusted(client);
-            if (!server.limits().acquire(client, exempt)) {
+            ConnectionLimits.Admission admission = server.limits().acquire(client, exempt);
+            if (admission != ConnectionLimits.Admission.ADMITTED) {
+                refused(client, admission.reason());
                 send(Replies.TOO_MANY_CONNECTIONS);
                 return;
             }
             counted = true;
             server.register(this);
+            openedNanos = System.nanoTime();
+            server.events().publish(new DeliveryEvent.ConnectionOpened(server.clock().instant(), port,
+                    listener.mode().key(), client.getHostAddress()));
             serve(client);
         } catch (SocketTimeoutException e) {
             trySend(session == null ? Replies.TIMEOUT : session.timeout());
@@ -81,7 +86,35 @@ final class Connection implements Runnable {
             server.unregister(this);
             if (counted) server.limits().release(client, exempt);
             closeQuietly();
+            if (counted) closed();
         }
+    }
+
+    /** The client the load balancer names in its PROXY header; a missing or malformed header ends the connection. */
+    private InetAddress proxiedClient(InetAddress peer) throws IOException {
+        try {
+            ProxyHeader header = ProxyHeader.read(socket.getInputStream());
+            return header.source() != null ? header.source().getAddress() : peer;
+        } catch (IOException e) {
+            refused(peer, "proxy_header");
+            throw e;
+        }
+    }
+
+    private void refused(InetAddress client, String reason) {
+        server.events().publish(new DeliveryEvent.ConnectionRefused(server.clock().instant(), port,
+                listener.mode().key(), client.getHostAddress(), reason));
+    }
+
+    private void closed() {
+        long ms = (System.nanoTime() - openedNanos) / 1_000_000;
+        server.events().publish(new DeliveryEvent.ConnectionClosed(server.clock().instant(), port, listener.mode().key(),
+                ms, session == null ? 0 : session.messagesQueued()));
+    }
+
+    private void tlsEstablished(SSLSession s, boolean implicit) {
+        server.events().publish(new DeliveryEvent.TlsEstablished(server.clock().instant(), port, listener.mode().key(),
+                s.getProtocol(), s.getCipherSuite(), implicit));
     }
 
     private boolean denied(InetAddress client) {
@@ -102,6 +135,7 @@ final class Connection implements Runnable {
             out = new BufferedOutputStream(ssl.getOutputStream(), 8192);
             tlsVersion = ssl.getSession().getProtocol();
             cipher = ssl.getSession().getCipherSuite();
+            tlsEstablished(ssl.getSession(), true);
         }
         input = new SessionInput(socket.getInputStream());
         session = server.newSession(listener, port, client);
@@ -170,6 +204,7 @@ final class Connection implements Runnable {
         input.switchTo(ssl.getInputStream());
         SSLSession s = ssl.getSession();
         session.tlsStarted(s.getProtocol(), s.getCipherSuite());
+        tlsEstablished(s, false);
     }
 
     /** Sets the read timeout only when it changes (a system call per DATA otherwise, on the hot path). */

@@ -16,19 +16,35 @@ final class ConnectionLimits {
         this.maxPerIp = maxPerIp;
     }
 
-    /** Takes a slot, or returns false (and takes nothing) when a cap is reached. */
-    boolean acquire(InetAddress ip, boolean exempt) {
+    /** Whether a connection got a slot, or which cap turned it away. */
+    enum Admission {
+        ADMITTED(null), MAX_CONNECTIONS("max_connections"), MAX_CONNECTIONS_PER_IP("max_connections_per_ip");
+
+        private final String reason;
+
+        Admission(String reason) {
+            this.reason = reason;
+        }
+
+        /** The refusal reason in metrics; null when admitted. */
+        String reason() {
+            return reason;
+        }
+    }
+
+    /** Takes a slot, or says which cap is reached (and takes nothing). */
+    Admission acquire(InetAddress ip, boolean exempt) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
-            return false;
+            return Admission.MAX_CONNECTIONS;
         }
-        if (exempt) return true;
+        if (exempt) return Admission.ADMITTED;
         AtomicInteger n = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
         if (n.incrementAndGet() > maxPerIp) {
             release(ip, false);
-            return false;
+            return Admission.MAX_CONNECTIONS_PER_IP;
         }
-        return true;
+        return Admission.ADMITTED;
     }
 
     void release(InetAddress ip, boolean exempt) {

@@ -28,11 +28,13 @@ import sluice.spool.SpoolException;
 public final class Delivery {
     private final Scheduler scheduler;
     private final RemoteTransport remote;
+    private final Resolver resolver;
     private final int recovered;
 
-    private Delivery(Scheduler scheduler, RemoteTransport remote, int recovered) {
+    private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, int recovered) {
         this.scheduler = scheduler;
         this.remote = remote;
+        this.resolver = resolver;
         this.recovered = recovered;
     }
 
@@ -57,11 +59,16 @@ public final class Delivery {
                 new Scheduler.Settings(d.connectionsPerDestination(), 20_000));
         ingest.onAccepted(scheduler::enqueue);
         int recovered = scheduler.start();
-        return new Delivery(scheduler, remote, recovered);
+        return new Delivery(scheduler, remote, resolver, recovered);
     }
 
     public Scheduler scheduler() {
         return scheduler;
+    }
+
+    /** The resolver of outbound delivery (its {@code stats()} feed the DNS metrics). */
+    public Resolver resolver() {
+        return resolver;
     }
 
     /** Messages found in the spool at start. */

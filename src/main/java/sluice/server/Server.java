@@ -20,11 +20,13 @@ import sluice.auth.UserStore;
 import sluice.config.Config;
 import sluice.config.IpLiterals;
 import sluice.config.ListenerConfig;
+import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
 import sluice.policy.LocalRecipients;
 import sluice.policy.RelayRules;
 import sluice.queue.Ingest;
+import sluice.smtp.AuthResult;
 import sluice.smtp.Session;
 import sluice.smtp.SessionContext;
 
@@ -40,6 +42,7 @@ public final class Server {
     private final RelayRules relayRules;
     private final Lockout lockout;
     private final SpoolSink sink;
+    private final EventSink events;
     private final ConnectionLimits limits;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<ServerSocket> sockets = new ArrayList<>();
@@ -55,6 +58,7 @@ public final class Server {
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), clock);
         this.sink = new SpoolSink(ingest, deliveryLog, clock);
+        this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
     }
 
@@ -74,6 +78,7 @@ public final class Server {
         for (int i = 0; i < bound.size(); i++) {
             BoundListener b = bound.get(i);
             ServerSocket ss = opened.get(i);
+            events.publish(new DeliveryEvent.ListenerStarted(clock.instant(), b.port(), b.config().mode().key()));
             Thread.ofVirtual().name("accept-" + b.port()).start(() -> acceptLoop(b, ss));
         }
         return bound;
@@ -147,7 +152,8 @@ public final class Server {
         var ctx = new SessionContext(config.hostname(), l.mode(), port, l.requireTls(), l.implicitTls(), tls != null,
                 client, limitsCfg.maxMessageSize(), limitsCfg.maxRecipients(), limitsCfg.maxErrors(), clock);
         var policy = new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
-                ingest::hasStorage);
+                ingest::hasStorage, result -> events.publish(new DeliveryEvent.AuthAttempt(clock.instant(), port,
+                        authResult(result))));
         return new Session(ctx, policy, sink);
     }
 
@@ -178,6 +184,24 @@ public final class Server {
         } catch (IOException ignored) {
             // shutting down
         }
+    }
+
+    private static String authResult(AuthResult r) {
+        return switch (r) {
+            case AuthResult.Success s -> "success";
+            case AuthResult.Failure f -> "failure";
+            case AuthResult.LockedOut l -> "locked_out";
+            case AuthResult.Unavailable u -> "unavailable";
+        };
+    }
+
+    /** Where connections report what they did (connection events, for metrics). */
+    EventSink events() {
+        return events;
+    }
+
+    Clock clock() {
+        return clock;
     }
 
     Config config() {

@@ -31,6 +31,7 @@ public final class Session {
     private boolean esmtp;
     private String authUser;
     private int errors;
+    private int queued; // messages this session queued (for the connection's metrics)
 
     // the mail transaction
     private boolean mailGiven;
@@ -80,6 +81,11 @@ public final class Session {
 
     public String authUser() {
         return authUser;
+    }
+
+    /** How many messages this session has queued so far. */
+    public int messagesQueued() {
+        return queued;
     }
 
     /** After a successful handshake: everything learned in plaintext is forgotten (RFC 3207 4.2). */
@@ -314,6 +320,7 @@ public final class Session {
         CommitResult result = sink.commit(draft);
         return switch (result) {
             case CommitResult.Queued q -> {
+                queued++;
                 resetTransaction();
                 yield Replies.queued(q.queueId());
             }

@@ -1,0 +1,156 @@
+package sluice.observe;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The Prometheus metrics of one node, counted from the event fan-out ({@link Events}) and, for queue, DNS and
+ * disk numbers, read from {@link MetricSources} at scrape time. Its own registry, not the client's global one, so
+ * that several nodes in one JVM (tests) do not mix their numbers.
+ */
+public final class Metrics implements EventSink {
+    /** The content type of {@link #scrape()}: the Prometheus text format 0.0.4. */
+    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    static final List<String> DELIVERY_RESULTS = List.of("delivered", "deferred", "bounced", "expired");
+    static final List<String> AUTH_RESULTS = List.of("success", "failure", "locked_out", "unavailable");
+    private static final List<String> TLS_VERSIONS = List.of("TLSv1.2", "TLSv1.3"); // what TlsContexts enables
+    private static final double[] DELIVERY_BUCKETS = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+    private static final double[] SESSION_BUCKETS = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    private final Counter connections = counter("sluice_connections_total",
+            "Client connections admitted to a session.", "listener", "port");
+    private final Gauge activeConnections = Gauge.builder().name("sluice_connections_active")
+            .help("Client sessions open now.").labelNames("listener", "port").register(registry);
+    private final Counter refusedConnections = counter("sluice_connections_rejected_total",
+            "Client connections turned away before their session, by reason.", "listener", "port", "reason");
+    private final Counter tlsSessions = counter("sluice_tls_sessions_total",
+            "TLS handshakes completed with clients (implicit TLS and STARTTLS).", "listener", "version");
+    private final Counter auth = counter("sluice_auth_total", "AUTH attempts by result.", "result");
+    private final Counter received = counter("sluice_messages_received_total",
+            "Messages accepted and queued, by listener port (\"internal\" for DSNs and other local sources).",
+            "listener");
+    private final Counter rejected = counter("sluice_messages_rejected_total",
+            "Refused mail transaction commands (MAIL, RCPT, end of data), by listener port.", "listener");
+    private final Counter deliveries = counter("sluice_deliveries_total",
+            "Delivery attempt outcomes per recipient.", "result");
+    private final Counter replies = counter("sluice_replies_total",
+            "SMTP replies: outbound = remote servers' answers to delivery attempts; inbound = Sluice's answers"
+                    + " ending mail transactions (refusals and the 250 of queued messages).",
+            "direction", "class", "code");
+    private final Histogram deliveryDuration = Histogram.builder().name("sluice_delivery_duration_seconds")
+            .help("Duration of delivery attempts (expired messages, which make no attempt, are left out).")
+            .classicOnly().classicUpperBounds(DELIVERY_BUCKETS).withoutExemplars().register(registry);
+    private final Histogram sessionDuration = Histogram.builder().name("sluice_session_duration_seconds")
+            .help("Duration of client sessions, from admission to close.").labelNames("listener")
+            .classicOnly().classicUpperBounds(SESSION_BUCKETS).withoutExemplars().register(registry);
+
+    /** Metrics from events only: no queue, DNS or disk numbers. */
+    public Metrics() {
+        this(MetricSources.NONE);
+    }
+
+    public Metrics(MetricSources sources) {
+        for (String r : AUTH_RESULTS) auth.initLabelValues(r);
+        for (String r : DELIVERY_RESULTS) deliveries.initLabelValues(r);
+        replies.initLabelValues("outbound", "2xx", "250"); // the series exist, at zero, before the first message
+        replies.initLabelValues("inbound", "2xx", "250");
+        ScrapeGauges.register(registry, sources);
+    }
+
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
+    }
+
+    /** Counts one event; quick, lock-free apart from the client's own striped counters. */
+    @Override
+    public void publish(DeliveryEvent event) {
+        switch (event) {
+            case DeliveryEvent.ListenerStarted l -> listenerStarted(l.mode(), Integer.toString(l.port()));
+            case DeliveryEvent.ConnectionOpened o -> {
+                connections.labelValues(label(o.mode()), Integer.toString(o.port())).inc();
+                activeConnections.labelValues(label(o.mode()), Integer.toString(o.port())).inc();
+            }
+            case DeliveryEvent.ConnectionRefused r ->
+                    refusedConnections.labelValues(label(r.mode()), Integer.toString(r.port()), label(r.reason())).inc();
+            case DeliveryEvent.ConnectionClosed c -> {
+                activeConnections.labelValues(label(c.mode()), Integer.toString(c.port())).dec();
+                sessionDuration.labelValues(label(c.mode())).observe(c.durationMs() / 1000.0);
+            }
+            case DeliveryEvent.TlsEstablished t -> tlsSessions.labelValues(label(t.mode()), label(t.version())).inc();
+            case DeliveryEvent.AuthAttempt a -> {
+                if (AUTH_RESULTS.contains(a.result())) auth.labelValues(a.result()).inc();
+            }
+            case DeliveryEvent.Received r -> {
+                received.labelValues(listener(r.listener())).inc();
+                reply("inbound", 250);
+            }
+            case DeliveryEvent.Rejected r -> {
+                rejected.labelValues(listener(r.listener())).inc();
+                reply("inbound", r.code());
+            }
+            case DeliveryEvent.Attempt a -> attempt(a);
+            case DeliveryEvent.QueueAction q -> {
+                // operators' actions are in the delivery log; nothing to count
+            }
+        }
+    }
+
+    /** The listener's series start at zero, so that a dashboard sees them before the first client. */
+    private void listenerStarted(String mode, String port) {
+        connections.initLabelValues(label(mode), port);
+        activeConnections.initLabelValues(label(mode), port);
+        received.initLabelValues(port);
+        rejected.initLabelValues(port);
+        for (String version : TLS_VERSIONS) tlsSessions.initLabelValues(label(mode), version);
+    }
+
+    private void attempt(DeliveryEvent.Attempt a) {
+        if (!DELIVERY_RESULTS.contains(a.event())) return;
+        deliveries.labelValues(a.event()).inc();
+        if (!a.event().equals("expired")) deliveryDuration.observe(a.durationMs() / 1000.0);
+        reply("outbound", a.code());
+    }
+
+    /** Only well-formed codes become labels: a remote server cannot grow the label set beyond 400 values. */
+    private void reply(String direction, int code) {
+        if (code < 200 || code > 599) return;
+        replies.labelValues(direction, (code / 100) + "xx", Integer.toString(code)).inc();
+    }
+
+    private static String listener(int port) {
+        return port > 0 ? Integer.toString(port) : "internal";
+    }
+
+    private static String label(String value) {
+        return value == null ? "unknown" : value;
+    }
+
+    /** Writes every metric in the Prometheus text format ({@link #CONTENT_TYPE}). */
+    public void writeTo(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
+    /** Every metric in the Prometheus text format ({@link #CONTENT_TYPE}). */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16384);
+        try {
+            writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
