@@ -70,6 +70,21 @@ public final class Metrics implements EventSink {
         ScrapeGauges.register(registry, sources);
     }
 
+    /** {@code sluice_alert_active{kind}}: 1 while an alert (bounce_rate, queue_growth) is raised, else 0. */
+    public Metrics alerts(Alerts alerts) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_alert_active")
+                .help("1 while the alert is raised (bounce_rate: the 1-hour bounce rate is above the threshold; "
+                        + "queue_growth: the queue keeps growing).")
+                .labelNames("kind")
+                .callback(cb -> {
+                    for (String kind : List.of("bounce_rate", "queue_growth")) {
+                        cb.call(alerts.active().stream().anyMatch(a -> a.kind().equals(kind)) ? 1 : 0, kind);
+                    }
+                })
+                .register(registry);
+        return this;
+    }
+
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
     }

@@ -14,6 +14,8 @@ import sluice.queue.QueueControl;
 import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
 import sluice.observe.Events;
+import sluice.observe.MetricSources;
+import sluice.observe.Metrics;
 import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
@@ -111,9 +113,14 @@ public final class Node implements AutoCloseable {
         var a = config.admin();
         Alerts alerts = new Alerts(stats, () -> counts.byState().values().stream().mapToLong(Long::longValue).sum(),
                 a.alertBounceRate(), a.alertMinDeliveries(), a.alertQueueGrowth(), clock);
+        Delivery d = delivery;
+        Metrics metrics = new Metrics(new MetricSources(() -> ints(counts.byState()), () -> ints(counts.byDestination()),
+                d == null ? null : () -> d.resolver().stats(), null, () -> freeSpace(config.dataDir()))).alerts(alerts);
+        events.subscribe(metrics);
         AdminServer admin;
         try {
-            admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts, null), clock);
+            admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
+                    metrics::scrape), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
@@ -130,6 +137,20 @@ public final class Node implements AutoCloseable {
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
+        }
+    }
+
+    private static java.util.Map<String, Integer> ints(java.util.Map<String, Long> m) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, (int) Math.min(Integer.MAX_VALUE, v)));
+        return out;
+    }
+
+    private static long freeSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -54,6 +54,23 @@ class AdminApiTest {
                 JsonNode feed = curl(s, "/api/v1/events?q=nobody@far.test", true);
                 assertThat(feed).extracting(n -> n.path("event").asText()).contains("bounced", "received");
                 assertThat(curl(s, "/api/v1/openapi.json", false).path("openapi").asText()).startsWith("3.");
+
+                // /metrics needs no token, carries the CONTRACT names, and passes Prometheus' own checker.
+                Peer.Result metrics = Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body",
+                        "http://" + s.config().admin().address() + "/metrics"), null, 30);
+                assertThat(metrics.exit()).as(metrics.output()).isZero();
+                assertThat(metrics.output()).contains("sluice_connections_total{listener=\"mx\",port=\"" + s.mx + "\"} 1")
+                        .contains("sluice_messages_received_total{listener=\"" + s.mx + "\"} 1")
+                        .contains("sluice_deliveries_total{result=\"bounced\"} 1")
+                        .contains("sluice_deliveries_total{result=\"delivered\"} 2")
+                        .contains("sluice_replies_total{class=\"5xx\",code=\"550\",direction=\"outbound\"} 1")
+                        .contains("sluice_queue_messages{state=\"ready\"} 0")
+                        .contains("sluice_delivery_duration_seconds_bucket").contains("sluice_tls_sessions_total")
+                        .contains("sluice_auth_total{result=\"success\"} 0").contains("sluice_alert_active{kind=\"bounce_rate\"}");
+                if (Peer.available("promtool")) {
+                    Peer.Result lint = Peer.run(java.util.List.of("promtool", "check", "metrics"), metrics.output(), 30);
+                    assertThat(lint.exit()).as(lint.output()).isZero();
+                }
             }
         }
     }
