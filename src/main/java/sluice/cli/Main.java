@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point: `sluice COMMAND …` (CONTRACT.md). Exit 0 success, 1 runtime failure, 2 usage or config error. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Sluice mail transfer agent",
-        subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class})
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
+                TraceCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
