@@ -90,7 +90,9 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private static void line(JsonNode e, String event, String text) {
-        System.out.printf("  %-24s %-9s %s%n", e.path("ts").asText(), event, text);
+        java.time.Instant ts = sluice.observe.DeliveryLogReader.ts(e);
+        String when = ts == null ? e.path("ts").asText("?") : ts.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        System.out.printf("  %-24s %-9s %s%n", when, event, text);
     }
 
     private static String received(JsonNode e) {
