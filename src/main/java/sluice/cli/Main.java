@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point: `sluice COMMAND …` (CONTRACT.md). Exit 0 success, 1 runtime failure, 2 usage or config error. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Sluice mail transfer agent",
-        subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class})
+        subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
+                TraceCommand.class, CheckCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -25,6 +26,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, line, parsed) -> Failures.report(e, Failures.debug(args)));
         cl.setParameterExceptionHandler((e, a) -> {
+            // A monitoring plugin reports every failure, usage included, as UNKNOWN on stdout.
+            if (e.getCommandLine().getCommandName().equals("check")) return CheckCommand.unknown(e.getMessage());
             System.err.println("sluice: " + e.getMessage());
             return 2;
         });

@@ -149,8 +149,13 @@ final class ConfigMapping {
 
     private static LogConfig log(Section s, Path dataDir) {
         Path log = s.path("delivery_log", dataDir, Defaults.log(dataDir).deliveryLog());
+        long maxSize = s.size("max_size", 1024, Defaults.LOG_MAX_SIZE);
+        boolean daily = s.bool("rotate_daily", Defaults.LOG_ROTATE_DAILY);
+        var retention = s.duration("retention", Defaults.LOG_RETENTION, false);
+        int maxFiles = (int) s.integer("max_files", 0, Integer.MAX_VALUE, Defaults.LOG_MAX_FILES);
+        boolean compress = s.bool("compress", Defaults.LOG_COMPRESS);
         s.finish();
-        return new LogConfig(log);
+        return new LogConfig(log, maxSize, daily, retention, maxFiles, compress);
     }
 
     private static ClusterConfig cluster(Section s) {

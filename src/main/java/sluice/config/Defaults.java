@@ -40,6 +40,11 @@ final class Defaults {
     static final String ADMIN_ADDRESS = "127.0.0.1:8025";
     static final String ADMIN_TOKEN_FILE = "admin.token";
     static final String DELIVERY_LOG = "log/delivery.jsonl";
+    static final long LOG_MAX_SIZE = 100L << 20;
+    static final boolean LOG_ROTATE_DAILY = true;
+    static final Duration LOG_RETENTION = Duration.ofDays(30);
+    static final int LOG_MAX_FILES = 0;
+    static final boolean LOG_COMPRESS = true;
 
     private Defaults() {}
 

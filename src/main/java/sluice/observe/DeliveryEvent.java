@@ -12,9 +12,9 @@ public sealed interface DeliveryEvent {
 
     String event();
 
-    /** A message was accepted and is durably queued. */
+    /** A message was accepted and is durably queued ({@code dsnFor}: the queue id a DSN reports on, else null). */
     record Received(Instant ts, String queueId, String messageId, String sender, java.util.List<String> recipients,
-                    int listener, String clientIp, String tls, String authUser, long size) implements DeliveryEvent {
+                    int listener, String clientIp, String tls, String authUser, long size, String dsnFor) implements DeliveryEvent {
         public String event() {
             return "received";
         }

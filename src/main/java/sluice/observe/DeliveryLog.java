@@ -5,10 +5,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,29 +15,35 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sluice.config.LogConfig;
 
 /**
  * The delivery log: one JSON object per line, appended and flushed as events arrive. Writing happens on
  * one background thread so that sessions never wait for log I/O; a full queue blocks the producer
- * rather than drop an event.
+ * rather than drop an event. The file is rotated between batches (see {@link LogOutput}).
  */
 public final class DeliveryLog implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeliveryLog.class);
     private static final JsonFactory JSON = new JsonFactory();
 
     private final BlockingQueue<DeliveryEvent> queue = new ArrayBlockingQueue<>(65536);
-    private final OutputStream out;
+    private final LogOutput out;
     private final Thread writer;
     private volatile boolean closed;
 
-    private DeliveryLog(OutputStream out) {
+    private DeliveryLog(LogOutput out) {
         this.out = out;
         this.writer = Thread.ofPlatform().name("delivery-log").daemon(true).start(this::run);
     }
 
+    /** Appends to {@code file} without ever rotating it (short-lived writers such as CLI commands). */
     public static DeliveryLog open(Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        return new DeliveryLog(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+        return new DeliveryLog(new LogOutput(file, null, Clock.systemUTC()));
+    }
+
+    /** The server's log: rotated by size and day, old files compressed and deleted as configured. */
+    public static DeliveryLog open(LogConfig config, Clock clock) throws IOException {
+        return new DeliveryLog(new LogOutput(config.deliveryLog(), config, clock));
     }
 
     /** Queues a mail event for writing; never does I/O on the caller's thread. Connection events are not logged. */
@@ -59,13 +63,19 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
         while (!closed || !queue.isEmpty()) {
             try {
                 DeliveryEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) continue;
+                if (first == null) {
+                    out.tick();
+                    continue;
+                }
                 batch.add(first);
                 queue.drainTo(batch, 1023);
-                buf.reset();
-                for (DeliveryEvent e : batch) encode(e, buf);
-                out.write(buf.toByteArray());
-                out.flush();
+                List<byte[]> lines = new ArrayList<>(batch.size());
+                for (DeliveryEvent e : batch) {
+                    buf.reset();
+                    encode(e, buf);
+                    lines.add(buf.toByteArray());
+                }
+                out.write(lines);
             } catch (InterruptedException e) {
                 break;
             } catch (IOException e) {
@@ -99,6 +109,7 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     field(g, "tls", r.tls());
                     field(g, "auth_user", r.authUser());
                     g.writeNumberField("size", r.size());
+                    field(g, "dsn_for", r.dsnFor());
                 }
                 case DeliveryEvent.Rejected r -> {
                     field(g, "sender", r.sender());

@@ -294,29 +294,19 @@ public final class Stats implements EventSink {
     }
 
     /**
-     * Re-counts the last 24 hours from a delivery log file (and fills the feed), so a restart keeps the picture.
-     * Unreadable lines are skipped. Returns the number of events counted.
+     * Re-counts the last 24 hours from the delivery log (the current file and the rotated ones), and fills the
+     * feed, so a restart keeps the picture. Returns the number of events counted.
      */
     public int restore(java.nio.file.Path deliveryLog) throws java.io.IOException {
-        if (!java.nio.file.Files.exists(deliveryLog)) return 0;
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         Instant since = clock.instant().minusSeconds(MINUTES * 60L);
-        int n = 0;
-        try (var lines = java.nio.file.Files.lines(deliveryLog)) {
-            for (var it = lines.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                Sample s;
-                try {
-                    s = sample(json.readTree(line));
-                } catch (java.io.IOException e) {
-                    continue; // a torn last line after a crash
-                }
-                if (s == null || s.ts().isBefore(since)) continue;
-                add(s);
-                n++;
-            }
-        }
-        return n;
+        int[] n = {0};
+        DeliveryLogReader.read(deliveryLog, since, node -> {
+            Sample s = sample(node);
+            if (s == null || s.ts().isBefore(since)) return;
+            add(s);
+            n[0]++;
+        });
+        return n[0];
     }
 
     /** Sorted by time, for restoring: samples from several log files may interleave. */

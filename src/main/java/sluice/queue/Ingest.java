@@ -49,7 +49,8 @@ public final class Ingest {
         var a = envelope.attributes();
         List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
         log.publish(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
-                parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size()));
+                parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size(),
+                a.get("dsn_for")));
         accepted.accept(id);
     }
 

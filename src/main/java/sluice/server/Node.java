@@ -81,7 +81,7 @@ public final class Node implements AutoCloseable {
         }
         DeliveryLog deliveryLog;
         try {
-            deliveryLog = DeliveryLog.open(config.log().deliveryLog());
+            deliveryLog = DeliveryLog.open(config.log(), clock);
         } catch (IOException e) {
             spool.close();
             throw new StartException("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);

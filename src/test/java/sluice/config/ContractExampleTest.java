@@ -45,7 +45,8 @@ class ContractExampleTest {
                 Map.of("info@example.test", List.of("alice@example.test")), Map.of()));
         assertThat(c.admin()).isEqualTo(new AdminConfig("127.0.0.1:8025", DATA.resolve("admin.token"), 0.03, 20,
                 Duration.ofMinutes(30)));
-        assertThat(c.log()).isEqualTo(new LogConfig(DATA.resolve("log/delivery.jsonl")));
+        assertThat(c.log()).isEqualTo(new LogConfig(DATA.resolve("log/delivery.jsonl"), 100L * 1024 * 1024, true,
+                Duration.ofDays(30), 0, true));
         assertThat(c.dkim()).containsExactly(
                 new DkimConfig("example.test", "s1", DATA.resolve("dkim/example.test.s1.key")));
         assertThat(c.cluster()).isEqualTo(new ClusterConfig(""));

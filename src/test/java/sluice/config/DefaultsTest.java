@@ -128,6 +128,22 @@ class DefaultsTest {
                 List.of(587, 2525, 465, 25), List.of(587, 2525, 465, 25), List.of(25, 587, 2525));
     }
 
+    @Test
+    void logRotationKeys() throws Exception {
+        Path f = Files.writeString(dir.resolve("log.toml"), """
+                data_dir = "%s"
+                [log]
+                max_size = "10MiB"
+                rotate_daily = false
+                retention = "7d"
+                max_files = 20
+                compress = false
+                """.formatted(dir));
+
+        assertThat(ConfigLoader.load(f, null).log()).isEqualTo(new LogConfig(dir.resolve("log/delivery.jsonl"),
+                10L << 20, false, Duration.ofDays(7), 20, false));
+    }
+
     private static void assertAllOtherDefaults(Config c, Path data) {
         assertThat(c.tls()).isEqualTo(new TlsConfig(null, null, Duration.ofSeconds(60)));
         assertThat(c.tls().selfSigned()).isTrue();
@@ -143,7 +159,8 @@ class DefaultsTest {
                 Duration.ofSeconds(30), Duration.ofSeconds(5), null, "opportunistic", Map.of()));
         assertThat(c.local()).isEqualTo(new LocalConfig(data.resolve("mail").toString(), Map.of(), Map.of()));
         assertThat(c.admin().tokenFile()).isEqualTo(data.resolve("admin.token"));
-        assertThat(c.log()).isEqualTo(new LogConfig(data.resolve("log/delivery.jsonl")));
+        assertThat(c.log()).isEqualTo(new LogConfig(data.resolve("log/delivery.jsonl"), 100L * 1024 * 1024, true,
+                Duration.ofDays(30), 0, true));
         assertThat(c.dkim()).isEmpty();
         assertThat(c.cluster()).isEqualTo(new ClusterConfig(""));
     }

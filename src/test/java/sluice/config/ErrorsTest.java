@@ -98,6 +98,12 @@ class ErrorsTest {
                 row("[admin]\naddress = \"127.0.0.1\"", 2, "admin.address", "a port is required"),
                 row("[admin]\naddress = \"127.0.0.1:0\"", 2, "admin.address", "between 1 and 65535"),
                 row("[log]\ndelivery_log = \"\"", 2, "log.delivery_log", "must not be empty"),
+                row("[log]\nmax_size = \"100 apples\"", 2, "log.max_size", "must be a size"),
+                row("[log]\nmax_size = 10", 2, "log.max_size", "must be at least 1024 bytes"),
+                row("[log]\nrotate_daily = \"yes\"", 2, "log.rotate_daily", "must be true or false"),
+                row("[log]\nretention = \"30 days\"", 2, "log.retention", "must be a duration"),
+                row("[log]\nmax_files = -1", 2, "log.max_files", "must be between 0 and"),
+                row("[log]\ncompres = false", 2, "log.compres", "did you mean \"compress\"?"),
                 row("[[dkim]]\ndomain = \"example.test\"\nselector = \"s1\"", 1, "dkim[0].key_file", "required key is missing"),
                 row("[[dkim]]\nselector = \"s1\"\nkey_file = \"k\"", 1, "dkim[0].domain", "required key is missing"),
                 row("[cluster]\nredis = \"127.0.0.1:6379\"", 2, "cluster.redis", "must start with redis:// or rediss://"));

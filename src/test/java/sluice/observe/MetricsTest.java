@@ -29,7 +29,7 @@ class MetricsTest {
 
     static DeliveryEvent.Received received(int listener) {
         return new DeliveryEvent.Received(T, "Q1", "<m@x>", "a@example.com", List.of("b@example.net"), listener,
-                "192.0.2.1", "TLSv1.3", null, 1000);
+                "192.0.2.1", "TLSv1.3", null, 1000, null);
     }
 
     static DeliveryEvent.Rejected rejected(int listener, int code) {

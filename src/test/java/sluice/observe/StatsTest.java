@@ -27,7 +27,7 @@ class StatsTest {
 
     private DeliveryEvent.Received received(int port, String tls, Duration ago) {
         return new DeliveryEvent.Received(clock.instant().minus(ago), "Q1", "<m@x>", "s@src.test", List.of("a@far.test"),
-                port, "127.0.0.1", tls, null, 100);
+                port, "127.0.0.1", tls, null, 100, null);
     }
 
     @Test
