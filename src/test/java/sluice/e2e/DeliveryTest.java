@@ -247,4 +247,23 @@ class DeliveryTest {
         assertThat(mx.messages()).hasSize(3);
         assertThat(mx.connections()).isEqualTo(1);
     }
+
+    @Test
+    void aFailedStartTlsHandshakeIsRetriedInPlaintextUnlessTheDomainRequiresTls() throws Exception {
+        FakeSmtpServer mx = later(FakeSmtpServer.start(b -> b.tls(TestTls.get().serverContext())
+                .tlsFailure(FakeSmtpServer.TlsFailure.CLOSE_DURING_HANDSHAKE)));
+        dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1")
+                .mx("bank.test", 10, "mx1.far.test");
+        SluiceHarness s = sluice(mx.port(), "tls_policy = { \"bank.test\" = \"required\" }\n");
+        s.sendMx("alice@example.test", "Subject: opportunistic\n\nx\n", "bob@far.test");
+        s.awaitEmptyQueue(Duration.ofSeconds(20));
+        assertThat(mx.messages()).hasSize(1);
+        assertThat(mx.messages().get(0).tls()).isFalse();
+
+        s.sendMx("alice@example.test", "Subject: must be encrypted\n\nx\n", "teller@bank.test");
+        Thread.sleep(1500);
+        assertThat(mx.messages()).hasSize(1); // never sent in plaintext
+        assertThat(s.queue()).singleElement().satisfies(m ->
+                assertThat(m.envelope().recipients().get(0).lastError()).contains("TLS"));
+    }
 }
