@@ -41,7 +41,8 @@
 
   // ---- formatting ----
   const num = (n) => (n == null ? "–" : Number(n).toLocaleString("en-US"));
-  const pct = (r) => (r == null ? "–" : (r * 100).toFixed(1) + "%");
+  // Rates come with 4 decimals; round half up in integers (toFixed would show 0.0455 as 4.5%).
+  const pct = (r) => (r == null ? "–" : (Math.round(Math.round(r * 10000) / 10) / 10).toFixed(1) + "%");
   function ms(v) {
     if (v == null) return "–";
     if (v < 1000) return v + " ms";
@@ -291,23 +292,26 @@
   // Charts are drawn at their box's pixel width, so labels keep their size in narrow cards.
   const widthOf = (root) => Math.max(280, Math.floor(root.getBoundingClientRect().width) || 640);
 
-  function niceMax(v) {
-    if (v <= 0) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  // A 1-2-5 step giving at most 5 intervals up to v (whole numbers when counting), and the axis top.
+  function scale(v, integers) {
+    if (!(v > 0)) return { top: integers ? 4 : 1, step: integers ? 1 : 0.25 };
+    const raw = v / 5;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    let step = [1, 2, 5, 10].map((m) => m * p).find((x) => x >= raw);
+    if (integers) step = Math.max(1, Math.round(step));
+    return { top: Math.ceil(v / step - 1e-9) * step, step };
   }
 
   // The frame shared by the time charts: gridlines, y ticks, x labels; returns coordinate mappers.
-  function frame(root, series, yMax, yFormat, label) {
+  function frame(root, series, { top: yMax, step }, yFormat, label) {
     const W = widthOf(root);
     const s = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": label });
     s.append(svg("title", null, label));
     const iw = W - M.l - M.r, ih = H - M.t - M.b;
     const x = (i) => M.l + (series.length <= 1 ? 0 : (i * iw) / (series.length - 1));
     const y = (v) => M.t + ih - (v / yMax) * ih;
-    for (let k = 0; k <= 4; k++) {
-      const v = (yMax * k) / 4;
+    for (let k = 0; k * step <= yMax + 1e-9; k++) {
+      const v = k * step;
       s.append(svg("line", { class: "gridline", x1: M.l, x2: W - M.r, y1: y(v), y2: y(v) }));
       s.append(svg("text", { x: M.l - 6, y: y(v) + 4, "text-anchor": "end" }, yFormat(v)));
     }
@@ -346,9 +350,9 @@
 
   function drawTraffic(root, series) {
     const keys = ["received", "delivered", "deferred", "bounced"];
-    const max = niceMax(Math.max(0, ...series.flatMap((p) => keys.map((k) => p[k] || 0))));
+    const max = scale(Math.max(0, ...series.flatMap((p) => keys.map((k) => p[k] || 0))), true);
     const totals = keys.map((k) => k + " " + series.reduce((a, p) => a + (p[k] || 0), 0)).join(", ");
-    const { s, x, y } = frame(root, series, max, (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1)),
+    const { s, x, y } = frame(root, series, max, (v) => String(Math.round(v)),
       "Messages per interval: " + totals);
     for (const k of keys) {
       polyline(s, series.map((p, i) => [x(i), y(p[k] || 0)]), COLORS[k], 2);
@@ -364,8 +368,8 @@
       const done = failed + (p.delivered || 0);
       return done ? failed / done : null;
     });
-    const max = Math.min(1, niceMax(Math.max(threshold * 2, ...rates.filter((r) => r != null))));
-    const { s, x, y, W } = frame(root, series, max, (v) => (v * 100).toFixed(v * 100 < 10 && v > 0 ? 1 : 0) + "%",
+    const max = scale(Math.min(1, Math.max(threshold * 2, ...rates.filter((r) => r != null))), false);
+    const { s, x, y, W } = frame(root, series, max, (v) => +(v * 100).toFixed(1) + "%",
       "Bounce rate per interval with the alert threshold " + pct(threshold));
     s.append(svg("line", { class: "threshold", x1: M.l, x2: W - M.r, y1: y(threshold), y2: y(threshold) }));
     polyline(s, rates.map((r, i) => (r == null ? null : [x(i), y(r)])), COLORS.bounced, 2);
