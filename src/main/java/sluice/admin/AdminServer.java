@@ -168,6 +168,7 @@ public final class AdminServer implements AutoCloseable {
         queue.put("by_destination", byDest);
         out.put("queue", queue);
         out.put("bounce_rate_threshold", parts.alerts().bounceThreshold());
+        parts.alerts().evaluate(); // fresh, not up to a minute old
         out.put("alerts", parts.alerts().active().stream().map(a -> Map.of("kind", a.kind(), "message", a.message(),
                 "since", a.since().toString())).toList());
         return out;

@@ -31,12 +31,15 @@ public record OutboundMessage(String sender, List<OutboundRecipient> recipients,
                 null, null);
     }
 
-    // A CR, LF or space in an envelope value would let it inject commands or parameters.
+    // A CR, LF or NUL in an envelope value would let it inject commands; a space would start a parameter,
+    // except inside the quoted local part of an address ("john doe"@example.com, RFC 5321 4.1.2).
     static void requireOneLine(String what, String value) {
         if (value == null) return;
+        boolean quoted = false;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == ' ' || c == '\0') {
+            if (c == '"' && (i == 0 || value.charAt(i - 1) != '\\')) quoted = !quoted;
+            if (c == '\r' || c == '\n' || c == '\0' || c == ' ' && !quoted) {
                 throw new IllegalArgumentException(what + " contains a space or line break");
             }
         }

@@ -266,4 +266,14 @@ class DeliveryTest {
         assertThat(s.queue()).singleElement().satisfies(m ->
                 assertThat(m.envelope().recipients().get(0).lastError()).contains("TLS"));
     }
+
+    @Test
+    void aQuotedLocalPartWithASpaceIsDeliveredAsItCame() throws Exception {
+        FakeSmtpServer mx = later(FakeSmtpServer.start(b -> {}));
+        dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1");
+        SluiceHarness s = sluice(mx.port(), "");
+        s.sendMx("alice@example.test", "Subject: quoted\n\nx\n", "\"john doe\"@far.test");
+        s.awaitEmptyQueue(Duration.ofSeconds(20));
+        assertThat(mx.commands()).contains("RCPT TO:<\"john doe\"@far.test>");
+    }
 }
