@@ -26,6 +26,7 @@ public record Config(
         LogConfig log,
         List<DkimConfig> dkim,
         ClusterConfig cluster,
+        MailauthConfig mailauth,
         Path source) {
 
     public Config {

@@ -30,11 +30,12 @@ final class ConfigMapping {
         LogConfig log = log(top.table("log"), dataDir);
         List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
         ClusterConfig cluster = cluster(top.table("cluster"));
+        MailauthConfig mailauth = mailauth(top.table("mailauth"));
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();
         return new Config(hostname, dataDir, localDomains, trusted, listeners, tls, limits, timeouts, auth, spool,
-                delivery, local, admin, log, dkim, cluster, source);
+                delivery, local, admin, log, dkim, cluster, mailauth, source);
     }
 
     private static String hostname(Section top) {
@@ -156,6 +157,22 @@ final class ConfigMapping {
         boolean compress = s.bool("compress", Defaults.LOG_COMPRESS);
         s.finish();
         return new LogConfig(log, maxSize, daily, retention, maxFiles, compress);
+    }
+
+    private static MailauthConfig mailauth(Section s) {
+        boolean verify = s.bool("verify", true);
+        String dmarc = s.string("dmarc_reject", "reject");
+        if (!dmarc.equals("reject") && !dmarc.equals("header")) {
+            s.error("dmarc_reject", "must be one of reject, header (got \"" + dmarc + "\")");
+            dmarc = "reject";
+        }
+        String suppression = s.string("suppression", "refuse");
+        if (!suppression.equals("refuse") && !suppression.equals("drop")) {
+            s.error("suppression", "must be one of refuse, drop (got \"" + suppression + "\")");
+            suppression = "refuse";
+        }
+        s.finish();
+        return new MailauthConfig(verify, dmarc, suppression);
     }
 
     private static ClusterConfig cluster(Section s) {

@@ -18,7 +18,8 @@ import sluice.spool.Spool;
  * submission port (the 2525 role). User alice@example.test / "secret" may send as herself and as
  * anyone @example.test. Local domains: example.test, where a catch-all sends every unknown address to postmaster, and
  * strict.test, where only alice@strict.test and postmaster exist. The loopback is not trusted unless asked.
- * Delivery is paused (messages stay queued) unless {@code extraToml} has a {@code [delivery]} section.
+ * Delivery is paused (messages stay queued) unless {@code extraToml} has a {@code [delivery]} section, and
+ * SPF/DKIM/DMARC checks are off (they would need DNS) unless it has a {@code [mailauth]} section.
  */
 public final class SluiceHarness implements AutoCloseable {
     public static final String USER = "alice@example.test";
@@ -103,7 +104,8 @@ public final class SluiceHarness implements AutoCloseable {
                 extraToml.contains("[timeouts]") ? "" : "[timeouts]\nshutdown = \"5s\"\n",
                 extraToml.contains("[local]") ? "" : "[local]\ncatch_all = { \"example.test\" = \"postmaster@example.test\" }\n"
                         + "aliases = { \"alice@strict.test\" = \"alice@example.test\" }\n",
-                extraToml.contains("[delivery]") ? "" : "[delivery]\npaused = true\n", ports[4], extraToml);
+                (extraToml.contains("[delivery]") ? "" : "[delivery]\npaused = true\n")
+                        + (extraToml.contains("[mailauth]") ? "" : "[mailauth]\nverify = false\n"), ports[4], extraToml);
         Path file = dir.resolve("sluice.toml");
         Files.writeString(file, toml);
         return file;
