@@ -19,8 +19,10 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
@@ -80,6 +82,29 @@ public final class Resolver {
         }
     }
 
+    /** The IPv4 addresses (A records) of {@code host} alone; SPF asks for the client's family only. */
+    public AddressAnswer ipv4(String host) {
+        return family(host, Type.A);
+    }
+
+    /** The IPv6 addresses (AAAA records) of {@code host} alone. */
+    public AddressAnswer ipv6(String host) {
+        return family(host, Type.AAAA);
+    }
+
+    /** The names the reverse zone gives for {@code address} (PTR records, not validated). */
+    public PtrAnswer ptr(InetAddress address) {
+        Name name = ReverseMap.fromAddress(address);
+        return switch (lookup(name, Type.PTR)) {
+            case RecordAnswer.Found found -> new PtrAnswer.Names(found.records().stream()
+                    .map(r -> DomainName.text(((PTRRecord) r).getTarget()))
+                    .toList());
+            case RecordAnswer.NoData noData -> new PtrAnswer.NoRecords();
+            case RecordAnswer.NxDomain nx -> new PtrAnswer.NoSuchDomain("NXDOMAIN: " + DomainName.text(name));
+            case RecordAnswer.Failed failed -> new PtrAnswer.TempFail(failed.detail());
+        };
+    }
+
     /** The TXT records of {@code name}, one string per record. */
     public TxtAnswer txt(String name) {
         Name parsed;
@@ -121,6 +146,21 @@ public final class Resolver {
             return new AddressAnswer.NoSuchDomain("NXDOMAIN: " + DomainName.text(name));
         }
         return new AddressAnswer.NoAddresses();
+    }
+
+    private AddressAnswer family(String host, int type) {
+        Name name;
+        try {
+            name = DomainName.parse(host);
+        } catch (IllegalArgumentException e) {
+            return new AddressAnswer.NoSuchDomain(e.getMessage());
+        }
+        return switch (lookup(name, type)) {
+            case RecordAnswer.Found found -> new AddressAnswer.Addresses(addressesIn(found));
+            case RecordAnswer.NoData noData -> new AddressAnswer.NoAddresses();
+            case RecordAnswer.NxDomain nx -> new AddressAnswer.NoSuchDomain("NXDOMAIN: " + DomainName.text(name));
+            case RecordAnswer.Failed failed -> new AddressAnswer.TempFail(failed.detail());
+        };
     }
 
     /** The cached answer, or the one a concurrent caller is already fetching, or a fresh one. */

@@ -33,8 +33,10 @@ import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
@@ -136,6 +138,12 @@ public final class TestDnsServer implements AutoCloseable {
             chunks.add(new String(bytes, i, Math.min(255, bytes.length - i), StandardCharsets.US_ASCII));
         }
         return add(new TXTRecord(name(owner), DClass.IN, ttl, chunks.isEmpty() ? List.of("") : chunks));
+    }
+
+    /** A PTR record for {@code ip} (v4 or v6 literal) in the reverse zone, naming {@code host}. */
+    public TestDnsServer ptr(String ip, String host) {
+        InetAddress address = literal(ip, ip.contains(":") ? Address.IPv6 : Address.IPv4);
+        return add(new PTRRecord(ReverseMap.fromAddress(address), DClass.IN, ttl, name(host)));
     }
 
     public TestDnsServer cname(String owner, String target) {
