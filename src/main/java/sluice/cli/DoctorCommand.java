@@ -1,0 +1,91 @@
+package sluice.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sluice.config.Config;
+import sluice.config.DkimConfig;
+import sluice.config.IpLiterals;
+import sluice.dns.Resolver;
+import sluice.mailauth.DkimKeys;
+import sluice.mailauth.DomainDoctor;
+
+@Command(name = "doctor", description = "Check a sending domain's DNS: MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, PTR, DNSBLs.")
+final class DoctorCommand implements Callable<Integer> {
+    @Mixin Options options;
+
+    @Parameters(paramLabel = "DOMAIN")
+    String domain;
+
+    @Option(names = "--ip", paramLabel = "ADDRESS", description = "an egress IP of this server (repeatable)")
+    List<String> ips = new ArrayList<>();
+
+    @Option(names = "--dnsbl", paramLabel = "ZONE", split = ",",
+            description = "DNS blocklists to query (default zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org)")
+    List<String> dnsbls;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = options.load();
+        List<InetAddress> egress = new ArrayList<>();
+        for (String ip : ips) {
+            InetAddress a = IpLiterals.toAddress(ip);
+            if (a == null) throw new Failures.UserError(2, "--ip " + ip + ": not an IP address");
+            egress.add(a);
+        }
+        List<DomainDoctor.Selector> selectors = new ArrayList<>();
+        String d = domain.toLowerCase(Locale.ROOT);
+        for (DkimConfig k : config.dkim()) {
+            if (!k.domain().equals(d)) continue;
+            try {
+                selectors.add(new DomainDoctor.Selector(k.selector(),
+                        DkimKeys.txtRecord(DkimKeys.publicKey(DkimKeys.load(k.keyFile())))));
+            } catch (java.io.IOException e) {
+                throw new Failures.UserError(1, "dkim key " + k.keyFile() + ": " + e.getMessage());
+            }
+        }
+        Resolver resolver = Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), Clock.systemUTC());
+        List<DomainDoctor.Finding> findings = new DomainDoctor(resolver, config.hostname(), Clock.systemUTC())
+                .examine(d, egress, selectors, dnsbls == null ? DomainDoctor.DEFAULT_DNSBLS : dnsbls);
+        boolean failed = findings.stream().anyMatch(f -> f.status() == DomainDoctor.Status.FAIL);
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("domain", d);
+            out.put("ok", !failed);
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (DomainDoctor.Finding f : findings) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("check", f.check());
+                m.put("status", f.status().name().toLowerCase(Locale.ROOT));
+                m.put("detail", f.detail());
+                m.put("fix", f.fix());
+                list.add(m);
+            }
+            out.put("checks", list);
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+        } else {
+            System.out.println("sluice doctor " + d);
+            for (DomainDoctor.Finding f : findings) {
+                System.out.printf("%-4s  %-7s %s%n", f.status(), f.check(), f.detail());
+                if (f.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", f.fix());
+            }
+            long fails = findings.stream().filter(f -> f.status() == DomainDoctor.Status.FAIL).count();
+            long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count();
+            System.out.println(fails + " failed, " + warns + " warning(s)");
+        }
+        return failed ? 1 : 0;
+    }
+}
