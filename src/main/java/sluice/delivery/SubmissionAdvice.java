@@ -56,7 +56,8 @@ public final class SubmissionAdvice {
 
     /** 587 STARTTLS < 465 implicit < 2525 STARTTLS < others in probe order. */
     private static int rank(PortReport r, List<PortReport> order) {
-        boolean implicit = r.tls() != null && "implicit".equals(r.tls().mode());
+        // A port without TLS ranks as its standard role, so that a blocked 465 is named before 2525.
+        boolean implicit = r.tls() == null ? r.port() == 465 : "implicit".equals(r.tls().mode());
         if (r.port() == 587 && !implicit) return 0;
         if (r.port() == 465 && implicit) return 1;
         if (r.port() == 2525 && !implicit) return 2;
