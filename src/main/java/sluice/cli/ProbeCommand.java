@@ -86,6 +86,8 @@ final class ProbeCommand implements Callable<Integer> {
     private InetAddress resolve(Config config, Duration limit) {
         InetAddress literal = IpLiterals.toAddress(host);
         if (literal != null) return literal;
+        // RFC 6761: localhost is the loopback, and DNS servers are not asked about it.
+        if (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")) return InetAddress.getLoopbackAddress();
         Resolver resolver = Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), Clock.systemUTC());
         return switch (resolver.addresses(host)) {
             // IPv4 first: a probe from a host without IPv6 routing would otherwise report every port unreachable.

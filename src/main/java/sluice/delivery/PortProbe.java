@@ -317,8 +317,16 @@ public final class PortProbe {
             try {
                 trustStore.checkServerTrusted(certificates, authType);
             } catch (CertificateException | RuntimeException e) {
-                trustError = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                trustError = plain(e);
             }
+        }
+
+        /** The PKIX messages name JDK internals; say what they mean. */
+        private static String plain(Exception e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (m.contains("unable to find valid certification path")) return "self-signed or issued by an unknown CA";
+            if (m.contains("validity check failed") || m.contains("NotAfter")) return "the chain is expired";
+            return m;
         }
 
         @Override public void checkServerTrusted(X509Certificate[] c, String authType, Socket s) {

@@ -125,8 +125,8 @@ class ProbeTest {
             assertThat(root.path("ports").get(1).path("status").asText()).isEqualTo("refused");
             assertThat(root.path("recommendation").path("port").isNull()).isTrue();
             assertThat(root.path("recommendation").path("reason").asText()).contains("no usable submission port", refused + " is refused");
-            assertThat(plain.commands()).contains("EHLO probe.test".replace("probe.test", plain.commands().get(0).substring(5)), "QUIT")
-                    .noneMatch(c -> c.startsWith("AUTH") || c.startsWith("MAIL"));
+            assertThat(plain.commands()).hasSize(2).last().isEqualTo("QUIT"); // EHLO, QUIT: never AUTH or MAIL
+            assertThat(plain.commands().get(0)).startsWith("EHLO ");
         }
     }
 
