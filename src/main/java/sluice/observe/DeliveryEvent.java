@@ -30,11 +30,13 @@ public sealed interface DeliveryEvent {
 
     /**
      * The outcome of one delivery attempt for one recipient: {@code delivered}, {@code deferred}, {@code bounced},
-     * or {@code expired} (the queue lifetime ran out). Remote fields are null/0 when no host answered.
+     * or {@code expired} (the queue lifetime ran out). Remote fields are null/0 when no host answered;
+     * {@code bounceClass} (for deferred, bounced, expired) is the class of the reply, e.g. "invalid_recipient".
      */
     record Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
                    String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
-                   String text, int attempt, long durationMs, long size, String route) implements DeliveryEvent {}
+                   String text, int attempt, long durationMs, long size, String route, String bounceClass)
+            implements DeliveryEvent {}
 
     /** An operator's action on a queued message: {@code held}, {@code released}, {@code deleted}. */
     record QueueAction(Instant ts, String event, String queueId, String messageId, String sender, String text)

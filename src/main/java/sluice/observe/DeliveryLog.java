@@ -138,6 +138,7 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     g.writeNumberField("attempt", a.attempt());
                     g.writeNumberField("duration_ms", a.durationMs());
                     g.writeNumberField("size", a.size());
+                    field(g, "bounce_class", a.bounceClass());
                 }
                 case DeliveryEvent.QueueAction q -> {
                     field(g, "queue_id", q.queueId());

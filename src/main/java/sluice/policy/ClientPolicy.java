@@ -24,6 +24,7 @@ public final class ClientPolicy implements SessionPolicy {
     private final Duration failureDelay;
     private final BooleanSupplier storage;
     private final Consumer<AuthResult> authResults;
+    private SuppressionList suppressions;
 
     /** {@code authResults} hears the result of every AUTH attempt (for metrics); it must be quick. */
     public ClientPolicy(InetAddress client, RelayRules relay, UserStore users, Lockout lockout, Duration failureDelay,
@@ -36,6 +37,12 @@ public final class ClientPolicy implements SessionPolicy {
         this.failureDelay = failureDelay;
         this.storage = storage;
         this.authResults = authResults;
+    }
+
+    /** Refuse recipients on this suppression list at RCPT (550 5.7.1); null (the default) checks none. */
+    public ClientPolicy refusing(SuppressionList list) {
+        this.suppressions = list;
+        return this;
     }
 
     @Override
@@ -83,8 +90,12 @@ public final class ClientPolicy implements SessionPolicy {
     }
 
     @Override
-    public Reply checkRecipient(Mailbox recipient, String authUser) {
-        return relay.check(recipient, trusted || authUser != null);
+    public Reply checkRecipient(Mailbox recipient, Mailbox sender, String authUser) {
+        Reply refusal = relay.check(recipient, trusted || authUser != null);
+        if (refusal != null || suppressions == null || relay.isLocal(recipient)) return refusal;
+        SuppressionList.Entry e = suppressions.find(sender == null ? null : sender.domainLower(), recipient.address());
+        return e == null ? null : Reply.of(550, "5.7.1", "Recipient address suppressed: " + e.reason()
+                + " (remove with: sluice suppression remove " + recipient.address() + ")");
     }
 
     @Override

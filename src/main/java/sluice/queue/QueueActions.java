@@ -94,7 +94,7 @@ public final class QueueActions implements QueueControl {
             failed.add(new Notices.Notice(x, Notices.Kind.FAILED, o));
             deliveryLog.publish(new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
                     m.envelope().sender(), r.address(), null, null, 0, null, o.code(), o.enhancedCode(), o.text(),
-                    m.state().attempts(), 0, m.envelope().size(), null));
+                    m.state().attempts(), 0, m.envelope().size(), null, "other"));
         }
         List<Notices.Notice> wanted = Notices.filter(m, failed);
         if (!wanted.isEmpty()) notices.send(m, wanted);

@@ -20,6 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sluice.bounce.BounceClassifier;
 import sluice.delivery.Destination;
 import sluice.delivery.Job;
 import sluice.delivery.Outcome;
@@ -113,6 +114,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final RandomGenerator random = RandomGenerator.getDefault();
+    private final BounceClassifier classifier = new BounceClassifier();
 
     private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Timer> timers = new ConcurrentSkipListSet<>();
@@ -426,7 +428,8 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private void logAttempt(QueuedMessage m, Outcome o, String event, int attempt, String route) {
         deliveryLog.publish(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
                 m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
-                o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route));
+                o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route,
+                event.equals("delivered") ? null : classifier.classify(o.code(), o.enhancedCode(), o.text())));
     }
 
     // ---- operator actions -------------------------------------------------------------------------

@@ -13,7 +13,10 @@ import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
 import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
+import sluice.observe.DeliveryEvent;
+import sluice.observe.EventSink;
 import sluice.observe.Events;
+import sluice.policy.SuppressionList;
 import sluice.observe.MetricSources;
 import sluice.observe.Metrics;
 import sluice.observe.Stats;
@@ -92,7 +95,21 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("statistics: cannot read {}: {} (starting from zero)", config.log().deliveryLog(), e.toString());
         }
-        Events events = new Events().subscribe(deliveryLog).subscribe(stats);
+        SuppressionList suppressions = SuppressionList.open(config.dataDir());
+        // An invalid-recipient hard bounce puts the address on the list for the sender's domain.
+        EventSink hardBounces = e -> {
+            if (e instanceof DeliveryEvent.Attempt a && a.event().equals("bounced") && "invalid_recipient".equals(a.bounceClass())
+                    && a.sender() != null && !a.sender().isEmpty() && a.remoteHost() != null) {
+                try {
+                    suppressions.add(sluice.delivery.Router.domainOf(a.sender()), a.recipient(),
+                            "hard bounce " + a.code() + (a.enhancedCode() == null ? "" : " " + a.enhancedCode()) + " from "
+                                    + a.remoteHost() + " on " + a.ts().toString().substring(0, 10));
+                } catch (IOException ex) {
+                    log.error("suppression list: {}", ex.getMessage());
+                }
+            }
+        };
+        Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(hardBounces);
         UserStore users = UserStore.open(config.dataDir());
         LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
                 config.local().catchAll(), name -> users.find(name).isPresent());
@@ -127,7 +144,8 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
-        Server server = new Server(config, ingest, events, users, recipients, tls, clock);
+        Server server = new Server(config, ingest, events, users, recipients,
+                config.mailauth().suppression().equals("refuse") ? suppressions : null, tls, clock);
         try {
             return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
                     alerts.every(java.time.Duration.ofMinutes(1)));

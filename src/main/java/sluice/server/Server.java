@@ -24,6 +24,7 @@ import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
 import sluice.policy.LocalRecipients;
+import sluice.policy.SuppressionList;
 import sluice.policy.RelayRules;
 import sluice.queue.Ingest;
 import sluice.smtp.AuthResult;
@@ -41,6 +42,7 @@ public final class Server {
     private final Clock clock;
     private final RelayRules relayRules;
     private final Lockout lockout;
+    private final SuppressionList suppressions;
     private final SpoolSink sink;
     private final EventSink events;
     private final ConnectionLimits limits;
@@ -48,8 +50,10 @@ public final class Server {
     private final List<ServerSocket> sockets = new ArrayList<>();
     private volatile boolean draining;
 
+    /** {@code suppressions}: refused at RCPT (null: none are). */
     public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
-                  TlsContexts tls, Clock clock) {
+                  SuppressionList suppressions, TlsContexts tls, Clock clock) {
+        this.suppressions = suppressions;
         this.config = config;
         this.ingest = ingest;
         this.users = users;
@@ -153,7 +157,7 @@ public final class Server {
                 client, limitsCfg.maxMessageSize(), limitsCfg.maxRecipients(), limitsCfg.maxErrors(), clock);
         var policy = new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
                 ingest::hasStorage, result -> events.publish(new DeliveryEvent.AuthAttempt(clock.instant(), port,
-                        authResult(result))));
+                        authResult(result)))).refusing(suppressions);
         return new Session(ctx, policy, sink);
     }
 

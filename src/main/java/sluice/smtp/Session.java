@@ -201,7 +201,7 @@ public final class Session {
         if (postmaster) rcpt = new Mailbox(rcpt.localPart(), ctx.hostname());
         Reply refusal = recipients.size() >= ctx.maxRecipients() ? Replies.TOO_MANY_RECIPIENTS
                 : !rcpt.isAscii() && !mailParams.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
-                : postmaster ? null : policy.checkRecipient(rcpt, authUser);
+                : postmaster ? null : policy.checkRecipient(rcpt, sender, authUser);
         if (refusal != null) return refused(refusal, sender, rcpt);
         recipients.add(new RcptEntry(rcpt, c.parameters()));
         return Replies.RECIPIENT_OK;

@@ -15,7 +15,7 @@ public interface SessionPolicy {
     boolean maySendAs(String user, Mailbox sender);
 
     /** Null to accept the recipient, or the refusal (relay denied, unknown user, …). */
-    Reply checkRecipient(Mailbox recipient, String authUser);
+    Reply checkRecipient(Mailbox recipient, Mailbox sender, String authUser);
 
     /** False when there is no room to store a message (disk reserve). */
     boolean hasStorage();

@@ -24,7 +24,7 @@ class MetricsTest {
 
     static DeliveryEvent.Attempt attempt(String result, int code, long durationMs) {
         return new DeliveryEvent.Attempt(T, result, "Q1", "<m@x>", "a@example.com", "b@example.net", "mx.example.net",
-                "192.0.2.7", 25, "TLSv1.3", code, code == 0 ? null : "2.0.0", "text", 1, durationMs, 1000, "mx");
+                "192.0.2.7", 25, "TLSv1.3", code, code == 0 ? null : "2.0.0", "text", 1, durationMs, 1000, "mx", null);
     }
 
     static DeliveryEvent.Received received(int listener) {

@@ -22,7 +22,7 @@ class StatsTest {
 
     private DeliveryEvent.Attempt attempt(String event, String rcpt, int code, String enhanced, long ms, Duration ago) {
         return new DeliveryEvent.Attempt(clock.instant().minus(ago), event, "Q1", "<m@x>", "s@src.test", rcpt,
-                "mx.far.test", "127.0.0.9", 25, "TLSv1.3", code, enhanced, "text of " + code, 1, ms, 100, "far.test");
+                "mx.far.test", "127.0.0.9", 25, "TLSv1.3", code, enhanced, "text of " + code, 1, ms, 100, "far.test", null);
     }
 
     private DeliveryEvent.Received received(int port, String tls, Duration ago) {

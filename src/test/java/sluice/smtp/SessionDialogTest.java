@@ -45,7 +45,7 @@ class SessionDialogTest {
             return sender == null || sender.domainLower().equals("example.test");
         }
 
-        public Reply checkRecipient(Mailbox r, String authUser) {
+        public Reply checkRecipient(Mailbox r, Mailbox sender, String authUser) {
             boolean local = r.domainLower().equals("example.test") && !r.hasRoutingCharacters();
             return local || authUser != null ? null : Replies.RELAY_DENIED;
         }
