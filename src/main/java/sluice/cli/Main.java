@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Sluice mail transfer agent",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
-                TraceCommand.class, CheckCommand.class})
+                TraceCommand.class, CheckCommand.class, DkimCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

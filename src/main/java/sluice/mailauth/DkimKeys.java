@@ -5,7 +5,6 @@ import java.io.Reader;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -114,12 +113,6 @@ public final class DkimKeys {
         } finally {
             Files.deleteIfExists(tmp);
         }
-    }
-
-    /** Like {@link #writePem} but fails with FileAlreadyExistsException when the file exists. */
-    static void writeNewPem(PrivateKey key, Path file) throws IOException {
-        if (Files.exists(file)) throw new FileAlreadyExistsException(file.toString());
-        writePem(key, file);
     }
 
     /** The key record to publish: {@code v=DKIM1; k=rsa; p=SPKI} or {@code v=DKIM1; k=ed25519; p=RAW32} (RFC 8463 4.2). */
