@@ -61,7 +61,7 @@ final class DkimCommand {
             System.out.println("Publish this DNS TXT record:");
             System.out.println(name + " IN TXT " + quoted(DkimKeys.txtRecord(pair.getPublic())));
             System.out.println();
-            System.out.println("Add this to the config and restart (or reload):");
+            System.out.println("Add this to the config and restart the server:");
             System.out.println("[[dkim]]");
             System.out.println("domain = \"" + d + "\"");
             System.out.println("selector = \"" + selector + "\"");
