@@ -32,7 +32,7 @@ public enum Canonicalization {
         if (this == SIMPLE) return field.raw() + "\r\n";
         // 3.4.2: lower-case name, unfold, collapse WSP runs, strip WSP at both ends of the value and around the colon.
         String value = field.value().replace("\r\n", "").replace("\n", "").replace("\r", "");
-        return field.lowerName() + ":" + collapse(value).strip() + "\r\n";
+        return field.lowerName() + ":" + trimSpace(collapse(value)) + "\r\n";
     }
 
     /** The canonical body (3.4.3, 3.4.4). */
@@ -74,6 +74,13 @@ public enum Canonicalization {
             out.write(c);
         }
         return out.toByteArray(); // trailing WSP dropped by never writing the held space
+    }
+
+    /** Only WSP is trimmed (String.strip would also eat other control characters, which are signed content). */
+    private static String trimSpace(String collapsed) {
+        int from = collapsed.startsWith(" ") ? 1 : 0;
+        int to = collapsed.length() > from && collapsed.endsWith(" ") ? collapsed.length() - 1 : collapsed.length();
+        return collapsed.substring(from, to);
     }
 
     private static String collapse(String s) {
