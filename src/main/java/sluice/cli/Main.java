@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
         description = "Sluice mail transfer agent",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
-                TraceCommand.class, CheckCommand.class, SuppressionCommand.class,
-                ProbeCommand.class})
+                TraceCommand.class, CheckCommand.class, SuppressionCommand.class, ProbeCommand.class,
+                DkimCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

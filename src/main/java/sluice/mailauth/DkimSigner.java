@@ -1,0 +1,210 @@
+package sluice.mailauth;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import sluice.config.DkimConfig;
+
+/**
+ * Adds DKIM-Signature fields (RFC 6376, RFC 8463): one per configured key of the signing domain, Ed25519 first,
+ * relaxed/relaxed, bh= over the whole body (no l=), t= from the injected clock.
+ */
+public final class DkimSigner {
+    /** The fields signed when present (RFC 6376 5.4.1 and the list-unsubscribe pair of RFC 8058). */
+    public static final List<String> SIGNED_HEADERS = List.of("from", "to", "cc", "subject", "date", "message-id",
+            "reply-to", "in-reply-to", "references", "mime-version", "content-type", "content-transfer-encoding",
+            "list-unsubscribe", "list-unsubscribe-post");
+    /** Listed once more than they occur, so a field added in transit breaks the signature (RFC 6376 8.15). */
+    public static final Set<String> OVER_SIGNED = Set.of("from", "subject", "to", "date");
+
+    private static final int LINE = 78;
+
+    /** One key: the d= and s= it signs with. */
+    public record SigningKey(String domain, String selector, PrivateKey key) {
+        public SigningKey {
+            domain = domain.toLowerCase(Locale.ROOT);
+            DkimAlgorithm.of(key); // fails early for a key type DKIM cannot use
+        }
+
+        DkimAlgorithm algorithm() {
+            return DkimAlgorithm.of(key);
+        }
+    }
+
+    private final List<SigningKey> keys;
+    private final Clock clock;
+
+    public DkimSigner(List<SigningKey> keys, Clock clock) {
+        this.keys = keys.stream()
+                .sorted(Comparator.comparing((SigningKey k) -> k.algorithm() != DkimAlgorithm.ED25519_SHA256))
+                .toList();
+        this.clock = clock;
+    }
+
+    /** A signer for the config's [[dkim]] keys (key_file paths are already resolved against the data dir). */
+    public static DkimSigner fromConfig(List<DkimConfig> dkim, Clock clock) throws IOException {
+        List<SigningKey> keys = new ArrayList<>();
+        for (DkimConfig c : dkim) keys.add(new SigningKey(c.domain(), c.selector(), DkimKeys.load(c.keyFile())));
+        return new DkimSigner(keys, clock);
+    }
+
+    /** True when some key signs for {@code domain}. */
+    public boolean signsFor(String domain) {
+        return domain != null && keys.stream().anyMatch(k -> k.domain().equalsIgnoreCase(domain));
+    }
+
+    /**
+     * The message with one DKIM-Signature field per key of {@code signingDomain} prepended; unchanged when no key
+     * is configured for it. {@code message} is RFC 5322 with CRLF line ends.
+     */
+    public byte[] sign(byte[] message, String signingDomain) {
+        if (!signsFor(signingDomain)) return message;
+        Message parsed = Message.parse(message);
+        List<String> names = headerList(parsed);
+        String bh = Base64.getEncoder().encodeToString(sha256(Canonicalization.RELAXED.body(parsed.body())));
+        byte[] headerData = Canonicalization.RELAXED.signedHeaders(parsed.headers(), names);
+        long now = clock.instant().getEpochSecond();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);
+        for (SigningKey key : keys) {
+            if (!key.domain().equalsIgnoreCase(signingDomain)) continue;
+            out.writeBytes(signatureField(key, names, bh, headerData, now).getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(new byte[] {'\r', '\n'});
+        }
+        out.writeBytes(message);
+        return out.toByteArray();
+    }
+
+    /** The From: address's domain, lower-cased; null when there is no From address. */
+    public static String signingDomainOf(byte[] message) {
+        HeaderField from = Message.parse(message).first("from");
+        if (from == null) return null;
+        String v = from.value().replace("\r\n", " ");
+        int lt = v.lastIndexOf('<');
+        int gt = v.lastIndexOf('>');
+        String address = lt >= 0 && gt > lt ? v.substring(lt + 1, gt) : v.replaceAll("\\([^)]*\\)", "");
+        int at = address.lastIndexOf('@');
+        if (at < 0) return null;
+        String domain = address.substring(at + 1).strip();
+        int end = 0;
+        while (end < domain.length() && !Character.isWhitespace(domain.charAt(end)) && ",;>".indexOf(domain.charAt(end)) < 0) end++;
+        domain = domain.substring(0, end);
+        return domain.isEmpty() ? null : domain.toLowerCase(Locale.ROOT);
+    }
+
+    static List<String> headerList(Message m) {
+        List<String> names = new ArrayList<>();
+        for (String name : SIGNED_HEADERS) {
+            int n = m.count(name) + (OVER_SIGNED.contains(name) ? 1 : 0);
+            for (int i = 0; i < n; i++) names.add(name);
+        }
+        return names;
+    }
+
+    private static String signatureField(SigningKey key, List<String> names, String bh, byte[] headerData, long t) {
+        Folder f = new Folder("DKIM-Signature:");
+        f.add("v=1;");
+        f.add("a=" + key.algorithm().tag() + ";");
+        f.add("c=relaxed/relaxed;");
+        f.add("d=" + key.domain() + ";");
+        f.add("s=" + key.selector() + ";");
+        f.add("t=" + t + ";");
+        f.addList("h=", names, ":", ";");
+        f.add("bh=" + bh + ";");
+        f.add("b=");
+        String unsigned = f.toString();
+        byte[] data = concat(headerData, Canonicalization.RELAXED.signatureHeader(new HeaderField(unsigned)));
+        try {
+            f.appendBroken(Base64.getEncoder().encodeToString(key.algorithm().sign(key.key(), data)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("DKIM signing with " + key.selector() + "._domainkey." + key.domain()
+                    + " failed: " + e.getMessage(), e);
+        }
+        return f.toString();
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Builds a folded field: words separated by a space, a fold (CRLF SP) before a word that would pass 78. */
+    private static final class Folder {
+        private final StringBuilder text = new StringBuilder();
+        private int lineLength;
+
+        Folder(String start) {
+            text.append(start);
+            lineLength = start.length();
+        }
+
+        void add(String word) {
+            if (lineLength + 1 + word.length() > LINE) {
+                text.append("\r\n ");
+                lineLength = 1;
+            } else {
+                text.append(' ');
+                lineLength++;
+            }
+            text.append(word);
+            lineLength += word.length();
+        }
+
+        /** name=a:b:c; folded after a separator where needed. */
+        void addList(String name, List<String> items, String separator, String end) {
+            for (int i = 0; i < items.size(); i++) {
+                String word = (i == 0 ? name : "") + items.get(i) + (i == items.size() - 1 ? end : separator);
+                if (i == 0) {
+                    add(word);
+                } else if (lineLength + word.length() > LINE) {
+                    text.append("\r\n ").append(word);
+                    lineLength = 1 + word.length();
+                } else {
+                    text.append(word);
+                    lineLength += word.length();
+                }
+            }
+        }
+
+        /** A long value right after the text so far, broken across lines (its FWS is ignored by verifiers). */
+        void appendBroken(String value) {
+            int pos = 0;
+            while (pos < value.length()) {
+                int room = LINE - lineLength;
+                if (room <= 0) {
+                    text.append("\r\n ");
+                    lineLength = 1;
+                    continue;
+                }
+                int n = Math.min(room, value.length() - pos);
+                text.append(value, pos, pos + n);
+                lineLength += n;
+                pos += n;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+}
