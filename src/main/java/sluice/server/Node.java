@@ -11,6 +11,9 @@ import sluice.config.Config;
 import sluice.queue.DsnNotices;
 import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
+import sluice.dns.Resolver;
+import sluice.mailauth.DkimSigner;
+import sluice.mailauth.MailAuthenticator;
 import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
 import sluice.observe.DeliveryEvent;
@@ -95,6 +98,16 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("statistics: cannot read {}: {} (starting from zero)", config.log().deliveryLog(), e.toString());
         }
+        MailAuthenticator auth;
+        try {
+            auth = new MailAuthenticator(DkimSigner.fromConfig(config.dkim(), clock), config.mailauth().verify()
+                    ? Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), clock) : null,
+                    config.hostname(), config.mailauth().dmarcReject().equals("reject"), clock);
+        } catch (IOException e) {
+            deliveryLog.close();
+            spool.close();
+            throw new StartException("dkim: " + e.getMessage(), true);
+        }
         SuppressionList suppressions = SuppressionList.open(config.dataDir());
         // An invalid-recipient hard bounce puts the address on the list for the sender's domain.
         EventSink hardBounces = e -> {
@@ -145,7 +158,7 @@ public final class Node implements AutoCloseable {
             throw new StartException(e.getMessage(), false);
         }
         Server server = new Server(config, ingest, events, users, recipients,
-                config.mailauth().suppression().equals("refuse") ? suppressions : null, tls, clock);
+                config.mailauth().suppression().equals("refuse") ? suppressions : null, auth, tls, clock);
         try {
             return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
                     alerts.every(java.time.Duration.ofMinutes(1)));

@@ -23,6 +23,7 @@ import sluice.config.ListenerConfig;
 import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
+import sluice.mailauth.MailAuthenticator;
 import sluice.policy.LocalRecipients;
 import sluice.policy.SuppressionList;
 import sluice.policy.RelayRules;
@@ -52,7 +53,7 @@ public final class Server {
 
     /** {@code suppressions}: refused at RCPT (null: none are). */
     public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
-                  SuppressionList suppressions, TlsContexts tls, Clock clock) {
+                  SuppressionList suppressions, MailAuthenticator auth, TlsContexts tls, Clock clock) {
         this.suppressions = suppressions;
         this.config = config;
         this.ingest = ingest;
@@ -61,7 +62,7 @@ public final class Server {
         this.clock = clock;
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), clock);
-        this.sink = new SpoolSink(ingest, deliveryLog, clock);
+        this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules, clock);
         this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
     }

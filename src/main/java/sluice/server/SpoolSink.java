@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sluice.config.ListenerMode;
+import sluice.mailauth.MailAuthenticator;
 import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
+import sluice.policy.RelayRules;
 import sluice.queue.Ingest;
 import sluice.smtp.CommitResult;
 import sluice.smtp.Draft;
@@ -25,10 +28,14 @@ final class SpoolSink implements MessageSink {
     private static final Logger log = LoggerFactory.getLogger(SpoolSink.class);
 
     private final Ingest ingest;
+    private final MailAuthenticator auth;
+    private final RelayRules relay;
     private final EventSink deliveryLog;
     private final Clock clock;
 
-    SpoolSink(Ingest ingest, EventSink deliveryLog, Clock clock) {
+    SpoolSink(Ingest ingest, EventSink deliveryLog, MailAuthenticator auth, RelayRules relay, Clock clock) {
+        this.auth = auth;
+        this.relay = relay;
         this.ingest = ingest;
         this.deliveryLog = deliveryLog;
         this.clock = clock;
@@ -45,6 +52,17 @@ final class SpoolSink implements MessageSink {
         byte[] data = new byte[(int) d.size()];
         System.arraycopy(d.headers(), 0, data, 0, d.headers().length);
         System.arraycopy(d.body().array(), 0, data, d.headers().length, d.body().length());
+        SessionFacts f = d.facts();
+        boolean trusted = relay.isTrusted(f.clientIp());
+        if (f.authUser() != null || trusted) {
+            data = auth.signOutbound(data);
+        } else if (f.mode() == ListenerMode.MX) {
+            MailAuthenticator.Verdict v = auth.checkInbound(f.clientIp(), f.helo(), d.sender() == null ? "" : d.sender().address(), data);
+            if (v instanceof MailAuthenticator.Verdict.Reject r) {
+                return new CommitResult.Refused(Reply.of(r.code(), r.enhancedCode(), r.text()));
+            }
+            data = ((MailAuthenticator.Verdict.Accept) v).data();
+        }
         List<Recipient> rcpts = d.recipients().stream()
                 .map(r -> Recipient.pending(r.mailbox().address(), r.parameters().orcpt(), r.parameters().notifyOn()))
                 .toList();

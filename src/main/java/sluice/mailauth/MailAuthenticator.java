@@ -1,0 +1,95 @@
+package sluice.mailauth;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+import sluice.dns.Resolver;
+
+/**
+ * The authentication step of ingest, applied once per message before it is stored: outbound mail (authenticated
+ * submission, trusted relays) is DKIM-signed for its From domain; inbound mail on mx listeners gets SPF, DKIM and
+ * DMARC checked and an {@code Authentication-Results:} header (forged ones with our authserv-id removed), and a
+ * DMARC failure under {@code p=reject} may be refused.
+ */
+public final class MailAuthenticator {
+    /** What to do with the message. */
+    public sealed interface Verdict {
+        record Accept(byte[] data) implements Verdict {}
+
+        record Reject(int code, String enhancedCode, String text) implements Verdict {}
+    }
+
+    private final DkimSigner signer;          // null: no keys configured
+    private final SpfEvaluator spf;           // null: inbound checks off
+    private final DkimVerifier dkim;
+    private final Dmarc dmarc;
+    private final String authservId;
+    private final boolean rejectDmarc;
+
+    /**
+     * @param resolver null turns the inbound checks off
+     */
+    public MailAuthenticator(DkimSigner signer, Resolver resolver, String authservId, boolean rejectDmarc, Clock clock) {
+        this.signer = signer;
+        this.authservId = authservId;
+        this.rejectDmarc = rejectDmarc;
+        if (resolver != null) {
+            ResolverLookups lookups = new ResolverLookups(resolver);
+            this.spf = new SpfEvaluator(lookups, authservId, clock);
+            this.dkim = new DkimVerifier(resolver::txt, clock);
+            this.dmarc = new Dmarc(lookups, RandomGenerator.getDefault());
+        } else {
+            this.spf = null;
+            this.dkim = null;
+            this.dmarc = null;
+        }
+    }
+
+    /** Signs mail we send on behalf of our users (a no-op without a key for the From domain). */
+    public byte[] signOutbound(byte[] data) {
+        if (signer == null) return data;
+        String domain = DkimSigner.signingDomainOf(data);
+        return domain == null || !signer.signsFor(domain) ? data : signer.sign(data, domain);
+    }
+
+    /**
+     * Checks mail from outside.
+     *
+     * @param mailFrom the envelope sender, "" for the null sender
+     */
+    public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data) {
+        if (spf == null) return new Verdict.Accept(data);
+        String heloName = helo == null ? "" : helo.toLowerCase(Locale.ROOT);
+        String mailFromDomain = mailFrom.isEmpty() ? heloName : domainOf(mailFrom);
+        String sender = mailFrom.isEmpty() ? "postmaster@" + heloName : mailFrom;
+        SpfResult spfResult = spf.check(client, mailFromDomain, sender, heloName);
+        List<DkimResult> signatures = dkim.verify(data);
+        List<DkimOutcome> outcomes = signatures.stream().map(r -> new DkimOutcome(r.result().name().toLowerCase(Locale.ROOT),
+                r.domain(), r.selector())).toList();
+        List<DkimPass> passes = signatures.stream().filter(r -> r.result() == DkimResult.Result.PASS)
+                .map(r -> new DkimPass(r.domain())).toList();
+        String fromDomain = DkimSigner.signingDomainOf(data);
+        DmarcResult dmarcResult = fromDomain == null ? null : dmarc.evaluate(fromDomain, spfResult, passes);
+        if (rejectDmarc && dmarcResult != null && dmarcResult.result() == DmarcResult.Result.FAIL
+                && "reject".equals(dmarcResult.policy())) {
+            return new Verdict.Reject(550, "5.7.1", "Message rejected: it fails the DMARC policy of " + fromDomain
+                    + " (SPF " + spfResult.result().keyword() + ", DKIM "
+                    + (passes.isEmpty() ? "no aligned pass" : "not aligned") + ")");
+        }
+        byte[] clean = AuthenticationResults.removeForged(data, authservId);
+        byte[] header = AuthenticationResults.header(authservId, spfResult, outcomes, dmarcResult)
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[header.length + clean.length];
+        System.arraycopy(header, 0, out, 0, header.length);
+        System.arraycopy(clean, 0, out, header.length, clean.length);
+        return new Verdict.Accept(out);
+    }
+
+    private static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,120 @@
+package sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import sluice.dns.TxtAnswer;
+import sluice.mailauth.DkimKeys;
+import sluice.mailauth.DkimResult;
+import sluice.mailauth.DkimVerifier;
+import sluice.policy.SuppressionList;
+import sluice.spool.QueuedMessage;
+import sluice.testkit.Dialog;
+import sluice.testkit.SluiceHarness;
+import sluice.testkit.TestDnsServer;
+
+/** DKIM signing at ingest, SPF/DKIM/DMARC checks on the mx listener, and suppression at RCPT, through a real node. */
+class MailAuthTest {
+    private static String submit(SluiceHarness s, String from, String to, String message) throws Exception {
+        try (Dialog d = new Dialog(s.submission)) {
+            d.expect();
+            d.ask("EHLO c.test");
+            d.ask("STARTTLS");
+            d.upgrade();
+            d.ask("EHLO c.test");
+            d.login(SluiceHarness.USER, SluiceHarness.PASSWORD);
+            d.ask("MAIL FROM:<" + from + ">");
+            String rcpt = d.ask("RCPT TO:<" + to + ">");
+            if (!rcpt.startsWith("250")) return rcpt;
+            d.ask("DATA");
+            return d.ask(message.replace("\n", "\r\n") + "\r\n.");
+        }
+    }
+
+    private static String mx(SluiceHarness s, String from, String message) throws Exception {
+        try (Dialog d = new Dialog(s.mx)) {
+            d.expect();
+            d.ask("EHLO mail.sender.test");
+            d.ask("MAIL FROM:<" + from + ">");
+            d.ask("RCPT TO:<bob@example.test>");
+            d.ask("DATA");
+            return d.ask(message.replace("\n", "\r\n") + "\r\n.");
+        }
+    }
+
+    private static byte[] data(SluiceHarness s, String reply) throws Exception {
+        String id = reply.substring(reply.lastIndexOf(' ') + 1);
+        return s.spool().readData(id).orElseThrow();
+    }
+
+    @Test
+    void submittedMailIsSignedOnceAtIngestAndVerifies() throws Exception {
+        Path dir = Files.createTempDirectory("sluice-dkim");
+        KeyPair pair = DkimKeys.generate("ed25519");
+        Path key = dir.resolve("example.test.s1.key");
+        DkimKeys.writePem(pair.getPrivate(), key);
+        try (SluiceHarness s = SluiceHarness.start("[]", """
+                [[dkim]]
+                domain = "example.test"
+                selector = "s1"
+                key_file = "%s"
+                """.formatted(key))) {
+            String reply = submit(s, "alice@example.test", "bob@far.test",
+                    "From: Alice <alice@example.test>\nTo: bob@far.test\nSubject: signed\n\nHello\n");
+            assertThat(reply).startsWith("250");
+            byte[] stored = data(s, reply);
+            assertThat(new String(stored, StandardCharsets.UTF_8)).startsWith("DKIM-Signature:").contains("d=example.test")
+                    .contains("s=s1");
+            String record = DkimKeys.txtRecord(pair.getPublic());
+            DkimVerifier verifier = new DkimVerifier(name -> name.equals("s1._domainkey.example.test")
+                    ? new TxtAnswer.Records(List.of(record)) : new TxtAnswer.NoSuchDomain("none"), Clock.systemUTC());
+            assertThat(verifier.verify(stored)).extracting(DkimResult::result).containsExactly(DkimResult.Result.PASS);
+        }
+    }
+
+    @Test
+    void mxMailGetsAuthenticationResultsAndDmarcRejectIsEnforced() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            dns.txt("good.test", "v=spf1 ip4:127.0.0.1 -all").txt("_dmarc.good.test", "v=DMARC1; p=reject")
+                    .txt("evil.test", "v=spf1 ip4:192.0.2.1 -all").txt("_dmarc.evil.test", "v=DMARC1; p=reject");
+            try (SluiceHarness s = SluiceHarness.start("[]", """
+                    [delivery]
+                    paused = true
+                    dns_servers = ["%s"]
+                    [mailauth]
+                    verify = true
+                    """.formatted(dns.address()))) {
+                String ok = mx(s, "news@good.test", "Authentication-Results: mx.sluice.test; dmarc=pass (forged)\n"
+                        + "From: news@good.test\nSubject: hi\n\nx\n");
+                assertThat(ok).startsWith("250");
+                String stored = new String(data(s, ok), StandardCharsets.UTF_8);
+                assertThat(stored).startsWith("Authentication-Results: mx.sluice.test;").contains("spf=pass")
+                        .contains("smtp.mailfrom=good.test").contains("dkim=none").contains("dmarc=pass")
+                        .doesNotContain("(forged)");
+
+                String refused = mx(s, "ceo@evil.test", "From: ceo@evil.test\nSubject: wire money\n\nx\n");
+                assertThat(refused).startsWith("550 5.7.1").contains("DMARC").contains("evil.test");
+                assertThat(s.queue()).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void suppressedRecipientsAreRefusedAtRcptForTheirSendingDomain() throws Exception {
+        try (SluiceHarness s = SluiceHarness.start("[]", "")) {
+            SuppressionList.open(s.dataDir()).add("example.test", "gone@far.test", "hard bounce 550 5.1.1 from mx.far.test");
+            Thread.sleep(1100); // the node re-reads the list at most once a second
+            String r = submit(s, "alice@example.test", "gone@far.test", "Subject: x\n\nx\n");
+            assertThat(r).startsWith("550 5.7.1 Recipient address suppressed: hard bounce 550 5.1.1");
+            assertThat(submit(s, "alice@example.test", "other@far.test", "Subject: x\n\nx\n")).startsWith("250");
+            List<QueuedMessage> q = s.queue();
+            assertThat(q).hasSize(1);
+        }
+    }
+}
