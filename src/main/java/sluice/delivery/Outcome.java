@@ -12,7 +12,8 @@ package sluice.delivery;
 public record Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
                       String remoteIp, int remotePort, String tls, long durationMillis) {
 
-    public enum Result { DELIVERED, DEFERRED, BOUNCED }
+    /** SUPPRESSED: not attempted, the recipient is on the suppression list (final, no DSN). */
+    public enum Result { DELIVERED, DEFERRED, BOUNCED, SUPPRESSED }
 
     /** "550 5.1.1 text", as the recipient's last error and a DSN's Diagnostic-Code. */
     public String summary() {

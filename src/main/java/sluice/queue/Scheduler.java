@@ -48,6 +48,14 @@ import sluice.spool.SpoolException;
 public final class Scheduler implements QueueControl, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
+    /** Recipients not to send to (the suppression list in "drop" mode): the reason, or null. */
+    @FunctionalInterface
+    public interface Suppressed {
+        String reason(String senderDomain, String recipient);
+
+        Suppressed NONE = (d, r) -> null;
+    }
+
     /** Tuning that does not come from the retry policy. */
     public record Settings(int connectionsPerDestination, int maxInFlight) {
         public static final Settings DEFAULT = new Settings(20, 20_000);
@@ -114,6 +122,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final RandomGenerator random = RandomGenerator.getDefault();
+    private final Suppressed suppressed;
     private final BounceClassifier classifier = new BounceClassifier();
 
     private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
@@ -128,6 +137,12 @@ public final class Scheduler implements QueueControl, AutoCloseable {
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
                      EventSink deliveryLog, Clock clock, Settings settings) {
+        this(spool, router, transport, policy, notices, deliveryLog, clock, settings, Suppressed.NONE);
+    }
+
+    public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
+                     EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed) {
+        this.suppressed = suppressed;
         this.spool = spool;
         this.router = router;
         this.transport = transport;
@@ -241,19 +256,29 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         }
         Map<String, List<Recipient>> byKey = new LinkedHashMap<>();
         Map<String, Destination> dests = new HashMap<>();
+        List<Outcome> dropped = new ArrayList<>();
+        String senderDomain = Router.domainOf(m.envelope().sender());
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() != RecipientState.PENDING) continue;
             Destination d = router.route(r.address());
+            String why = d instanceof Destination.Local ? null : suppressed.reason(senderDomain, r.address());
+            if (why != null) {
+                dropped.add(new Outcome(r.address(), Outcome.Result.SUPPRESSED, 0, null, "Suppressed: " + why, null, null,
+                        0, null, 0));
+                continue;
+            }
             byKey.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(r);
             dests.putIfAbsent(d.key(), d);
         }
-        if (byKey.isEmpty()) { // nothing pending (e.g. a crash after the last outcome, before the removal)
+        if (byKey.isEmpty()) { // nothing to send (all suppressed, or a crash after the last outcome)
             Round r = new Round(m, 0);
+            r.outcomes.addAll(dropped);
             rounds.incrementAndGet();
             settle(r);
             return true;
         }
         Round round = new Round(m, byKey.size());
+        round.outcomes.addAll(dropped);
         rounds.incrementAndGet();
         for (Map.Entry<String, List<Recipient>> g : byKey.entrySet()) {
             Destination d = dests.get(g.getKey());
@@ -317,7 +342,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             }
             RecipientState state = switch (o.result()) {
                 case DELIVERED -> RecipientState.DELIVERED;
-                case BOUNCED -> RecipientState.BOUNCED;
+                case BOUNCED, SUPPRESSED -> RecipientState.BOUNCED;
                 case DEFERRED -> RecipientState.PENDING;
             };
             String error = o.result() == Outcome.Result.DELIVERED ? r.lastError() : o.summary();
@@ -328,6 +353,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 case BOUNCED -> failed.add(new Notices.Notice(next, Notices.Kind.FAILED, o));
                 case DELIVERED -> succeeded.add(new Notices.Notice(next,
                         o.remoteHost() == null ? Notices.Kind.DELIVERED : Notices.Kind.RELAYED, o));
+                case SUPPRESSED -> { } // dropped as the operator asked: logged, no DSN
                 case DEFERRED -> {
                     pending = true;
                     lastError = o.summary();
@@ -429,7 +455,8 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         deliveryLog.publish(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
                 m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
                 o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route,
-                event.equals("delivered") ? null : classifier.classify(o.code(), o.enhancedCode(), o.text())));
+                event.equals("delivered") || event.equals("suppressed") ? null
+                        : classifier.classify(o.code(), o.enhancedCode(), o.text())));
     }
 
     // ---- operator actions -------------------------------------------------------------------------

@@ -39,7 +39,7 @@ public final class Delivery {
     }
 
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
-                          Clock clock) throws SpoolException {
+                          Scheduler.Suppressed suppressed, Clock clock) throws SpoolException {
         var d = config.delivery();
         Resolver resolver = Resolver.create(d.dnsServers(), d.dnsTimeout(), clock);
         Maildir maildir = new Maildir(Path.of(config.local().maildirRoot()), config.hostname(), clock);
@@ -56,7 +56,7 @@ public final class Delivery {
         DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
         Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
                 new Transports(local, remote), policy, notices, log, clock,
-                new Scheduler.Settings(d.connectionsPerDestination(), 20_000));
+                new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed);
         ingest.onAccepted(scheduler::enqueue);
         int recovered = scheduler.start();
         return new Delivery(scheduler, remote, resolver, recovered);

@@ -20,6 +20,7 @@ import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.observe.Events;
 import sluice.policy.SuppressionList;
+import sluice.queue.Scheduler;
 import sluice.observe.MetricSources;
 import sluice.observe.Metrics;
 import sluice.observe.Stats;
@@ -130,7 +131,12 @@ public final class Node implements AutoCloseable {
         Delivery delivery = null;
         if (!config.delivery().paused()) {
             try {
-                delivery = Delivery.start(config, spool, ingest, recipients, events, clock);
+                Scheduler.Suppressed drop = !config.mailauth().suppression().equals("drop") ? Scheduler.Suppressed.NONE
+                        : (senderDomain, rcpt) -> {
+                            SuppressionList.Entry e = suppressions.find(senderDomain, rcpt);
+                            return e == null ? null : e.reason();
+                        };
+                delivery = Delivery.start(config, spool, ingest, recipients, events, drop, clock);
             } catch (SpoolException | IllegalArgumentException e) {
                 deliveryLog.close();
                 spool.close();

@@ -117,4 +117,25 @@ class MailAuthTest {
             assertThat(q).hasSize(1);
         }
     }
+
+    @Test
+    void inDropModeASuppressedRecipientIsAcceptedLoggedAndNotSent() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start();
+             SluiceHarness s = SluiceHarness.start("[]", """
+                     [delivery]
+                     dns_servers = ["%s"]
+                     [mailauth]
+                     verify = false
+                     suppression = "drop"
+                     """.formatted(dns.address()))) {
+            SuppressionList.open(s.dataDir()).add("*", "gone@far.test", "hard bounce 550 5.1.1");
+            Thread.sleep(1100);
+            assertThat(submit(s, "alice@example.test", "gone@far.test", "Subject: x\n\nx\n")).startsWith("250");
+            s.awaitEmptyQueue(java.time.Duration.ofSeconds(20));
+            Thread.sleep(300);
+            String log = Files.readString(s.deliveryLog());
+            assertThat(log).contains("\"event\":\"suppressed\"").contains("Suppressed: hard bounce 550 5.1.1");
+            assertThat(dns.queries("far.test")).isZero(); // never looked up, never sent
+        }
+    }
 }
