@@ -30,6 +30,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new Failures.UserError(e.configProblem() ? 2 : 1, e.getMessage());
         }
         printListeners(node.listeners());
+        if (!config.cluster().redis().isEmpty()) {
+            System.out.println("note: [cluster] redis is not supported yet; this node runs on its own (state stays local)");
+        }
         if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
         // The ready line comes last: a script that waits for it has seen everything printed at start-up.
         System.out.println("sluice ready: " + node.listeners().size() + " listeners, hostname " + config.hostname()
