@@ -175,6 +175,7 @@
     drawBounce($("chart-bounce"), series, s.bounce_rate_threshold);
     drawReplies($("chart-replies"), w.replies || {});
     renderCodes(w.codes || []);
+    renderClasses(w.bounce_classes || {});
     renderListeners(w.listeners || {});
     renderQueueSummary(s.queue);
     // Ages tick, so the queue table is rebuilt at least every 30 s even when nothing changed.
@@ -208,6 +209,12 @@
       el("td", { class: "mono" }, el("span", { class: "pill " + codeClass(c.code) }, c.code)),
       el("td", { class: "num" }, num(c.count)),
       el("td", null, c.text || ""))), 3, "No remote replies in this window");
+  }
+  function renderClasses(classes) {
+    const names = Object.keys(classes).sort((a, b) => classes[b] - classes[a] || a.localeCompare(b));
+    fill($("classes-table").tBodies[0], names.map((n) => el("tr", { "data-class": n },
+      el("td", { class: "mono" }, n.replace(/_/g, " ")),
+      el("td", { class: "num" }, num(classes[n])))), 2, "No failed deliveries in this window");
   }
   const codeClass = (code) => ({ 2: "delivered", 4: "deferred", 5: "bounced" })[String(code).charAt(0)] || "";
 

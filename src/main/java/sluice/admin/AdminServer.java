@@ -23,6 +23,7 @@ import sluice.queue.QueueOpResult;
 import sluice.queue.QueueView;
 import sluice.observe.Alerts;
 import sluice.observe.Stats;
+import sluice.policy.SuppressionList;
 import sluice.queue.QueueControl;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
@@ -63,7 +64,7 @@ public final class AdminServer implements AutoCloseable {
      * @param metrics the Prometheus text exposition, or null when there are no metrics
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
-                        java.util.function.Supplier<String> metrics) {}
+                        java.util.function.Supplier<String> metrics, SuppressionList suppressions) {}
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -101,6 +102,29 @@ public final class AdminServer implements AutoCloseable {
                     }
                 }
                 json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
+            });
+            c.routes.get("/api/v1/suppression", ctx -> json(ctx, 200, parts.suppressions().list().stream()
+                    .map(e -> Map.of("domain", e.domain(), "address", e.address(), "reason", e.reason() == null ? "" : e.reason(),
+                            "added", e.added().toString())).toList()));
+            c.routes.post("/api/v1/suppression", ctx -> {
+                com.fasterxml.jackson.databind.JsonNode body;
+                try {
+                    body = JSON.readTree(ctx.bodyAsBytes());
+                } catch (IOException e) {
+                    throw new ApiError(400, "the body must be JSON: {\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}");
+                }
+                String address = body == null ? null : body.path("address").asText(null);
+                if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
+                String domain = body.path("domain").asText(SuppressionList.ALL_SENDERS);
+                boolean added = parts.suppressions().add(domain, address, body.path("reason").asText("added by the operator"));
+                json(ctx, added ? 201 : 200, Map.of("domain", domain, "address", address, "result", added ? "added" : "already listed"));
+            });
+            c.routes.delete("/api/v1/suppression/{address}", ctx -> {
+                String domain = ctx.queryParam("domain") == null ? SuppressionList.ALL_SENDERS : ctx.queryParam("domain");
+                if (!parts.suppressions().remove(domain, ctx.pathParam("address"))) {
+                    throw new ApiError(404, ctx.pathParam("address") + " is not on the list for " + domain);
+                }
+                json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
             });
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {

@@ -80,7 +80,7 @@ final class Defaults {
 
     static DeliveryConfig delivery() {
         return new DeliveryConfig(MX_PORT, List.of(), RETRY_SCHEDULE, MAX_QUEUE_LIFETIME, DELAY_WARNING, List.of(),
-                false, CONNECTIONS_PER_DESTINATION, CONNECT_TIMEOUT, DNS_TIMEOUT, null, OUTBOUND_TLS, java.util.Map.of());
+                false, CONNECTIONS_PER_DESTINATION, CONNECT_TIMEOUT, DNS_TIMEOUT, null, OUTBOUND_TLS, java.util.Map.of(), null);
     }
 
     static LocalConfig local(Path dataDir) {

@@ -1,5 +1,6 @@
 package sluice.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Map;
  *                    handshake fails) or "required" (never send without TLS)
  * @param tlsPolicy   per-domain overrides of {@code tls}
  * @param replyTimeout how long to wait for each remote reply; null for RFC 5321 4.5.3.2's per-command values
+ * @param bounceRules  extra bounce-classification rules tried before the shipped ones, or null
  */
 public record DeliveryConfig(
         int mxPort,
@@ -26,7 +28,8 @@ public record DeliveryConfig(
         Duration dnsTimeout,
         Duration replyTimeout,
         String tls,
-        Map<String, String> tlsPolicy) {
+        Map<String, String> tlsPolicy,
+        Path bounceRules) {
 
     public DeliveryConfig {
         dnsServers = List.copyOf(dnsServers);

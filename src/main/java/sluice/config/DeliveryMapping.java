@@ -41,9 +41,10 @@ final class DeliveryMapping {
             }
             policy.put(Names.lower(domain), tlsMode(table, domain, table.string(domain, Defaults.OUTBOUND_TLS)));
         }
+        Path bounceRules = s.path("bounce_rules", dataDir, null);
         s.finish();
         return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts, paused, perDestination, connect,
-                dnsTimeout, replyTimeout, tls, policy);
+                dnsTimeout, replyTimeout, tls, policy, bounceRules);
     }
 
     private static String tlsMode(Section s, String key, String value) {

@@ -44,6 +44,10 @@ public final class Metrics implements EventSink {
             "listener");
     private final Counter rejected = counter("sluice_messages_rejected_total",
             "Refused mail transaction commands (MAIL, RCPT, end of data), by listener port.", "listener");
+    private final Counter bounceClasses = counter("sluice_bounce_class_total",
+            "Deferred, bounced and expired recipients by the class of the reply (bounce-rules.txt).", "result", "class");
+    private final Counter suppressed = counter("sluice_suppressed_total",
+            "Recipients not sent to because they are on the suppression list (drop mode).");
     private final Counter deliveries = counter("sluice_deliveries_total",
             "Delivery attempt outcomes per recipient.", "result");
     private final Counter replies = counter("sluice_replies_total",
@@ -133,7 +137,10 @@ public final class Metrics implements EventSink {
     }
 
     private void attempt(DeliveryEvent.Attempt a) {
+        if (a.event().equals("suppressed")) suppressed.inc();
         if (!DELIVERY_RESULTS.contains(a.event())) return;
+        // classes come from a fixed list (BounceClassifier.CLASSES): the label set stays bounded
+        if (a.bounceClass() != null) bounceClasses.labelValues(a.event(), a.bounceClass()).inc();
         deliveries.labelValues(a.event()).inc();
         if (!a.event().equals("expired")) deliveryDuration.observe(a.durationMs() / 1000.0);
         reply("outbound", a.code());

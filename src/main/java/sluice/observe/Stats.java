@@ -28,7 +28,8 @@ public final class Stats implements EventSink {
 
     /** One event as the statistics need it, from a live event or a delivery-log line. */
     public record Sample(Instant ts, String event, String queueId, String sender, String recipient, int listener,
-                         String tls, int code, String enhancedCode, String text, long durationMs, String remoteHost) {}
+                         String tls, int code, String enhancedCode, String text, long durationMs, String remoteHost,
+                         String bounceClass) {}
 
     private static final class Bucket {
         long minute = -1;
@@ -37,6 +38,7 @@ public final class Stats implements EventSink {
         final Map<String, Long> codes = new HashMap<>();           // "550 5.1.1" → n
         final Map<String, String> codeTexts = new HashMap<>();     // "550 5.1.1" → a sample text
         final Map<Integer, long[]> listeners = new HashMap<>();    // port → {received, tls}
+        final Map<String, Long> bounceClasses = new HashMap<>();   // class → n (deferred, bounced, expired)
         final long[] latency = new long[LATENCY_BOUNDS.length + 1];
 
         void reset(long m) {
@@ -46,6 +48,7 @@ public final class Stats implements EventSink {
             codes.clear();
             codeTexts.clear();
             listeners.clear();
+            bounceClasses.clear();
             java.util.Arrays.fill(latency, 0);
         }
     }
@@ -70,13 +73,13 @@ public final class Stats implements EventSink {
         return switch (e) {
             case DeliveryEvent.Received r -> new Sample(r.ts(), "received", r.queueId(), r.sender(),
                     r.recipients().size() == 1 ? r.recipients().get(0) : String.join(", ", r.recipients()), r.listener(),
-                    r.tls(), 0, null, null, 0, null);
+                    r.tls(), 0, null, null, 0, null, null);
             case DeliveryEvent.Rejected r -> new Sample(r.ts(), "rejected", null, r.sender(), r.recipient(), r.listener(),
-                    r.tls(), r.code(), r.enhancedCode(), r.text(), 0, null);
+                    r.tls(), r.code(), r.enhancedCode(), r.text(), 0, null, null);
             case DeliveryEvent.Attempt a -> new Sample(a.ts(), a.event(), a.queueId(), a.sender(), a.recipient(), 0, a.tls(),
-                    a.code(), a.enhancedCode(), a.text(), a.durationMs(), a.remoteHost());
+                    a.code(), a.enhancedCode(), a.text(), a.durationMs(), a.remoteHost(), a.bounceClass());
             case DeliveryEvent.QueueAction q -> new Sample(q.ts(), q.event(), q.queueId(), q.sender(), null, 0, null, 0,
-                    null, q.text(), 0, null);
+                    null, q.text(), 0, null, null);
             default -> null;
         };
     }
@@ -100,7 +103,7 @@ public final class Stats implements EventSink {
         }
         return new Sample(t, event, text(n, "queue_id"), text(n, "sender"), rcpt, n.path("listener").asInt(),
                 text(n, "tls"), n.path("code").asInt(), text(n, "enhanced_code"), text(n, "text"),
-                n.path("duration_ms").asLong(), text(n, "remote_host"));
+                n.path("duration_ms").asLong(), text(n, "remote_host"), text(n, "bounce_class"));
     }
 
     private static String text(JsonNode n, String f) {
@@ -131,6 +134,7 @@ public final class Stats implements EventSink {
             if (s.text() != null) b.codeTexts.put(key, s.text().length() > 200 ? s.text().substring(0, 200) : s.text());
         }
         if (s.event().equals("delivered")) b.latency[latencyBucket(s.durationMs())]++;
+        if (s.bounceClass() != null) b.bounceClasses.merge(s.bounceClass(), 1L, Long::sum);
     }
 
     static int latencyBucket(long ms) {
@@ -147,6 +151,7 @@ public final class Stats implements EventSink {
         Map<String, String> texts = new HashMap<>();
         Map<Integer, long[]> listeners = new HashMap<>();
         long[] latency = new long[LATENCY_BOUNDS.length + 1];
+        Map<String, Long> bounceClasses = new java.util.TreeMap<>();
         for (long m = now - minutes + 1; m <= now; m++) {
             Bucket b = buckets[(int) Math.floorMod(m, (long) MINUTES)];
             if (b.minute != m) continue;
@@ -160,6 +165,7 @@ public final class Stats implements EventSink {
                 l[1] += v[1];
             });
             for (int i = 0; i < latency.length; i++) latency[i] += b.latency[i];
+            b.bounceClasses.forEach((k, v) -> bounceClasses.merge(k, v, Long::sum));
         }
         Map<String, Object> out = new LinkedHashMap<>();
         for (String e : List.of("received", "delivered", "deferred", "bounced", "expired", "rejected")) {
@@ -190,6 +196,7 @@ public final class Stats implements EventSink {
         });
         out.put("listeners", perListener);
         out.put("latency_ms", percentiles(latency));
+        out.put("bounce_classes", bounceClasses);
         return out;
     }
 
@@ -276,6 +283,7 @@ public final class Stats implements EventSink {
             m.put("code", s.code() == 0 ? null : s.code());
             m.put("enhanced_code", s.enhancedCode());
             m.put("text", s.text());
+            m.put("bounce_class", s.bounceClass());
             out.add(m);
         }
         return out;
@@ -283,7 +291,7 @@ public final class Stats implements EventSink {
 
     private static boolean matches(Sample s, String q) {
         for (String f : new String[] {s.queueId(), s.sender(), s.recipient(), s.text(), s.enhancedCode(), s.event(),
-                s.remoteHost(), s.code() == 0 ? null : Integer.toString(s.code())}) {
+                s.remoteHost(), s.code() == 0 ? null : Integer.toString(s.code()), s.bounceClass()}) {
             if (f != null && f.toLowerCase(Locale.ROOT).contains(q)) return true;
         }
         return false;

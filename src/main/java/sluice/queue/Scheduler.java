@@ -123,7 +123,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Settings settings;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Suppressed suppressed;
-    private final BounceClassifier classifier = new BounceClassifier();
+    private final BounceClassifier classifier;
 
     private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentSkipListSet<Timer> timers = new ConcurrentSkipListSet<>();
@@ -137,12 +137,14 @@ public final class Scheduler implements QueueControl, AutoCloseable {
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
                      EventSink deliveryLog, Clock clock, Settings settings) {
-        this(spool, router, transport, policy, notices, deliveryLog, clock, settings, Suppressed.NONE);
+        this(spool, router, transport, policy, notices, deliveryLog, clock, settings, Suppressed.NONE, new BounceClassifier());
     }
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
-                     EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed) {
+                     EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed,
+                     BounceClassifier classifier) {
         this.suppressed = suppressed;
+        this.classifier = classifier;
         this.spool = spool;
         this.router = router;
         this.transport = transport;

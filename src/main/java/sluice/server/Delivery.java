@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import sluice.bounce.BounceClassifier;
 import sluice.config.Config;
 import sluice.delivery.LocalTransport;
 import sluice.delivery.Maildir;
@@ -41,6 +42,12 @@ public final class Delivery {
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Scheduler.Suppressed suppressed, Clock clock) throws SpoolException {
         var d = config.delivery();
+        BounceClassifier classifier;
+        try {
+            classifier = d.bounceRules() == null ? new BounceClassifier() : BounceClassifier.load(d.bounceRules());
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("bounce_rules " + d.bounceRules() + ": " + e.getMessage(), e);
+        }
         Resolver resolver = Resolver.create(d.dnsServers(), d.dnsTimeout(), clock);
         Maildir maildir = new Maildir(Path.of(config.local().maildirRoot()), config.hostname(), clock);
         LocalTransport local = new LocalTransport(recipients, maildir, (sender, rcpts, data, origin) -> {
@@ -56,7 +63,7 @@ public final class Delivery {
         DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
         Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
                 new Transports(local, remote), policy, notices, log, clock,
-                new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed);
+                new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier);
         ingest.onAccepted(scheduler::enqueue);
         int recovered = scheduler.start();
         return new Delivery(scheduler, remote, resolver, recovered);

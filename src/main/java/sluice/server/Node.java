@@ -156,7 +156,7 @@ public final class Node implements AutoCloseable {
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
-                    metrics::scrape), clock);
+                    metrics::scrape, suppressions), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();

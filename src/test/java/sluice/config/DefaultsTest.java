@@ -156,7 +156,7 @@ class DefaultsTest {
         assertThat(c.delivery()).isEqualTo(new DeliveryConfig(25, List.of(), List.of(Duration.ofMinutes(5),
                 Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2),
                 Duration.ofHours(4)), Duration.ofDays(5), Duration.ofHours(4), List.of(), false, 20,
-                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "opportunistic", Map.of()));
+                Duration.ofSeconds(30), Duration.ofSeconds(5), null, "opportunistic", Map.of(), null));
         assertThat(c.local()).isEqualTo(new LocalConfig(data.resolve("mail").toString(), Map.of(), Map.of()));
         assertThat(c.admin().tokenFile()).isEqualTo(data.resolve("admin.token"));
         assertThat(c.log()).isEqualTo(new LogConfig(data.resolve("log/delivery.jsonl"), 100L * 1024 * 1024, true,

@@ -67,6 +67,23 @@ class AdminApiTest {
                         .contains("sluice_queue_messages{state=\"ready\"} 0")
                         .contains("sluice_delivery_duration_seconds_bucket").contains("sluice_tls_sessions_total")
                         .contains("sluice_auth_total{result=\"success\"} 0").contains("sluice_alert_active{kind=\"bounce_rate\"}");
+                assertThat(metrics.output()).contains("sluice_bounce_class_total{class=\"invalid_recipient\",result=\"bounced\"} 1");
+                assertThat(stats.path("windows").path("1h").path("bounce_classes").path("invalid_recipient").asLong()).isEqualTo(1);
+
+                // The hard bounce put nobody@far.test on the suppression list for postmaster's domain; the API shows
+                // it, removes it, and adds others.
+                String token = Files.readString(s.config().admin().tokenFile()).strip();
+                String base = "http://" + s.config().admin().address();
+                JsonNode list = curl(s, "/api/v1/suppression", true);
+                assertThat(list.toString()).contains("nobody@far.test").contains("example.test").contains("hard bounce 550 5.1.1");
+                Peer.Result removed = Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body", "-X", "DELETE", "-H",
+                        "Authorization: Bearer " + token, base + "/api/v1/suppression/nobody@far.test?domain=example.test"), null, 30);
+                assertThat(removed.exit()).as(removed.output()).isZero();
+                Peer.Result added = Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body", "-H", "Authorization: Bearer " + token,
+                        "-H", "Content-Type: application/json", "--data", "{\"address\":\"spamtrap@far.test\",\"reason\":\"complaint\"}",
+                        base + "/api/v1/suppression"), null, 30);
+                assertThat(added.exit()).as(added.output()).isZero();
+                assertThat(curl(s, "/api/v1/suppression", true).toString()).contains("spamtrap@far.test").doesNotContain("nobody@far.test");
                 if (Peer.available("promtool")) {
                     Peer.Result lint = Peer.run(java.util.List.of("promtool", "check", "metrics"), metrics.output(), 30);
                     assertThat(lint.exit()).as(lint.output()).isZero();

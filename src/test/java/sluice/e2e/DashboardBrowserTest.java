@@ -158,6 +158,10 @@ class DashboardBrowserTest {
         WebElement codeRow = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#codes-table tr[data-code='550 5.1.1']")));
         assertThat(codeRow.getText()).contains(code.path("count").asText()).contains(code.path("text").asText());
         assertThat(code.path("text").asText()).contains("No such user here");
+        long invalid = hour.path("bounce_classes").path("invalid_recipient").asLong();
+        assertThat(invalid).isPositive();
+        assertThat(driver.findElement(By.cssSelector("#classes-table tr[data-class='invalid_recipient']")).getText())
+                .isEqualTo("invalid recipient " + invalid);
         assertThat(driver.findElement(By.cssSelector("#listeners-table tr[data-port='" + s.mx + "']")).getText())
                 .contains(hour.path("listeners").path(Integer.toString(s.mx)).path("received").asText());
         assertThat(driver.findElements(By.cssSelector("#chart-traffic svg path"))).hasSizeGreaterThanOrEqualTo(4);
