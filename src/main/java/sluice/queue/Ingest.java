@@ -18,7 +18,13 @@ public final class Ingest {
     private final Spool spool;
     private final EventSink log;
     private final Clock clock;
-    private volatile java.util.function.Consumer<String> accepted = id -> {};
+    /** Hears of each stored message, with what was stored (so the scheduler need not read it back). */
+    @FunctionalInterface
+    public interface Listener {
+        void accepted(String id, Envelope envelope, byte[] data);
+    }
+
+    private volatile Listener accepted = (id, envelope, data) -> {};
 
     public Ingest(Spool spool, EventSink log, Clock clock) {
         this.spool = spool;
@@ -27,7 +33,7 @@ public final class Ingest {
     }
 
     /** Who hears of each stored message (the scheduler, which makes it due at once). */
-    public void onAccepted(java.util.function.Consumer<String> listener) {
+    public void onAccepted(Listener listener) {
         this.accepted = listener;
     }
 
@@ -51,7 +57,7 @@ public final class Ingest {
         log.publish(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
                 parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size(),
                 a.get("dsn_for")));
-        accepted.accept(id);
+        accepted.accepted(id, envelope, data);
     }
 
     private static int parseInt(String s) {

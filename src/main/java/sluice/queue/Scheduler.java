@@ -67,7 +67,13 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         boolean busy;
         boolean retryRequested; // retry asked while busy: due now after the round
         String[] destinations = NO_DESTINATIONS; // where its pending recipients go (interned keys)
+        QueuedMessage fresh;   // a just-accepted message as stored, until its first round (saves reading it back)
+        byte[] freshData;      // its data, when the carry budget allowed
     }
+
+    /** Bytes of just-accepted message data kept for their first round; beyond it, data is read from the spool. */
+    private static final long CARRY_BUDGET = 64L << 20;
+    private final java.util.concurrent.atomic.AtomicLong carried = new java.util.concurrent.atomic.AtomicLong();
 
     private static final String[] NO_DESTINATIONS = new String[0];
     private final ConcurrentHashMap<String, String> keys = new ConcurrentHashMap<>();
@@ -179,10 +185,23 @@ public final class Scheduler implements QueueControl, AutoCloseable {
 
     /** A newly accepted message: due now. */
     public void enqueue(String id) {
+        enqueue(id, null, null);
+    }
+
+    /** A newly accepted message, as it was stored: due now, and not read back from the spool for its first round. */
+    public void enqueue(String id, Envelope envelope, byte[] data) {
         if (stopped) return;
         long now = clock.millis();
         Entry e = new Entry();
         e.due = now;
+        if (envelope != null) {
+            e.fresh = new QueuedMessage(id, envelope, QueueState.NEW);
+            if (data != null && carried.addAndGet(data.length) <= CARRY_BUDGET) {
+                e.freshData = data;
+            } else if (data != null) {
+                carried.addAndGet(-data.length);
+            }
+        }
         index.put(id, e);
         timers.add(new Timer(now, id));
         wake();
@@ -243,13 +262,23 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             e.busy = true;
         }
         QueuedMessage m;
+        byte[] carriedData;
+        synchronized (e) {
+            m = e.fresh;
+            carriedData = e.freshData;
+            e.fresh = null;
+            e.freshData = null;
+        }
+        if (carriedData != null) carried.addAndGet(-carriedData.length);
         try {
-            Optional<QueuedMessage> found = spool.find(t.id());
-            if (found.isEmpty()) {
-                index.remove(t.id());
-                return false;
+            if (m == null) {
+                Optional<QueuedMessage> found = spool.find(t.id());
+                if (found.isEmpty()) {
+                    index.remove(t.id());
+                    return false;
+                }
+                m = found.get();
             }
-            m = found.get();
             e.destinations = destinationsOf(m);
         } catch (SpoolException ex) {
             log.error("queue: cannot read {}: {}", t.id(), ex.getMessage());
@@ -280,6 +309,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             return true;
         }
         Round round = new Round(m, byKey.size());
+        round.data = carriedData;
         round.outcomes.addAll(dropped);
         rounds.incrementAndGet();
         for (Map.Entry<String, List<Recipient>> g : byKey.entrySet()) {
@@ -539,6 +569,11 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         if (e == null) return new QueueOpResult.NotFound();
         synchronized (e) {
             if (e.busy) return new QueueOpResult.Busy();
+            if (removes && e.freshData != null) { // gives the carry budget back
+                carried.addAndGet(-e.freshData.length);
+                e.freshData = null;
+                e.fresh = null;
+            }
             try {
                 Optional<QueuedMessage> m = spool.find(id);
                 if (m.isEmpty()) {
