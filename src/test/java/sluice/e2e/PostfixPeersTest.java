@@ -26,6 +26,7 @@ import sluice.testkit.FreePorts;
 import sluice.testkit.Peer;
 import sluice.testkit.PostfixInstance;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.SluiceProcess;
 
 /**
  * Sluice against a real Postfix (a private instance from the Debian package, see {@link PostfixInstance}) in both
@@ -316,5 +317,34 @@ class PostfixPeersTest {
         assertThat(bReceived.path("tls").asText()).startsWith("TLSv1.");
         assertThat(bReceived.path("sender").asText()).isEqualTo("alice@example.test");
         a.awaitEmptyQueue(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void probeReportsPostfixStartTlsAndThatItOffersNoSubmissionAuth() throws Exception {
+        Path pf = PostfixInstance.newDir();
+        later(() -> PostfixInstance.deleteDir(pf));
+        Peer.Result cert = Peer.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=mta.postfix.test", "-keyout", pf.resolve("key.pem").toString(),
+                "-out", pf.resolve("cert.pem").toString()), null, 30);
+        assertThat(cert.exit()).as(cert.output()).isZero();
+        int smtpd = FreePorts.next();
+        later(PostfixInstance.start(pf, Map.of(
+                "myhostname", "mta.postfix.test",
+                "smtpd_tls_cert_file", pf.resolve("cert.pem").toString(),
+                "smtpd_tls_key_file", pf.resolve("key.pem").toString(),
+                "smtpd_tls_security_level", "may"), smtpd));
+        Peer.Result r = SluiceProcess.run(null, "probe", "127.0.0.1", "--ports", Integer.toString(smtpd), "--timeout", "3s",
+                "--json");
+        assertThat(r.exit()).as(r.output()).isEqualTo(1); // reachable, TLS works, but no AUTH: not for submission
+        JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output().substring(r.output().indexOf('{')));
+        JsonNode port = report.path("ports").get(0);
+        assertThat(port.path("status").asText()).isEqualToIgnoringCase("reachable");
+        assertThat(port.path("banner").asText()).contains("mta.postfix.test").contains("ESMTP");
+        assertThat(port.path("extensions").toString()).contains("STARTTLS").contains("PIPELINING");
+        assertThat(port.path("tls").path("mode").asText()).isEqualToIgnoringCase("starttls");
+        assertThat(port.path("tls").path("version").asText()).startsWith("TLSv1.");
+        assertThat(port.path("tls").path("subject").asText()).contains("mta.postfix.test");
+        assertThat(port.path("auth_after_tls")).isEmpty();
+        assertThat(report.path("recommendation").path("port").isNull()).isTrue();
     }
 }
