@@ -74,6 +74,15 @@ public final class Metrics implements EventSink {
         ScrapeGauges.register(registry, sources);
     }
 
+    /** {@code sluice_disk_reserve_bytes}: the free space below which new mail is refused (452 4.3.1). */
+    public Metrics diskReserve(long bytes) {
+        io.prometheus.metrics.core.metrics.Gauge g = io.prometheus.metrics.core.metrics.Gauge.builder()
+                .name("sluice_disk_reserve_bytes").help("Free space in the data dir below which new mail gets 452 4.3.1.")
+                .register(registry);
+        g.set(bytes);
+        return this;
+    }
+
     /** {@code sluice_alert_active{kind}}: 1 while an alert (bounce_rate, queue_growth) is raised, else 0. */
     public Metrics alerts(Alerts alerts) {
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_alert_active")

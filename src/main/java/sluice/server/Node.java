@@ -151,7 +151,8 @@ public final class Node implements AutoCloseable {
                 a.alertBounceRate(), a.alertMinDeliveries(), a.alertQueueGrowth(), clock);
         Delivery d = delivery;
         Metrics metrics = new Metrics(new MetricSources(() -> ints(counts.byState()), () -> ints(counts.byDestination()),
-                d == null ? null : () -> d.resolver().stats(), null, () -> freeSpace(config.dataDir()))).alerts(alerts);
+                d == null ? null : () -> d.resolver().stats(), () -> treeSize(config.dataDir().resolve("spool")),
+                () -> freeSpace(config.dataDir()))).alerts(alerts).diskReserve(config.spool().diskReserve());
         events.subscribe(metrics);
         AdminServer admin;
         try {
@@ -181,6 +182,21 @@ public final class Node implements AutoCloseable {
         java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> out.put(k, (int) Math.min(Integer.MAX_VALUE, v)));
         return out;
+    }
+
+    /** Bytes of the files under {@code dir} (the spool: a few dozen RocksDB files, cheap to sum at scrape time). */
+    private static long treeSize(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    return 0; // compacted away while we looked
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static long freeSpace(Path dir) {

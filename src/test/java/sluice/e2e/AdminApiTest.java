@@ -66,7 +66,9 @@ class AdminApiTest {
                         .contains("sluice_replies_total{class=\"5xx\",code=\"550\",direction=\"outbound\"} 1")
                         .contains("sluice_queue_messages{state=\"ready\"} 0")
                         .contains("sluice_delivery_duration_seconds_bucket").contains("sluice_tls_sessions_total")
-                        .contains("sluice_auth_total{result=\"success\"} 0").contains("sluice_alert_active{kind=\"bounce_rate\"}");
+                        .contains("sluice_auth_total{result=\"success\"} 0").contains("sluice_alert_active{kind=\"bounce_rate\"}")
+                        .contains("sluice_spool_bytes").contains("sluice_disk_free_bytes")
+                        .contains("sluice_disk_reserve_bytes 2.68435456E8");
                 assertThat(metrics.output()).contains("sluice_bounce_class_total{class=\"invalid_recipient\",result=\"bounced\"} 1");
                 assertThat(stats.path("windows").path("1h").path("bounce_classes").path("invalid_recipient").asLong()).isEqualTo(1);
 
