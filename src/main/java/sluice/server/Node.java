@@ -101,7 +101,8 @@ public final class Node implements AutoCloseable {
         }
         MailAuthenticator auth;
         try {
-            auth = new MailAuthenticator(DkimSigner.fromConfig(config.dkim(), clock), config.mailauth().verify()
+            auth = new MailAuthenticator(config.dkim().isEmpty() ? null : DkimSigner.fromConfig(config.dkim(), clock),
+                    config.mailauth().verify()
                     ? Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), clock) : null,
                     config.hostname(), config.mailauth().dmarcReject().equals("reject"), clock);
         } catch (IOException e) {
