@@ -1,0 +1,116 @@
+package sluice.cli;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sluice.config.Config;
+import sluice.config.ListenerConfig;
+import sluice.config.ListenerMode;
+import sluice.delivery.ClientFailure;
+import sluice.delivery.ClientSettings;
+import sluice.delivery.MessageResult;
+import sluice.delivery.OutboundMessage;
+import sluice.delivery.RecipientResult;
+import sluice.delivery.SmtpClient;
+import sluice.delivery.Timeouts;
+import sluice.observe.DeliveryLog;
+import sluice.queue.Ingest;
+import sluice.queue.LocalMessage;
+import sluice.spool.Envelope;
+import sluice.spool.Recipient;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
+
+/**
+ * sendmail-compatible injection: the message on standard input is queued. With a server running it goes in over SMTP
+ * through the server's first {@code mx} listener on the loopback (the loopback must be a trusted network, the default);
+ * otherwise straight into the spool, delivered when the server starts.
+ */
+@Command(name = "sendmail", mixinStandardHelpOptions = true,
+        description = "Queue the message on standard input (sendmail-compatible).")
+final class SendmailCommand implements Callable<Integer> {
+    @Mixin Options options;
+
+    @Option(names = "-t", description = "take recipients from the To, Cc and Bcc headers (Bcc is removed)")
+    boolean fromHeaders;
+
+    @Option(names = "-i", description = "a line with a single dot does not end the message")
+    boolean ignoreDots;
+
+    @Option(names = "-oi", hidden = true, description = "as -i")
+    boolean ignoreDotsLong;
+
+    @Option(names = "-f", paramLabel = "FROM", description = "envelope sender (default: USER@hostname)")
+    String from;
+
+    @Parameters(paramLabel = "RCPT", arity = "0..*")
+    List<String> recipients = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Config config = options.load();
+        byte[] input = System.in.readAllBytes();
+        String sender = from != null ? from : System.getProperty("user.name", "root") + "@" + config.hostname();
+        Path spoolDir = config.dataDir().resolve("spool");
+        Spool spool = null;
+        try {
+            Files.createDirectories(config.dataDir());
+            spool = Spool.open(spoolDir, config.spool().diskReserve());
+        } catch (SpoolException e) {
+            if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("lock")) throw e;
+        }
+        if (spool == null) return viaServer(config, input, sender);
+        try (Spool owned = spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {
+            Ingest ingest = new Ingest(owned, log, Clock.systemUTC());
+            String id = ingest.newId();
+            LocalMessage m = prepare(config, input, sender, id);
+            List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r, null, null)).toList();
+            ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), m.data().length,
+                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1")), m.data());
+            System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
+            return 0;
+        }
+    }
+
+    private LocalMessage prepare(Config config, byte[] input, String sender, String id) {
+        LocalMessage m = LocalMessage.prepare(input, ignoreDots || ignoreDotsLong, fromHeaders, recipients, sender,
+                config.hostname(), id, Clock.systemUTC().instant().atZone(java.time.ZoneOffset.UTC));
+        if (m.recipients().isEmpty()) throw new Failures.UserError(2, "sendmail: no recipients (give them, or -t)");
+        return m;
+    }
+
+    private int viaServer(Config config, byte[] input, String sender) throws Exception {
+        ListenerConfig mx = config.listeners().stream().filter(l -> l.mode() == ListenerMode.MX).findFirst()
+                .orElseThrow(() -> new Failures.UserError(1, "sendmail: the running server has no mx listener to hand the message to"));
+        String host = mx.address() == null || mx.address().equals("0.0.0.0") || mx.address().equals("::") ? "127.0.0.1" : mx.address();
+        LocalMessage m = prepare(config, input, sender, "sendmail." + System.nanoTime());
+        ClientSettings settings = ClientSettings.plain("localhost").withTimeouts(Duration.ofSeconds(10), Timeouts.uniform(Duration.ofSeconds(60)));
+        try (SmtpClient client = SmtpClient.open(new InetSocketAddress(InetAddress.getByAddress(
+                sluice.config.IpLiterals.parse(host)), mx.port()), settings)) {
+            MessageResult r = client.send(OutboundMessage.of(sender, m.recipients(), m.data()));
+            int failed = 0;
+            for (RecipientResult x : r.recipients()) {
+                if (!x.delivered()) {
+                    System.err.println("sendmail: " + x.recipient().address() + ": " + x.reply().summary());
+                    failed++;
+                }
+            }
+            if (failed == 0) System.err.println("sendmail: " + (r.dataReply() == null ? "queued" : r.dataReply().summary()));
+            return failed == 0 ? 0 : 1;
+        } catch (ClientFailure e) {
+            throw new Failures.UserError(1, "sendmail: the running server did not take the message: " + e.getMessage());
+        }
+    }
+}

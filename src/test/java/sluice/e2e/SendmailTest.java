@@ -1,0 +1,71 @@
+package sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Spool;
+import sluice.testkit.FreePorts;
+import sluice.testkit.Peer;
+import sluice.testkit.SluiceHarness;
+import sluice.testkit.SluiceProcess;
+
+/** `sluice sendmail` with and without a running server, as scripts and cron jobs call it. */
+class SendmailTest {
+    @TempDir
+    Path dir;
+
+    private static final String MESSAGE = """
+            To: Bob <bob@example.test>
+            Bcc: secret@far.test
+            Subject: from a script
+
+            line one
+            .
+            never read
+            """;
+
+    @Test
+    void withoutAServerTheMessageGoesStraightIntoTheSpool() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
+        Peer.Result r = SluiceProcess.run(MESSAGE, "sendmail", "-t", "-f", "cron@example.test", "--config", config.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("queued as").contains("no server running");
+        try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
+            List<QueuedMessage> q = spool.list();
+            assertThat(q).singleElement().satisfies(m -> {
+                assertThat(m.envelope().sender()).isEqualTo("cron@example.test");
+                assertThat(m.envelope().recipients()).extracting(x -> x.address())
+                        .containsExactly("bob@example.test", "secret@far.test");
+            });
+            String data = new String(spool.readData(q.get(0).id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(data).contains("Subject: from a script\r\n").contains("Message-ID: <").contains("Date: ")
+                    .contains("From: <cron@example.test>").doesNotContain("Bcc").doesNotContain("secret@far.test")
+                    .contains("line one\r\n").doesNotContain("never read");
+        }
+    }
+
+    @Test
+    void withAServerRunningItIsHandedOverSmtp() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path config = SluiceHarness.writeConfig(dir, ports, "[\"127.0.0.0/8\"]", "");
+        try (SluiceProcess p = SluiceProcess.start("serve", "--config", config.toString())) {
+            assertThat(p.awaitReady(60)).as(p.output()).isTrue();
+            Peer.Result r = SluiceProcess.run("Subject: via smtp\n\nhello\n", "sendmail", "-i", "-f", "cron@example.test",
+                    "bob@example.test", "--config", config.toString());
+            assertThat(r.exit()).as(r.output()).isZero();
+            assertThat(r.output()).contains("250 2.0.0");
+            Peer.Result list = SluiceProcess.run(null, "queue", "list", "--json", "--config", config.toString());
+            assertThat(list.output()).contains("cron@example.test").contains("bob@example.test");
+            Peer.Result none = SluiceProcess.run("Subject: x\n\nx\n", "sendmail", "--config", config.toString());
+            assertThat(none.exit()).isEqualTo(2);
+            assertThat(none.output()).contains("no recipients");
+            assertThat(p.terminate(40)).isZero();
+        }
+    }
+}
