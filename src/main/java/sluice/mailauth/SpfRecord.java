@@ -1,7 +1,6 @@
 package sluice.mailauth;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -135,12 +134,8 @@ record SpfRecord(List<Mechanism> mechanisms, String redirect, String exp) {
         if (v4 ? !IPV4.matcher(ip).matches() : !IPV6_CHARS.matcher(ip).matches()) {
             throw SpfException.permerror("invalid network: " + term);
         }
-        InetAddress network;
-        try {
-            network = InetAddress.getByName(ip); // a literal: no DNS query
-        } catch (UnknownHostException e) {
-            throw SpfException.permerror("invalid network: " + term);
-        }
+        InetAddress network = sluice.config.IpLiterals.toAddress(ip); // literals only: never a DNS query
+        if (network == null) throw SpfException.permerror("invalid network: " + term);
         Kind kind = v4 ? Kind.IP4 : Kind.IP6;
         return new Mechanism(qualifier, kind, null, network, v4 ? cidr : 32, v4 ? 128 : cidr, term);
     }
