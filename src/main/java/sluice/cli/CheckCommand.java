@@ -223,7 +223,7 @@ final class CheckCommand implements Callable<Integer> {
         for (String h : hosts) {
             for (int p : ports) {
                 try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(h, p), (int) CONNECT_TIMEOUT.toMillis());
+                    s.connect(new InetSocketAddress(sluice.config.IpLiterals.toAddress(h), p), (int) CONNECT_TIMEOUT.toMillis());
                     return true;
                 } catch (IOException e) {
                     // try the next address
