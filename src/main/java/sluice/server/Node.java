@@ -146,7 +146,9 @@ public final class Node implements AutoCloseable {
         }
         QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
                 new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock);
-        AdminServer.QueueCounts counts = delivery != null ? countsOf(delivery.scheduler()) : countsOf(spool, clock);
+        // Counting walks the whole index (or, delivery paused, the spool); the dashboard, /metrics and the alerts
+        // all ask, so one count serves them for a few seconds.
+        AdminServer.QueueCounts counts = cached(delivery != null ? countsOf(delivery.scheduler()) : countsOf(spool, clock));
         var a = config.admin();
         Alerts alerts = new Alerts(stats, () -> counts.byState().values().stream().mapToLong(Long::longValue).sum(),
                 a.alertBounceRate(), a.alertMinDeliveries(), a.alertQueueGrowth(), clock);
@@ -206,6 +208,34 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    private static AdminServer.QueueCounts cached(AdminServer.QueueCounts counts) {
+        long ttl = 3_000_000_000L;
+        return new AdminServer.QueueCounts() {
+            private java.util.Map<String, Long> state;
+            private java.util.Map<String, Long> destination;
+            private long stateAt;
+            private long destinationAt;
+
+            public synchronized java.util.Map<String, Long> byState() {
+                long now = System.nanoTime();
+                if (state == null || now - stateAt > ttl) {
+                    state = counts.byState();
+                    stateAt = now;
+                }
+                return state;
+            }
+
+            public synchronized java.util.Map<String, Long> byDestination() {
+                long now = System.nanoTime();
+                if (destination == null || now - destinationAt > ttl) {
+                    destination = counts.byDestination();
+                    destinationAt = now;
+                }
+                return destination;
+            }
+        };
     }
 
     private static AdminServer.QueueCounts countsOf(sluice.queue.Scheduler scheduler) {

@@ -86,6 +86,12 @@ class AdminApiTest {
                         base + "/api/v1/suppression"), null, 30);
                 assertThat(added.exit()).as(added.output()).isZero();
                 assertThat(curl(s, "/api/v1/suppression", true).toString()).contains("spamtrap@far.test").doesNotContain("nobody@far.test");
+                Peer.Result bad = Peer.run(java.util.List.of("curl", "-sS", "-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token,
+                        "--data", "not json", base + "/api/v1/suppression"), null, 30);
+                assertThat(bad.output()).contains("\"error\":\"the body must be JSON").endsWith("400");
+                Peer.Result notListed = Peer.run(java.util.List.of("curl", "-sS", "-w", "\n%{http_code}", "-X", "DELETE", "-H",
+                        "Authorization: Bearer " + token, base + "/api/v1/suppression/nobody@far.test"), null, 30);
+                assertThat(notListed.output()).contains("is not on the list for *").endsWith("404");
                 if (Peer.available("promtool")) {
                     Peer.Result lint = Peer.run(java.util.List.of("promtool", "check", "metrics"), metrics.output(), 30);
                     assertThat(lint.exit()).as(lint.output()).isZero();
