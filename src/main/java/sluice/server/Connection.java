@@ -2,11 +2,12 @@ package sluice.server;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
@@ -22,11 +23,13 @@ import sluice.smtp.Session;
 
 /**
  * One client connection on its own virtual thread: PROXY header, access rules, TLS, then the SMTP
- * session driven by what it expects next. Blocking reads with socket timeouts; an idle client parks a
- * virtual thread and holds no platform thread.
+ * session driven by what it expects next. Blocking reads and writes, each under an {@link IoDeadline}
+ * that {@link SessionTimeouts} enforces; an idle client parks a virtual thread and holds no platform thread.
  */
 final class Connection implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
+    /** After a timeout's polite 421 has not closed the connection within this, it is closed regardless. */
+    private static final long FORCE_CLOSE_NANOS = 2_000_000_000L;
 
     private final Server server;
     private final ListenerConfig listener;
@@ -34,8 +37,10 @@ final class Connection implements Runnable {
     private Socket socket;
     private final ReentrantLock writing = new ReentrantLock();
     private OutputStream out;
-    private Session session;
-    private int currentTimeout = -1;
+    private volatile Session session;
+    private final IoDeadline deadline = new IoDeadline();
+    private volatile long readTimeoutNanos;
+    private volatile long expiredAt; // System.nanoTime() when the watchdog found a deadline passed; 0 before
     private long openedNanos;
 
     Connection(Server server, ListenerConfig listener, int port, Socket socket) {
@@ -50,11 +55,13 @@ final class Connection implements Runnable {
         InetAddress client = ((InetSocketAddress) socket.getRemoteSocketAddress()).getAddress();
         boolean counted = false;
         boolean exempt = false;
+        server.register(this); // from the first byte on, so the watchdog also covers the PROXY header and refusals
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(millis(server.config().timeouts().handshake()));
-            out = new BufferedOutputStream(socket.getOutputStream(), 8192);
-            if (listener.proxyProtocol()) client = proxiedClient(client);
+            readTimeout(server.config().timeouts().handshake());
+            InputStream in = guarded(socket.getInputStream());
+            out = guarded(socket.getOutputStream());
+            if (listener.proxyProtocol()) client = proxiedClient(client, in);
             if (denied(client)) {
                 refused(client, "deny_rule");
                 send(Replies.ACCESS_DENIED);
@@ -68,13 +75,10 @@ final class Connection implements Runnable {
                 return;
             }
             counted = true;
-            server.register(this);
             openedNanos = System.nanoTime();
             server.events().publish(new DeliveryEvent.ConnectionOpened(server.clock().instant(), port,
                     listener.mode().key(), client.getHostAddress()));
-            serve(client);
-        } catch (SocketTimeoutException e) {
-            trySend(session == null ? Replies.TIMEOUT : session.timeout());
+            serve(client, in);
         } catch (SSLException e) {
             log.debug("TLS with {} failed: {}", client.getHostAddress(), e.getMessage());
         } catch (IOException e) {
@@ -91,9 +95,9 @@ final class Connection implements Runnable {
     }
 
     /** The client the load balancer names in its PROXY header; a missing or malformed header ends the connection. */
-    private InetAddress proxiedClient(InetAddress peer) throws IOException {
+    private InetAddress proxiedClient(InetAddress peer, InputStream in) throws IOException {
         try {
-            ProxyHeader header = ProxyHeader.read(socket.getInputStream());
+            ProxyHeader header = ProxyHeader.read(in);
             return header.source() != null ? header.source().getAddress() : peer;
         } catch (IOException e) {
             refused(peer, "proxy_header");
@@ -107,6 +111,7 @@ final class Connection implements Runnable {
     }
 
     private void closed() {
+        Session session = this.session;
         long ms = (System.nanoTime() - openedNanos) / 1_000_000;
         server.events().publish(new DeliveryEvent.ConnectionClosed(server.clock().instant(), port, listener.mode().key(),
                 ms, session == null ? 0 : session.messagesQueued()));
@@ -124,25 +129,26 @@ final class Connection implements Runnable {
         return true;
     }
 
-    private void serve(InetAddress client) throws IOException {
-        SessionInput input;
+    private void serve(InetAddress client, InputStream in) throws IOException {
         String tlsVersion = null;
         String cipher = null;
         if (listener.implicitTls()) {
             SSLSocket ssl = server.tls().wrapServer(socket);
-            ssl.startHandshake();
+            handshake(ssl);
             socket = ssl;
-            out = new BufferedOutputStream(ssl.getOutputStream(), 8192);
+            out = guarded(ssl.getOutputStream());
+            in = guarded(ssl.getInputStream());
             tlsVersion = ssl.getSession().getProtocol();
             cipher = ssl.getSession().getCipherSuite();
             tlsEstablished(ssl.getSession(), true);
         }
-        input = new SessionInput(socket.getInputStream());
-        session = server.newSession(listener, port, client);
+        SessionInput input = new SessionInput(in);
+        Session session = server.newSession(listener, port, client);
+        this.session = session;
         if (tlsVersion != null) session.tlsDetails(tlsVersion, cipher);
-        int commandTimeout = millis(server.config().timeouts().command());
-        int dataTimeout = millis(server.config().timeouts().data());
-        timeout(commandTimeout);
+        Duration commandTimeout = server.config().timeouts().command();
+        Duration dataTimeout = server.config().timeouts().data();
+        readTimeout(commandTimeout);
         send(session.greeting());
         while (true) {
             Session.Input expecting = session.expecting();
@@ -150,14 +156,14 @@ final class Connection implements Runnable {
             switch (expecting) {
                 case COMMAND, SASL_RESPONSE -> kind = input.readLine(session.maxLineLength());
                 case DATA -> {
-                    timeout(dataTimeout);
+                    readTimeout(dataTimeout);
                     if (!input.readData(session.dataDecoder())) return;
-                    timeout(commandTimeout);
+                    readTimeout(commandTimeout);
                 }
                 case CHUNK -> {
-                    timeout(dataTimeout);
+                    readTimeout(dataTimeout);
                     if (!input.readChunk(session.chunkRemaining(), session::chunkData)) return;
-                    timeout(commandTimeout);
+                    readTimeout(commandTimeout);
                 }
             }
             if (kind == SessionInput.LineKind.EOF) return;
@@ -178,7 +184,7 @@ final class Connection implements Runnable {
                 boolean tlsNext = session.wantsTls();
                 write(reply, !moreInput || reply.close() || tlsNext);
                 if (reply.close()) return;
-                if (tlsNext) startTls(input, client, commandTimeout);
+                if (tlsNext) startTls(input, client);
                 if (server.draining() && !session.busy()) {
                     send(Replies.SHUTTING_DOWN);
                     return;
@@ -189,30 +195,81 @@ final class Connection implements Runnable {
         }
     }
 
-    private void startTls(SessionInput input, InetAddress client, int commandTimeout) throws IOException {
+    private void startTls(SessionInput input, InetAddress client) throws IOException {
         if (input.buffered() > 0) {
             log.debug("dropping {} plaintext bytes pipelined after STARTTLS by {}", input.buffered(),
                     client.getHostAddress());
         }
         SSLSocket ssl = server.tls().wrapServer(socket);
-        ssl.setSoTimeout(millis(server.config().timeouts().handshake()));
-        ssl.startHandshake();
-        ssl.setSoTimeout(commandTimeout);
-        currentTimeout = commandTimeout;
+        handshake(ssl);
         socket = ssl;
-        out = new BufferedOutputStream(ssl.getOutputStream(), 8192);
-        input.switchTo(ssl.getInputStream());
+        out = guarded(ssl.getOutputStream());
+        input.switchTo(guarded(ssl.getInputStream()));
         SSLSession s = ssl.getSession();
         session.tlsStarted(s.getProtocol(), s.getCipherSuite());
         tlsEstablished(s, false);
     }
 
-    /** Sets the read timeout only when it changes (a system call per DATA otherwise, on the hot path). */
-    private void timeout(int millis) throws IOException {
-        if (millis != currentTimeout) {
-            socket.setSoTimeout(millis);
-            currentTimeout = millis;
+    private void handshake(SSLSocket ssl) throws IOException {
+        deadline.start(server.config().timeouts().handshake().toNanos(), IoDeadline.OnExpiry.CLOSE);
+        try {
+            ssl.startHandshake();
+        } finally {
+            deadline.clear();
         }
+    }
+
+    private InputStream guarded(InputStream in) {
+        return GuardedStreams.input(in, deadline, () -> readTimeoutNanos);
+    }
+
+    private OutputStream guarded(OutputStream raw) {
+        long writeTimeout = server.config().timeouts().command().toNanos();
+        return new BufferedOutputStream(GuardedStreams.output(raw, deadline, writeTimeout), 8192);
+    }
+
+    private void readTimeout(Duration d) {
+        readTimeoutNanos = d.toNanos();
+    }
+
+    /**
+     * From the watchdog: ends the connection when its read, write or handshake is overdue. A client we
+     * are waiting for is told 421 4.4.2 first; that and the close happen on a virtual thread of their own,
+     * since writing to a client may block.
+     */
+    void checkDeadline(long now) {
+        long expired = expiredAt;
+        if (expired != 0) {
+            if (now - expired > FORCE_CLOSE_NANOS) closeQuietly(); // the polite close is stuck on the client
+            return;
+        }
+        if (!deadline.passed(now)) return;
+        expiredAt = now;
+        boolean reply = deadline.onExpiry() == IoDeadline.OnExpiry.REPLY_AND_CLOSE;
+        Thread.ofVirtual().name("smtp-timeout-" + port).start(() -> expire(reply));
+    }
+
+    private void expire(boolean reply) {
+        if (reply) {
+            if (!writing.tryLock()) { // the session is acting on what it read just now: no timeout after all
+                expiredAt = 0;
+                return;
+            }
+            try {
+                if (!deadline.passed(System.nanoTime())) {
+                    expiredAt = 0;
+                    return;
+                }
+                Session s = session;
+                trySend(s == null ? Replies.TIMEOUT : s.timeout());
+            } finally {
+                writing.unlock();
+            }
+        } else if (!deadline.passed(System.nanoTime())) {
+            expiredAt = 0;
+            return;
+        }
+        closeQuietly();
     }
 
     private void write(Reply reply, boolean flush) throws IOException {
@@ -252,7 +309,4 @@ final class Connection implements Runnable {
         }
     }
 
-    private static int millis(java.time.Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
-    }
 }

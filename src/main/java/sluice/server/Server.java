@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +50,7 @@ public final class Server {
     private final ConnectionLimits limits;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<ServerSocket> sockets = new ArrayList<>();
+    private SessionTimeouts timeouts;
     private volatile boolean draining;
 
     /** {@code suppressions}: refused at RCPT (null: none are). */
@@ -80,6 +82,9 @@ public final class Server {
             throw e;
         }
         sockets.addAll(opened);
+        var t = config.timeouts();
+        Duration shortest = Collections.min(List.of(t.command(), t.data(), t.handshake()));
+        timeouts = new SessionTimeouts(connections, shortest);
         for (int i = 0; i < bound.size(); i++) {
             BoundListener b = bound.get(i);
             ServerSocket ss = opened.get(i);
@@ -181,6 +186,7 @@ public final class Server {
         }
         for (Connection c : connections) c.closeQuietly();
         if (!connections.isEmpty()) log.warn("shutdown: closed {} sessions still open after {}", connections.size(), grace);
+        if (timeouts != null) timeouts.close();
     }
 
     private static void closeQuietly(ServerSocket s) {
