@@ -63,7 +63,7 @@ final class Transaction {
         } catch (IOException e) {
             broken = true;
             wire.close();
-            Reply r = lost(wire.writeExpired() ? "write timed out" : e.toString());
+            Reply r = lost(wire.timedOut() ? e.getMessage() : e.toString());
             if (o.anyAccepted() && o.dataReply == null) o.dataReply = r;
             o.decideUndecided(r);
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ final class Wire implements AutoCloseable {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final Socket tcp;
+    private final ClientDeadlines.Guard guard;
     private Socket socket;
     private ReplyReader reader;
     private WriteDeadline deadline;
@@ -32,6 +34,7 @@ final class Wire implements AutoCloseable {
 
     private Wire(Socket tcp) throws IOException {
         this.tcp = tcp;
+        this.guard = ClientDeadlines.guard(tcp);
         attach(tcp);
     }
 
@@ -51,7 +54,7 @@ final class Wire implements AutoCloseable {
     private void attach(Socket s) throws IOException {
         socket = s;
         reader = new ReplyReader(s.getInputStream());
-        deadline = new WriteDeadline(s.getOutputStream(), tcp, Duration.ofMinutes(5));
+        deadline = new WriteDeadline(s.getOutputStream(), guard, Duration.ofMinutes(5));
         out = new BufferedOutputStream(deadline, BUFFER);
     }
 
@@ -76,15 +79,29 @@ final class Wire implements AutoCloseable {
         }
         if (verifyHostname) p.setEndpointIdentificationAlgorithm("HTTPS");
         tls.setSSLParameters(p);
-        tls.setSoTimeout(millis(timeout));
-        tls.startHandshake();
+        guard.start(timeout);
+        try {
+            tls.startHandshake();
+        } catch (IOException e) {
+            if (guard.expired()) throw new SocketTimeoutException("TLS handshake timed out after " + timeout.toMillis() + " ms");
+            throw e;
+        } finally {
+            guard.clear();
+        }
         tlsSession = tls.getSession();
         attach(tls);
     }
 
     Reply read(Duration timeout) throws IOException {
-        socket.setSoTimeout(millis(timeout));
-        return reader.read();
+        guard.start(timeout);
+        try {
+            return reader.read();
+        } catch (IOException e) {
+            if (guard.expired()) throw new SocketTimeoutException("no reply within " + timeout.toMillis() + " ms");
+            throw e;
+        } finally {
+            guard.clear();
+        }
     }
 
     /** Sends command lines (each without CRLF) in one write. */
@@ -105,8 +122,9 @@ final class Wire implements AutoCloseable {
         return reader.buffered();
     }
 
-    boolean writeExpired() {
-        return deadline.expired();
+    /** True once a read, write or handshake ran out of time (and the connection was closed for it). */
+    boolean timedOut() {
+        return guard.expired();
     }
 
     SSLSession tlsSession() {
@@ -119,14 +137,11 @@ final class Wire implements AutoCloseable {
 
     @Override
     public void close() {
+        guard.close();
         try {
             tcp.close(); // the TCP socket, not the TLS layer: no close_notify that could block
         } catch (IOException ignored) {
             // nothing left to do
         }
-    }
-
-    private static int millis(Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
 }

@@ -573,6 +573,20 @@ class SmtpClientTest {
         }
     }
 
+    @Test
+    void aStalledHandshakeTimesOut() throws Exception {
+        var timeouts = new Timeouts(SHORT, SHORT, SHORT, SHORT, SHORT);
+        try (var server = fake(startTls().andThen(s -> s.tlsFailure(TlsFailure.STALL_DURING_HANDSHAKE)))) {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> SmtpClient.open(server.address(), opportunistic().withTimeouts(SHORT, timeouts)))
+                    .isInstanceOfSatisfying(ClientFailure.class, f -> {
+                        assertThat(f.stage()).isEqualTo(Stage.TLS_HANDSHAKE);
+                        assertThat(f.kind()).isEqualTo(Kind.TIMEOUT);
+                    });
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(SHORT, Duration.ofSeconds(3));
+        }
+    }
+
     static Stream<Arguments> handshakeFailures() {
         return Stream.of(
                 Arguments.of("server closes during the handshake",

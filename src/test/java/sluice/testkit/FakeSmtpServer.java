@@ -34,7 +34,7 @@ public final class FakeSmtpServer implements AutoCloseable {
     public enum Start { NORMAL, BLACKHOLE, DROP_AT_GREETING }
 
     /** How a TLS handshake (STARTTLS or implicit) goes wrong. */
-    public enum TlsFailure { NONE, CLOSE_DURING_HANDSHAKE, NOT_TLS }
+    public enum TlsFailure { NONE, CLOSE_DURING_HANDSHAKE, NOT_TLS, STALL_DURING_HANDSHAKE }
 
     /**
      * One command line as received.

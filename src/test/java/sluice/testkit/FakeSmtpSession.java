@@ -256,6 +256,12 @@ final class FakeSmtpSession {
             socket.getInputStream().read(new byte[512]); // part of the ClientHello, then hang up
             return false;
         }
+        if (script.tlsFailure == TlsFailure.STALL_DURING_HANDSHAKE) {
+            socket.setSoTimeout(10_000);
+            byte[] b = new byte[512];
+            while (socket.getInputStream().read(b) >= 0) { /* the ClientHello, unanswered, until the client gives up */ }
+            return false;
+        }
         if (script.tlsFailure == TlsFailure.NOT_TLS) {
             reply("220", "this is not TLS");
             socket.getInputStream().read(new byte[512]);
