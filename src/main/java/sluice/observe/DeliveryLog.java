@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 import sluice.config.LogConfig;
 
 /**
- * The delivery log: one JSON object per line, appended and flushed in batches, within about 10 ms of
- * the event. Writing happens on one background thread so that sessions never wait for log I/O; a full
+ * The delivery log: one JSON object per line, appended and flushed as events arrive (under load, above
+ * 200 events a second, in batches gathered for 10 ms). Writing happens on one background thread so that sessions never wait for log I/O; a full
  * queue blocks the producer rather than drop an event. The file is rotated between batches (see {@link LogOutput}).
  */
 public final class DeliveryLog implements EventSink, AutoCloseable {
@@ -28,6 +28,8 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
 
     /** Under load, the writer gathers events this long instead of being woken by each one. */
     private static final long BATCH_WINDOW_MS = 10;
+    /** Events per second above which the writer gathers; below it, each event is written as it comes. */
+    private static final int BUSY_EVENTS_PER_SECOND = 200;
 
     private final BlockingQueue<DeliveryEvent> queue = new ArrayBlockingQueue<>(65536);
     private final LogOutput out;
@@ -63,6 +65,9 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
     private void run() {
         List<DeliveryEvent> batch = new ArrayList<>();
         ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
+        long secondStarted = System.nanoTime();
+        int thisSecond = 0;
+        boolean busy = false;
         while (!closed || !queue.isEmpty()) {
             try {
                 DeliveryEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -79,9 +84,16 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     lines.add(buf.toByteArray());
                 }
                 out.write(lines);
-                // Gather the next batch for a few milliseconds instead of being woken by every event:
-                // each wake-up is a context switch that the sessions' carrier thread pays for.
-                if (!closed) Thread.sleep(BATCH_WINDOW_MS);
+                // Under load, gather the next batch for a few milliseconds instead of being woken by every
+                // event: each wake-up is a context switch that the sessions' carrier thread pays for.
+                thisSecond += lines.size();
+                long now = System.nanoTime();
+                if (now - secondStarted >= 1_000_000_000L) {
+                    busy = thisSecond > BUSY_EVENTS_PER_SECOND;
+                    secondStarted = now;
+                    thisSecond = 0;
+                }
+                if (busy && !closed) Thread.sleep(BATCH_WINDOW_MS);
             } catch (InterruptedException e) {
                 break;
             } catch (IOException e) {
