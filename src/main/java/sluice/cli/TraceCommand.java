@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sluice.observe.DeliveryLogReader;
+import sluice.observe.MessageHistory;
 
 /** {@code sluice trace ID}: the history of one message from the delivery log (no server needed). */
 @Command(name = "trace", description = "The history of one message (queue id or Message-ID) from the delivery log.")

@@ -1,4 +1,4 @@
-package sluice.cli;
+package sluice.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import sluice.observe.DeliveryLogReader;
 
 /**
  * Collects, from delivery log events fed in file order, the history of the messages one ID names: a queue id, or a
@@ -22,7 +21,7 @@ import sluice.observe.DeliveryLogReader;
  * field existed are matched by time: a DSN (from the null sender, Message-ID {@code <ID.dsn@host>}) to the traced
  * message's sender within a minute of one of its delivery outcomes.
  */
-final class MessageHistory {
+public final class MessageHistory {
     private static final Pattern DSN_MESSAGE_ID = Pattern.compile("<([^.<>@]+)\\.dsn@[^<>]+>");
     private static final Duration DSN_WINDOW = Duration.ofSeconds(60);
 
@@ -31,13 +30,13 @@ final class MessageHistory {
     private final Map<String, List<JsonNode>> byQueueId = new LinkedHashMap<>();
     private final List<JsonNode> dsnCandidates = new ArrayList<>();
 
-    MessageHistory(String id) {
+    public MessageHistory(String id) {
         String s = id.strip();
         this.queueId = s;
         this.messageId = s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s;
     }
 
-    void accept(JsonNode e) {
+    public void accept(JsonNode e) {
         String q = e.path("queue_id").asText(null);
         if (q == null) return;
         if (isDsn(e)) dsnCandidates.add(e);
@@ -46,12 +45,12 @@ final class MessageHistory {
         }
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return byQueueId.isEmpty();
     }
 
     /** One history per queue id, oldest first; each is its events in time order, DSNs marked with dsn_for. */
-    Map<String, List<JsonNode>> histories() {
+    public Map<String, List<JsonNode>> histories() {
         Map<String, List<JsonNode>> out = new LinkedHashMap<>();
         for (var entry : byQueueId.entrySet()) {
             List<JsonNode> events = new ArrayList<>(entry.getValue());
@@ -85,13 +84,13 @@ final class MessageHistory {
         return out;
     }
 
-    static boolean isDsn(JsonNode e) {
+    public static boolean isDsn(JsonNode e) {
         return e.path("event").asText().equals("received") && e.path("sender").asText("").isEmpty()
                 && DSN_MESSAGE_ID.matcher(e.path("message_id").asText("")).matches();
     }
 
     /** The recipients of a {@code received} event ({@code recipient} or {@code recipients}). */
-    static Set<String> recipients(JsonNode e) {
+    public static Set<String> recipients(JsonNode e) {
         Set<String> out = new LinkedHashSet<>();
         if (e.hasNonNull("recipient")) out.add(e.get("recipient").asText());
         for (JsonNode r : e.path("recipients")) out.add(r.asText());
@@ -104,7 +103,7 @@ final class MessageHistory {
         return s.startsWith("<") && s.endsWith(">") ? s.substring(1, s.length() - 1) : s;
     }
 
-    static Instant ts(JsonNode e) {
+    public static Instant ts(JsonNode e) {
         Instant t = DeliveryLogReader.ts(e);
         return t == null ? Instant.EPOCH : t;
     }
