@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -35,6 +38,7 @@ import sluice.spool.SpoolException;
  * action goes through its admin API (it owns the spool); otherwise it is applied to the spool directly.
  */
 abstract class QueueActionCommand implements Callable<Integer> {
+    private static final int PARALLEL = 32;
     @Mixin Options options;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -77,17 +81,15 @@ abstract class QueueActionCommand implements Callable<Integer> {
                 if (selected(m)) ids.add(m.id());
             });
             int failures = 0;
-            for (String id : ids) {
-                QueueOpResult r = switch (action()) {
-                    case "hold" -> actions.hold(id);
-                    case "release" -> actions.release(id);
-                    case "retry" -> actions.retry(id);
-                    case "delete" -> actions.delete(id);
-                    case "bounce" -> actions.bounce(id);
-                    default -> throw new IllegalStateException(action());
-                };
-                failures += report(id, r) ? 0 : 1;
-            }
+            List<CompletableFuture<QueueOpResult>> results = inParallel(ids, id -> switch (action()) {
+                case "hold" -> actions.hold(id);
+                case "release" -> actions.release(id);
+                case "retry" -> actions.retry(id);
+                case "delete" -> actions.delete(id);
+                case "bounce" -> actions.bounce(id);
+                default -> throw new IllegalStateException(action());
+            });
+            for (int i = 0; i < ids.size(); i++) failures += report(ids.get(i), await(results.get(i))) ? 0 : 1;
             return done(ids.size(), failures);
         }
     }
@@ -138,20 +140,61 @@ abstract class QueueActionCommand implements Callable<Integer> {
             }
         }
         int failures = 0;
-        for (String id : ids) {
+        List<CompletableFuture<HttpResponse<String>>> results = inParallel(ids, id -> {
             URI uri = URI.create(base + "/api/v1/queue/" + id + (action().equals("delete") ? "" : "/" + action()));
             HttpRequest.Builder req = HttpRequest.newBuilder(uri);
             req = action().equals("delete") ? req.DELETE() : req.POST(HttpRequest.BodyPublishers.noBody());
-            HttpResponse<String> r = send(http, token, req, -1);
+            return send(http, token, req, -1);
+        });
+        for (int i = 0; i < ids.size(); i++) {
+            HttpResponse<String> r = await(results.get(i));
             JsonNode body = json.readTree(r.body());
             if (r.statusCode() == 200) {
-                System.out.println(id + ": " + body.path("result").asText());
+                System.out.println(ids.get(i) + ": " + body.path("result").asText());
             } else {
-                System.err.println(id + ": " + body.path("error").asText("HTTP " + r.statusCode()));
+                System.err.println(ids.get(i) + ": " + body.path("error").asText("HTTP " + r.statusCode()));
                 failures++;
             }
         }
         return done(ids.size(), failures);
+    }
+
+    /** One message's action; may fail with any exception. */
+    @FunctionalInterface
+    private interface Action<T> {
+        T apply(String id) throws Exception;
+    }
+
+    /**
+     * Runs the action for every id on {@link #PARALLEL} virtual threads; the results come back in the order of
+     * {@code ids}. One at a time, each action waited for its own synced spool write (about a millisecond); in
+     * parallel the spool's group commit shares the syncs (measured: 90,000 deletes took 140 s one by one).
+     */
+    private static <T> List<CompletableFuture<T>> inParallel(List<String> ids, Action<T> action) {
+        List<CompletableFuture<T>> results = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) results.add(new CompletableFuture<>());
+        AtomicInteger next = new AtomicInteger();
+        for (int w = 0; w < Math.min(PARALLEL, ids.size()); w++) {
+            Thread.ofVirtual().name("queue-action-" + w).start(() -> {
+                for (int i; (i = next.getAndIncrement()) < ids.size(); ) {
+                    try {
+                        results.get(i).complete(action.apply(ids.get(i)));
+                    } catch (Exception e) {
+                        results.get(i).completeExceptionally(e);
+                    }
+                }
+            });
+        }
+        return results;
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception x) throw x;
+            throw e;
+        }
     }
 
     private static HttpResponse<String> send(HttpClient http, String token, HttpRequest.Builder req, int expect)
