@@ -171,8 +171,17 @@ final class ConfigMapping {
             s.error("suppression", "must be one of refuse, drop (got \"" + suppression + "\")");
             suppression = "refuse";
         }
+        List<String> dnsbl = s.list("dnsbl", List.of(), false, e -> {
+            String zone = e.string();
+            if (zone == null) return null;
+            if (!Names.isHostname(zone)) {
+                e.error("must be a DNS blocklist zone such as \"zen.spamhaus.org\" (got \"" + zone + "\")");
+                return null;
+            }
+            return Names.lower(zone);
+        });
         s.finish();
-        return new MailauthConfig(verify, dmarc, suppression);
+        return new MailauthConfig(verify, dmarc, suppression, dnsbl);
     }
 
     private static ClusterConfig cluster(Section s) {

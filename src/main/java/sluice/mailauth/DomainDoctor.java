@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import sluice.dns.ReverseNames;
 import sluice.dns.AddressAnswer;
 import sluice.dns.MxAnswer;
 import sluice.dns.PtrAnswer;
@@ -228,7 +229,7 @@ public final class DomainDoctor {
     }
 
     private void dnsbl(InetAddress ip, String zone, List<Finding> out) {
-        String name = reversed(ip) + "." + zone;
+        String name = ReverseNames.dnsbl(ip, zone);
         switch (resolver.addresses(name)) {
             case AddressAnswer.Addresses x -> out.add(new Finding("DNSBL", Status.FAIL, ip.getHostAddress() + " is listed on "
                     + zone + " (" + String.join(", ", x.list().stream().map(InetAddress::getHostAddress).toList()) + ")",
@@ -237,21 +238,6 @@ public final class DomainDoctor {
             case AddressAnswer.NoAddresses n -> out.add(new Finding("DNSBL", Status.PASS, ip.getHostAddress() + " is not listed on " + zone, null));
             case AddressAnswer.TempFail t -> out.add(new Finding("DNSBL", Status.WARN, zone + " did not answer: " + t.detail(), null));
         }
-    }
-
-    /** 192.0.2.1 → 1.2.0.192; IPv6 → nibbles reversed (RFC 5782). */
-    static String reversed(InetAddress ip) {
-        byte[] b = ip.getAddress();
-        StringBuilder sb = new StringBuilder();
-        if (b.length == 4) {
-            for (int i = 3; i >= 0; i--) sb.append(b[i] & 0xff).append(i > 0 ? "." : "");
-        } else {
-            for (int i = b.length - 1; i >= 0; i--) {
-                sb.append(Character.forDigit(b[i] & 0xf, 16)).append('.').append(Character.forDigit((b[i] >> 4) & 0xf, 16));
-                if (i > 0) sb.append('.');
-            }
-        }
-        return sb.toString();
     }
 
     private static InetAddress address(String literal) {

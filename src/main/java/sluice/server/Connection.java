@@ -16,7 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.Cidr;
 import sluice.config.ListenerConfig;
+import sluice.config.ListenerMode;
 import sluice.observe.DeliveryEvent;
+import sluice.policy.Dnsbl;
 import sluice.smtp.Replies;
 import sluice.smtp.Reply;
 import sluice.smtp.Session;
@@ -75,6 +77,13 @@ final class Connection implements Runnable {
                 return;
             }
             counted = true;
+            Dnsbl.Listing listed = blocklisted(client, exempt);
+            if (listed != null) {
+                refused(client, "dnsbl");
+                send(Reply.of(554, "5.7.1", "Service unavailable; client [" + client.getHostAddress() + "] blocked using "
+                        + listed.zone()).closing());
+                return;
+            }
             openedNanos = System.nanoTime();
             server.events().publish(new DeliveryEvent.ConnectionOpened(server.clock().instant(), port,
                     listener.mode().key(), client.getHostAddress()));
@@ -103,6 +112,13 @@ final class Connection implements Runnable {
             refused(peer, "proxy_header");
             throw e;
         }
+    }
+
+    /** On mx listeners, for untrusted clients: the first blocklist that lists the client, or null. */
+    private Dnsbl.Listing blocklisted(InetAddress client, boolean trusted) {
+        Dnsbl dnsbl = server.dnsbl();
+        if (dnsbl == null || trusted || listener.mode() != ListenerMode.MX) return null;
+        return dnsbl.check(client).orElse(null);
     }
 
     private void refused(InetAddress client, String reason) {

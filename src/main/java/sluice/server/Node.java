@@ -12,6 +12,7 @@ import sluice.queue.DsnNotices;
 import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
 import sluice.dns.Resolver;
+import sluice.policy.Dnsbl;
 import sluice.mailauth.DkimSigner;
 import sluice.mailauth.MailAuthenticator;
 import sluice.observe.Alerts;
@@ -99,11 +100,13 @@ public final class Node implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("statistics: cannot read {}: {} (starting from zero)", config.log().deliveryLog(), e.toString());
         }
+        Resolver inboundDns = config.mailauth().verify() || !config.mailauth().dnsbl().isEmpty()
+                ? Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), clock) : null;
+        Dnsbl dnsbl = config.mailauth().dnsbl().isEmpty() ? null : new Dnsbl(config.mailauth().dnsbl(), inboundDns);
         MailAuthenticator auth;
         try {
             auth = new MailAuthenticator(config.dkim().isEmpty() ? null : DkimSigner.fromConfig(config.dkim(), clock),
-                    config.mailauth().verify()
-                    ? Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), clock) : null,
+                    config.mailauth().verify() ? inboundDns : null,
                     config.hostname(), config.mailauth().dmarcReject().equals("reject"), clock);
         } catch (IOException e) {
             deliveryLog.close();
@@ -168,7 +171,7 @@ public final class Node implements AutoCloseable {
             throw new StartException(e.getMessage(), false);
         }
         Server server = new Server(config, ingest, events, users, recipients,
-                config.mailauth().suppression().equals("refuse") ? suppressions : null, auth, tls, clock);
+                config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
         try {
             return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
                     alerts.every(java.time.Duration.ofMinutes(1)));

@@ -24,6 +24,7 @@ import sluice.config.ListenerConfig;
 import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
+import sluice.policy.Dnsbl;
 import sluice.mailauth.MailAuthenticator;
 import sluice.policy.LocalRecipients;
 import sluice.policy.SuppressionList;
@@ -48,15 +49,17 @@ public final class Server {
     private final SpoolSink sink;
     private final EventSink events;
     private final ConnectionLimits limits;
+    private final Dnsbl dnsbl;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private SessionTimeouts timeouts;
     private volatile boolean draining;
 
-    /** {@code suppressions}: refused at RCPT (null: none are). */
+    /** {@code suppressions}: refused at RCPT (null: none are); {@code dnsbl}: asked at connect on mx listeners (null: none). */
     public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
-                  SuppressionList suppressions, MailAuthenticator auth, TlsContexts tls, Clock clock) {
+                  SuppressionList suppressions, Dnsbl dnsbl, MailAuthenticator auth, TlsContexts tls, Clock clock) {
         this.suppressions = suppressions;
+        this.dnsbl = dnsbl;
         this.config = config;
         this.ingest = ingest;
         this.users = users;
@@ -221,6 +224,11 @@ public final class Server {
 
     RelayRules relayRules() {
         return relayRules;
+    }
+
+    /** The blocklists asked about clients of mx listeners, or null. */
+    Dnsbl dnsbl() {
+        return dnsbl;
     }
 
     ConnectionLimits limits() {

@@ -25,6 +25,8 @@ class ErrorsTest {
                 row("[limits]\nmax_recipient = 5", 2, "limits.max_recipient", "did you mean \"max_recipients\"?"),
                 row("[limit]\nmax_recipients = 5", 1, "limit", "did you mean \"limits\"?"),
                 row("[limits]\nzzz = 5", 2, "limits.zzz", "unknown key"),
+                row("[mailauth]\ndnsbl = [\"zen.spamhaus.org\", \"not a zone!\"]", 2, "mailauth.dnsbl[1]",
+                        "must be a DNS blocklist zone such as \"zen.spamhaus.org\" (got \"not a zone!\")"),
                 row("hostname = 5", 1, "hostname", "must be a string (got 5)"),
                 row("hostname = \"not a host\"", 1, "hostname", "must be a host name"),
                 row("local_domains = \"example.test\"", 1, "local_domains", "must be an array (got \"example.test\")"),

@@ -48,7 +48,7 @@ class ConnectionEventsTest {
         Ingest ingest = new Ingest(spool, events, Clock.systemUTC());
         LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
                 config.local().catchAll(), name -> users.find(name).isPresent());
-        server = new Server(config, ingest, events, users, recipients, null,
+        server = new Server(config, ingest, events, users, recipients, null, null,
                 new sluice.mailauth.MailAuthenticator(null, null, "mx.test", false, Clock.systemUTC()), tls, Clock.systemUTC());
         server.start();
     }
