@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.policy.LocalRecipients;
 import sluice.spool.Recipient;
+import sluice.smtp.Addresses;
 
 /**
  * Delivers recipients in local domains: expands aliases and catch-alls again (they may have changed since RCPT),
@@ -61,7 +62,7 @@ public final class LocalTransport implements Transport {
                 if (!written.add(mailbox)) continue;
                 byte[] prefix = ("Return-Path: <" + sender + ">\r\nDelivered-To: " + mailbox + "\r\n")
                         .getBytes(StandardCharsets.UTF_8);
-                maildir.deliver(Router.domainOf(mailbox), Router.localPartOf(mailbox), prefix, data);
+                maildir.deliver(Addresses.domainOf(mailbox), Addresses.localPartOf(mailbox), prefix, data);
             }
             List<String> forwards = t.forwards().stream().filter(written::add).toList();
             String forwarded = forwards.isEmpty() ? null : forwarder.forward(sender, forwards, data, job.queueId());

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import sluice.config.SmarthostConfig;
+import sluice.smtp.Addresses;
 
 /**
  * Chooses each recipient's destination: a local domain goes to Maildir; a domain matched by a smarthost's
@@ -20,7 +21,7 @@ public final class Router {
     }
 
     public Destination route(String address) {
-        String domain = domainOf(address);
+        String domain = Addresses.domainOf(address);
         if (localDomains.contains(domain)) return new Destination.Local();
         for (int i = 0; i < smarthosts.size(); i++) {
             SmarthostConfig s = smarthosts.get(i);
@@ -30,18 +31,6 @@ public final class Router {
     }
 
     public boolean isLocal(String address) {
-        return localDomains.contains(domainOf(address));
-    }
-
-    /** The domain of an address, lower-cased ("" when there is none). */
-    public static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
-    }
-
-    /** The local part of an address, as written. */
-    public static String localPartOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? address : address.substring(0, at);
+        return localDomains.contains(Addresses.domainOf(address));
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.random.RandomGenerator;
 import sluice.dns.Resolver;
+import sluice.smtp.Addresses;
 
 /**
  * The authentication step of ingest, applied once per message before it is stored: outbound mail (authenticated
@@ -63,7 +64,7 @@ public final class MailAuthenticator {
     public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data) {
         if (spf == null) return new Verdict.Accept(data);
         String heloName = helo == null ? "" : helo.toLowerCase(Locale.ROOT);
-        String mailFromDomain = mailFrom.isEmpty() ? heloName : domainOf(mailFrom);
+        String mailFromDomain = mailFrom.isEmpty() ? heloName : Addresses.domainOf(mailFrom);
         String sender = mailFrom.isEmpty() ? "postmaster@" + heloName : mailFrom;
         SpfResult spfResult = spf.check(client, mailFromDomain, sender, heloName);
         List<DkimResult> signatures = dkim.verify(data);
@@ -86,10 +87,5 @@ public final class MailAuthenticator {
         System.arraycopy(header, 0, out, 0, header.length);
         System.arraycopy(clean, 0, out, header.length, clean.length);
         return new Verdict.Accept(out);
-    }
-
-    private static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1).toLowerCase(Locale.ROOT);
     }
 }

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import sluice.smtp.Addresses;
 
 /**
  * Who exists in the local domains: users ({@code sluice user add}), aliases, catch-alls, and postmaster@ of every
@@ -62,7 +63,7 @@ public final class LocalRecipients {
 
     private boolean expand(String address, int depth, Set<String> mailboxes, Set<String> forwards, Set<String> seen) {
         if (depth > MAX_DEPTH) throw new IllegalStateException("aliases nest deeper than " + MAX_DEPTH + " at " + address);
-        String domain = domainOf(address);
+        String domain = Addresses.domainOf(address);
         if (!localDomains.contains(domain)) {
             forwards.add(address);
             return true;
@@ -77,7 +78,7 @@ public final class LocalRecipients {
             }
             return true;
         }
-        if (isUser.test(address) || localPart(address).equals("postmaster")) {
+        if (isUser.test(address) || Addresses.localPartOf(address).equals("postmaster")) {
             mailboxes.add(address);
             return true;
         }
@@ -90,13 +91,4 @@ public final class LocalRecipients {
         return address.toLowerCase(Locale.ROOT);
     }
 
-    private static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1);
-    }
-
-    private static String localPart(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? address : address.substring(0, at);
-    }
 }

@@ -35,6 +35,7 @@ import sluice.spool.Recipient;
 import sluice.spool.RecipientState;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
+import sluice.smtp.Addresses;
 
 /**
  * The queue manager. It keeps a small index of every queued message (id, due time, held) rebuilt from the
@@ -288,7 +289,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         Map<String, List<Recipient>> byKey = new LinkedHashMap<>();
         Map<String, Destination> dests = new HashMap<>();
         List<Outcome> dropped = new ArrayList<>();
-        String senderDomain = Router.domainOf(m.envelope().sender());
+        String senderDomain = Addresses.domainOf(m.envelope().sender());
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() != RecipientState.PENDING) continue;
             Destination d = router.route(r.address());

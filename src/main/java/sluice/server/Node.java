@@ -29,6 +29,7 @@ import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
+import sluice.smtp.Addresses;
 
 /** One running Sluice: spool, delivery log, users, TLS, listeners and delivery, started and stopped together. */
 public final class Node implements AutoCloseable {
@@ -119,7 +120,7 @@ public final class Node implements AutoCloseable {
             if (e instanceof DeliveryEvent.Attempt a && a.event().equals("bounced") && "invalid_recipient".equals(a.bounceClass())
                     && a.sender() != null && !a.sender().isEmpty() && a.remoteHost() != null) {
                 try {
-                    suppressions.add(sluice.delivery.Router.domainOf(a.sender()), a.recipient(),
+                    suppressions.add(Addresses.domainOf(a.sender()), a.recipient(),
                             "hard bounce " + a.code() + (a.enhancedCode() == null ? "" : " " + a.enhancedCode()) + " from "
                                     + a.remoteHost() + " on " + a.ts().toString().substring(0, 10));
                 } catch (IOException ex) {
@@ -271,7 +272,7 @@ public final class Node implements AutoCloseable {
                 java.util.Map<String, Long> out = new java.util.HashMap<>();
                 try {
                     spool.scan(m -> sluice.queue.QueueView.pending(m).stream()
-                            .map(sluice.delivery.Router::domainOf).distinct().forEach(d -> out.merge(d, 1L, Long::sum)));
+                            .map(Addresses::domainOf).distinct().forEach(d -> out.merge(d, 1L, Long::sum)));
                 } catch (SpoolException e) {
                     log.warn("queue counts: {}", e.getMessage());
                 }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sluice.delivery.Job;
 import sluice.delivery.Outcome;
 import sluice.delivery.Router;
+import sluice.smtp.Addresses;
 import sluice.delivery.Transport;
 import sluice.observe.DeliveryLog;
 import sluice.spool.Envelope;
@@ -48,7 +49,7 @@ class SchedulerTest {
         List<Outcome> out = new ArrayList<>();
         for (Recipient r : job.recipients()) {
             int n = attempts.computeIfAbsent(r.address(), k -> new AtomicInteger()).incrementAndGet();
-            String local = Router.localPartOf(r.address());
+            String local = Addresses.localPartOf(r.address());
             int code = switch (local) {
                 case "ok" -> 250;
                 case "bounce" -> 550;
