@@ -16,8 +16,9 @@ import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
 /**
- * Operator actions on a spool that no server is running on ({@code sluice queue hold|release|retry|delete|bounce}
- * with the server stopped). A running server's {@link Scheduler} does the same on its own index.
+ * Operator actions on the spool: by id when no server is running on it ({@code sluice queue
+ * hold|release|retry|delete|bounce} with the server stopped), and on a found message for a running server's
+ * {@link Scheduler}, which adds its index's half.
  */
 public final class QueueActions implements QueueControl {
     private final Spool spool;
@@ -35,23 +36,13 @@ public final class QueueActions implements QueueControl {
     @Override
     public QueueOpResult hold(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
-        if (m.isEmpty()) return new QueueOpResult.NotFound();
-        QueueState s = m.get().state();
-        if (s.held()) return new QueueOpResult.Done("already held");
-        spool.update(id, m.get().envelope(), new QueueState(true, s.nextAttempt(), s.attempts(), s.lastError()));
-        deliveryLog.publish(action("held", m.get()));
-        return new QueueOpResult.Done("held");
+        return m.isEmpty() ? new QueueOpResult.NotFound() : hold(m.get());
     }
 
     @Override
     public QueueOpResult release(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
-        if (m.isEmpty()) return new QueueOpResult.NotFound();
-        QueueState s = m.get().state();
-        if (!s.held()) return new QueueOpResult.Done("not held");
-        spool.update(id, m.get().envelope(), new QueueState(false, null, s.attempts(), s.lastError()));
-        deliveryLog.publish(action("released", m.get()));
-        return new QueueOpResult.Done("released; delivered when the server runs");
+        return m.isEmpty() ? new QueueOpResult.NotFound() : release(m.get(), "released; delivered when the server runs");
     }
 
     @Override
@@ -67,23 +58,49 @@ public final class QueueActions implements QueueControl {
     @Override
     public QueueOpResult delete(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
-        if (m.isEmpty()) return new QueueOpResult.NotFound();
-        spool.remove(id);
-        deliveryLog.publish(action("deleted", m.get()));
-        return new QueueOpResult.Done("deleted");
+        return m.isEmpty() ? new QueueOpResult.NotFound() : delete(m.get());
     }
 
     @Override
     public QueueOpResult bounce(String id) throws SpoolException {
         Optional<QueuedMessage> m = spool.find(id);
-        if (m.isEmpty()) return new QueueOpResult.NotFound();
-        bounceNow(m.get(), clock.instant(), notices, deliveryLog);
-        spool.remove(id);
+        return m.isEmpty() ? new QueueOpResult.NotFound() : bounce(m.get());
+    }
+
+    // ---- on a found message (the scheduler's spool half) --------------------------------------------
+
+    QueueOpResult hold(QueuedMessage m) throws SpoolException {
+        QueueState s = m.state();
+        if (s.held()) return new QueueOpResult.Done("already held");
+        spool.update(m.id(), m.envelope(), new QueueState(true, s.nextAttempt(), s.attempts(), s.lastError()));
+        deliveryLog.publish(action("held", m));
+        return new QueueOpResult.Done("held");
+    }
+
+    /** Due at once; {@code done} says what happens next. */
+    QueueOpResult release(QueuedMessage m, String done) throws SpoolException {
+        QueueState s = m.state();
+        if (!s.held()) return new QueueOpResult.Done("not held");
+        spool.update(m.id(), m.envelope(), new QueueState(false, null, s.attempts(), s.lastError()));
+        deliveryLog.publish(action("released", m));
+        return new QueueOpResult.Done(done);
+    }
+
+    QueueOpResult delete(QueuedMessage m) throws SpoolException {
+        spool.remove(m.id());
+        deliveryLog.publish(action("deleted", m));
+        return new QueueOpResult.Done("deleted");
+    }
+
+    /** Every pending recipient bounced now (one DSN to the sender), then the message removed. */
+    QueueOpResult bounce(QueuedMessage m) throws SpoolException {
+        bounceNow(m, clock.instant(), notices, deliveryLog);
+        spool.remove(m.id());
         return new QueueOpResult.Done("bounced");
     }
 
     /** Logs every pending recipient as bounced by the operator and sends the sender one DSN for them. */
-    static void bounceNow(QueuedMessage m, Instant now, Notices notices, EventSink deliveryLog) {
+    private static void bounceNow(QueuedMessage m, Instant now, Notices notices, EventSink deliveryLog) {
         List<Notices.Notice> failed = new ArrayList<>();
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() != RecipientState.PENDING) continue;

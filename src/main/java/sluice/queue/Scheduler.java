@@ -125,6 +125,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Transport transport;
     private final RetryPolicy policy;
     private final Notices notices;
+    private final QueueActions onSpool; // the spool half of the operator actions
     private final EventSink deliveryLog;
     private final Clock clock;
     private final Settings settings;
@@ -157,6 +158,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         this.transport = transport;
         this.policy = policy;
         this.notices = notices;
+        this.onSpool = new QueueActions(spool, notices, deliveryLog, clock);
         this.deliveryLog = deliveryLog;
         this.clock = clock;
         this.settings = settings;
@@ -498,11 +500,10 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     public QueueOpResult hold(String id) {
         return act(id, false, (e, m) -> {
             if (e.held) return new QueueOpResult.Done("already held");
-            spool.update(id, m.envelope(), new QueueState(true, m.state().nextAttempt(), m.state().attempts(), m.state().lastError()));
+            QueueOpResult r = onSpool.hold(m);
             e.held = true;
             timers.remove(new Timer(e.due, id));
-            deliveryLog.publish(action("held", m, null));
-            return new QueueOpResult.Done("held");
+            return r;
         });
     }
 
@@ -510,13 +511,12 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     public QueueOpResult release(String id) {
         return act(id, false, (e, m) -> {
             if (!e.held) return new QueueOpResult.Done("not held");
-            spool.update(id, m.envelope(), new QueueState(false, null, m.state().attempts(), m.state().lastError()));
+            QueueOpResult r = onSpool.release(m, "released");
             e.held = false;
             e.due = clock.millis();
             timers.add(new Timer(e.due, id));
-            deliveryLog.publish(action("released", m, null));
             wake();
-            return new QueueOpResult.Done("released");
+            return r;
         });
     }
 
@@ -541,11 +541,10 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     @Override
     public QueueOpResult delete(String id) {
         return act(id, true, (e, m) -> {
-            spool.remove(id);
+            QueueOpResult r = onSpool.delete(m);
             index.remove(id);
             timers.remove(new Timer(e.due, id));
-            deliveryLog.publish(action("deleted", m, null));
-            return new QueueOpResult.Done("deleted");
+            return r;
         });
     }
 
@@ -553,11 +552,10 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     @Override
     public QueueOpResult bounce(String id) {
         return act(id, true, (e, m) -> {
-            QueueActions.bounceNow(m, clock.instant(), notices, deliveryLog);
-            spool.remove(id);
+            QueueOpResult r = onSpool.bounce(m);
             index.remove(id);
             timers.remove(new Timer(e.due, id));
-            return new QueueOpResult.Done("bounced");
+            return r;
         });
     }
 
@@ -586,11 +584,6 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 return new QueueOpResult.Failed(ex.getMessage());
             }
         }
-    }
-
-    private DeliveryEvent action(String event, QueuedMessage m, String text) {
-        return new DeliveryEvent.QueueAction(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
-                m.envelope().sender(), text);
     }
 
     // ---- views ------------------------------------------------------------------------------------
