@@ -8,8 +8,8 @@ import java.util.Base64;
  * specials, and folding at spaces so that lines stay within 78 characters where a space allows it.
  */
 final class HeaderText {
-    /** Bytes of UTF-8 per encoded-word: 45 bytes are 60 base64 characters, and "=?UTF-8?B?…?=" stays within 75. */
-    private static final int WORD_BYTES = 45;
+    /** Bytes of UTF-8 per encoded-word: 39 bytes are 52 base64 characters, a 64-character word that fits a line with its field name. */
+    private static final int WORD_BYTES = 39;
     private static final int FOLD_AT = 78;
 
     private HeaderText() {}
