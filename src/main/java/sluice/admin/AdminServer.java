@@ -24,6 +24,8 @@ import sluice.queue.QueueView;
 import sluice.observe.Alerts;
 import sluice.observe.Stats;
 import sluice.policy.SuppressionList;
+import sluice.send.InjectResult;
+import sluice.send.Injector;
 import sluice.queue.QueueControl;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
@@ -36,6 +38,7 @@ import sluice.spool.SpoolException;
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MESSAGES = "/api/v1/messages";
 
     private final Javalin app;
 
@@ -62,9 +65,10 @@ public final class AdminServer implements AutoCloseable {
      *
      * @param control the scheduler, or (delivery paused) actions on the spool directly
      * @param metrics the Prometheus text exposition, or null when there are no metrics
+     * @param injector the send API ({@code POST /api/v1/messages}), or null for none
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
-                        java.util.function.Supplier<String> metrics, SuppressionList suppressions) {}
+                        java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector) {}
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -78,8 +82,10 @@ public final class AdminServer implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.jetty.host = where.host();
             c.jetty.port = where.port();
+            if (parts.injector() != null) c.http.maxRequestSize = Math.max(c.http.maxRequestSize, parts.injector().maxRequestBytes());
             c.routes.before("/api/*", ctx -> {
                 if (ctx.path().equals("/api/v1/openapi.json")) return; // the description is public
+                if (ctx.path().equals(MESSAGES) && parts.injector() != null) return; // users' API keys, not the admin token
                 if (!authorized(ctx, token)) {
                     ctx.header("WWW-Authenticate", "Bearer");
                     throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
@@ -126,6 +132,7 @@ public final class AdminServer implements AutoCloseable {
                 }
                 json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
             });
+            if (parts.injector() != null) c.routes.post(MESSAGES, ctx -> send(ctx, parts.injector()));
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
                 c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -138,6 +145,8 @@ public final class AdminServer implements AutoCloseable {
             c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
             c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
             c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
+            c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
+                    Map.of("error", e.getStatus() == 413 ? "the request body is too large (see [limits] max_message_size)" : e.getMessage())));
             c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
             c.routes.error(404, ctx -> {
                 if (ctx.result() == null) json(ctx, 404, Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
@@ -235,6 +244,34 @@ public final class AdminServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code POST /api/v1/messages}: HTTP in and out; the work is the injector's. */
+    private static void send(Context ctx, Injector injector) {
+        if (ctx.contentLength() > injector.maxRequestBytes()) {
+            throw new ApiError(413, "the request body is too large (max_message_size is " + injector.maxMessageSize() + " bytes)");
+        }
+        String type = ctx.contentType() == null ? "" : ctx.contentType().split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        Injector.Body body = switch (type) {
+            case "application/json" -> new Injector.Body.Json(ctx.bodyAsBytes());
+            case "message/rfc822" -> new Injector.Body.Raw(ctx.bodyAsBytes(), ctx.queryParam("from"), ctx.queryParams("to"));
+            default -> throw new ApiError(415, "Content-Type must be application/json or message/rfc822 (got \"" + type + "\")");
+        };
+        String remote = ctx.req().getRemoteAddr();
+        java.net.InetAddress client = sluice.config.IpLiterals.toAddress(remote.startsWith("[") ? remote.substring(1, remote.length() - 1) : remote);
+        if (client == null) throw new ApiError(400, "cannot tell the client's address");
+        switch (injector.inject(bearer(ctx), client, ctx.req().getLocalPort(), body)) {
+            case InjectResult.Accepted a -> json(ctx, 202, Map.of("id", a.id(), "message_id", a.messageId(), "recipients", a.recipients()));
+            case InjectResult.Refused r -> {
+                if (r.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
+                json(ctx, r.status(), Map.of("error", r.error()));
+            }
+        }
+    }
+
+    private static String bearer(Context ctx) {
+        String h = ctx.header("Authorization");
+        return h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) ? null : h.substring(7).strip();
     }
 
     private static boolean authorized(Context ctx, byte[] token) {

@@ -57,6 +57,7 @@ public final class UserStore {
     private final Clock clock;
     private final PasswordHash hasher;
     private final ReentrantLock reloadLock = new ReentrantLock();
+    private final SecureRandom random = new SecureRandom();
     private volatile Snapshot snapshot;
     private volatile Instant checkedAt;
 
@@ -123,8 +124,80 @@ public final class UserStore {
             patterns.add(key);
         }
         // Hash before taking the lock: it is the slow part.
-        UsersFile.Entry entry = new UsersFile.Entry(hasher.hash(password), patterns);
-        update(users -> users.put(key, entry));
+        String hash = hasher.hash(password);
+        // A new password keeps the user's API keys: they are revoked only on purpose.
+        update(users -> users.compute(key, (k, old) -> new UsersFile.Entry(hash, patterns,
+                old == null ? List.of() : old.apiKeys())));
+    }
+
+    /**
+     * Makes a new API key for an existing user and returns it: the only time it is seen, since only its hash is
+     * stored.
+     *
+     * @throws IllegalArgumentException when there is no such user
+     */
+    public String createApiKey(String name) throws java.io.IOException {
+        String key = ApiKey.generate(random);
+        String hash = ApiKey.hash(key);
+        String user = existing(name);
+        update(users -> {
+            UsersFile.Entry e = users.get(user);
+            if (e == null) throw new IllegalArgumentException("no such user: " + name);
+            List<UsersFile.StoredKey> keys = new ArrayList<>(e.apiKeys());
+            keys.add(new UsersFile.StoredKey(ApiKey.idOf(hash), hash, clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+            users.put(user, e.withKeys(keys));
+        });
+        return key;
+    }
+
+    /**
+     * Revokes a user's API keys: the one with {@code id}, or all when {@code id} is null. Returns how many went.
+     *
+     * @throws IllegalArgumentException when there is no such user
+     */
+    public int revokeApiKeys(String name, String id) throws java.io.IOException {
+        String user = existing(name);
+        int[] removed = {0};
+        update(users -> {
+            UsersFile.Entry e = users.get(user);
+            if (e == null) throw new IllegalArgumentException("no such user: " + name);
+            List<UsersFile.StoredKey> kept = e.apiKeys().stream().filter(k -> id != null && !k.id().equals(id)).toList();
+            removed[0] = e.apiKeys().size() - kept.size();
+            users.put(user, e.withKeys(kept));
+        });
+        return removed[0];
+    }
+
+    /** A user's API keys (ids and creation times; the keys themselves are not kept). */
+    public List<ApiKey> apiKeys(String name) {
+        if (!validName(name)) return List.of();
+        UsersFile.Entry e = current().get(canonicalName(name));
+        return e == null ? List.of() : e.apiKeys().stream().map(UsersFile.StoredKey::shown).toList();
+    }
+
+    /**
+     * The user who owns {@code key}; sees keys made or revoked by `sluice user apikey` at once (the file is checked
+     * on every call, a stat). Every stored hash is compared, each in constant time.
+     *
+     * @throws IllegalStateException if users.json is damaged
+     */
+    public Optional<User> authenticateKey(String key) {
+        if (key == null || !key.startsWith(ApiKey.PREFIX) || key.length() > 100) return Optional.empty();
+        String presented = ApiKey.hash(key);
+        User found = null;
+        for (var e : current(true).entrySet()) {
+            for (UsersFile.StoredKey k : e.getValue().apiKeys()) {
+                if (ApiKey.matches(k.sha256(), presented) && found == null) found = new User(e.getKey(), e.getValue().maySendAs());
+            }
+        }
+        return Optional.ofNullable(found);
+    }
+
+    private String existing(String name) {
+        if (!validName(name) || !current(true).containsKey(canonicalName(name))) {
+            throw new IllegalArgumentException("no such user: " + name + " (add it first with sluice user add)");
+        }
+        return canonicalName(name);
     }
 
     /** Removes a user; false if there was none (an invalid name is never a user). */

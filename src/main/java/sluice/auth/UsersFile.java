@@ -29,7 +29,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * {@code users.json}: {@code {"name": {"hash": "$argon2id$...", "may_send_as": ["..."]}}}.
+ * {@code users.json}: {@code {"name": {"hash": "$argon2id$...", "may_send_as": ["..."],
+ * "api_keys": [{"id": "…", "sha256": "…", "created": "…"}]}}} ({@code api_keys} absent when there are none).
  * Replaced atomically on every change, so a reader sees the old file or the new one, never half.
  */
 final class UsersFile {
@@ -42,9 +43,21 @@ final class UsersFile {
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     /** One user's stored fields. */
-    record Entry(String hash, List<String> maySendAs) {
+    record Entry(String hash, List<String> maySendAs, List<StoredKey> apiKeys) {
         Entry {
             maySendAs = List.copyOf(maySendAs);
+            apiKeys = List.copyOf(apiKeys);
+        }
+
+        Entry withKeys(List<StoredKey> keys) {
+            return new Entry(hash, maySendAs, keys);
+        }
+    }
+
+    /** An API key as stored: its hex SHA-256, never the key. */
+    record StoredKey(String id, String sha256, java.time.Instant created) {
+        ApiKey shown() {
+            return new ApiKey(id, created);
         }
     }
 
@@ -174,7 +187,27 @@ final class UsersFile {
                 }
             }
         }
-        return new Entry(node.get("hash").asText(), maySendAs);
+        return new Entry(node.get("hash").asText(), maySendAs, keys(name, node.path("api_keys")));
+    }
+
+    private List<StoredKey> keys(String name, JsonNode keys) throws IOException {
+        List<StoredKey> out = new ArrayList<>();
+        if (keys.isMissingNode()) return out;
+        if (!keys.isArray()) throw corrupt("user \"" + name + "\": \"api_keys\" must be an array");
+        for (JsonNode k : keys) {
+            String sha = k.path("sha256").asText("");
+            if (!sha.matches("[0-9a-f]{64}") || !k.path("id").isTextual()) {
+                throw corrupt("user \"" + name + "\": each of \"api_keys\" needs \"id\" and a hex \"sha256\"");
+            }
+            java.time.Instant created;
+            try {
+                created = java.time.Instant.parse(k.path("created").asText(""));
+            } catch (java.time.format.DateTimeParseException e) {
+                throw corrupt("user \"" + name + "\": an API key's \"created\" must be an RFC 3339 time");
+            }
+            out.add(new StoredKey(k.get("id").asText(), sha, created));
+        }
+        return out;
     }
 
     private String canonical(String name) throws IOException {
@@ -192,6 +225,12 @@ final class UsersFile {
             user.put("hash", entry.hash());
             ArrayNode patterns = user.putArray("may_send_as");
             entry.maySendAs().forEach(patterns::add);
+            if (!entry.apiKeys().isEmpty()) {
+                ArrayNode keys = user.putArray("api_keys");
+                for (StoredKey k : entry.apiKeys()) {
+                    keys.addObject().put("id", k.id()).put("sha256", k.sha256()).put("created", k.created().toString());
+                }
+            }
         });
         return root;
     }

@@ -9,12 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sluice.auth.ApiKey;
 import sluice.auth.User;
 import sluice.auth.UserStore;
 import sluice.config.Config;
 
 @Command(name = "user", description = "Manage submission users (kept in the data dir; a running server sees changes).",
-        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class})
+        subcommands = {UserCommand.Add.class, UserCommand.ListUsers.class, UserCommand.Remove.class, UserCommand.ApiKeyCommand.class})
 final class UserCommand {
 
     static UserStore store(Options o) throws Exception {
@@ -70,8 +71,11 @@ final class UserCommand {
 
         @Override
         public Integer call() throws Exception {
-            for (User u : store(options).list()) {
-                System.out.println(u.name() + "\t" + (u.maySendAs().isEmpty() ? "(may send as nobody)" : String.join(",", u.maySendAs())));
+            UserStore users = store(options);
+            for (User u : users.list()) {
+                int keys = users.apiKeys(u.name()).size();
+                System.out.println(u.name() + "\t" + (u.maySendAs().isEmpty() ? "(may send as nobody)" : String.join(",", u.maySendAs()))
+                        + "\t" + keys + (keys == 1 ? " api key" : " api keys"));
             }
             return 0;
         }
@@ -89,6 +93,48 @@ final class UserCommand {
             if (!store(options).remove(name)) throw new Failures.UserError(1, "no such user: " + name);
             System.out.println("user " + name + " removed");
             return 0;
+        }
+    }
+
+    @Command(name = "apikey", description = {"Create an API key for the send API (printed once on stdout; only its hash is kept),",
+            "or with --revoke remove the user's keys (all, or the one with --revoke=ID)."})
+    static final class ApiKeyCommand implements Callable<Integer> {
+        @Mixin Options options;
+
+        @Parameters(paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--revoke", arity = "0..1", paramLabel = "ID", fallbackValue = "",
+                description = "revoke the user's API keys; with =ID only that key (ids: sluice user apikey NAME --list)")
+        String revoke;
+
+        @Option(names = "--list", description = "list the user's key ids and when they were made")
+        boolean list;
+
+        @Override
+        public Integer call() throws Exception {
+            UserStore users = store(options);
+            try {
+                if (list) {
+                    if (users.find(name).isEmpty()) throw new Failures.UserError(1, "no such user: " + name);
+                    for (ApiKey k : users.apiKeys(name)) System.out.println(k.id() + "\t" + k.created());
+                    return 0;
+                }
+                if (revoke != null) {
+                    int n = users.revokeApiKeys(name, revoke.isEmpty() ? null : revoke);
+                    if (n == 0 && !revoke.isEmpty()) throw new Failures.UserError(1, "user " + name + " has no API key " + revoke);
+                    System.err.println("revoked " + n + (n == 1 ? " API key" : " API keys") + " of " + name
+                            + " (a running server refuses " + (n == 1 ? "it" : "them") + " from now on)");
+                    return 0;
+                }
+                String key = users.createApiKey(name);
+                System.out.println(key);
+                System.err.println("API key " + users.apiKeys(name).getLast().id() + " created for " + name
+                        + "; it is shown only this once (use it as: Authorization: Bearer <key>)");
+                return 0;
+            } catch (IllegalArgumentException e) {
+                throw new Failures.UserError(1, e.getMessage());
+            }
         }
     }
 }

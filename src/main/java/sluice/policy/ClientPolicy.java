@@ -78,6 +78,34 @@ public final class ClientPolicy implements SessionPolicy {
         return new AuthResult.Failure();
     }
 
+    /**
+     * An API key of the HTTP send API, checked like AUTH: refused while the client is locked out, a wrong key counts
+     * as a failure (and waits {@code failureDelay}), and every result is reported.
+     */
+    public AuthResult authenticateKey(String key) {
+        AuthResult result = checkKey(key);
+        authResults.accept(result);
+        return result;
+    }
+
+    private AuthResult checkKey(String key) {
+        if (lockout.isLockedOut(client)) return new AuthResult.LockedOut();
+        Optional<User> found;
+        try {
+            found = users.authenticateKey(key);
+        } catch (IllegalStateException e) {
+            log.error("auth: {}", e.getMessage());
+            return new AuthResult.Unavailable();
+        }
+        if (found.isPresent()) {
+            lockout.recordSuccess(client);
+            return new AuthResult.Success(found.get().name());
+        }
+        lockout.recordFailure(client);
+        sleep(failureDelay);
+        return new AuthResult.Failure();
+    }
+
     @Override
     public boolean maySendAs(String user, Mailbox sender) {
         if (sender == null) return true; // the null sender (bounces, notifications)

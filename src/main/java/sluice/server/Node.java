@@ -27,6 +27,7 @@ import sluice.observe.Metrics;
 import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
+import sluice.send.Injector;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 import sluice.smtp.Addresses;
@@ -161,18 +162,20 @@ public final class Node implements AutoCloseable {
                 d == null ? null : () -> d.resolver().stats(), () -> treeSize(config.dataDir().resolve("spool")),
                 () -> freeSpace(config.dataDir()))).alerts(alerts).diskReserve(config.spool().diskReserve());
         events.subscribe(metrics);
+        Server server = new Server(config, ingest, events, users, recipients,
+                config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
+        Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
+                config.limits().maxRecipients(), clock);
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
-                    metrics::scrape, suppressions), clock);
+                    metrics::scrape, suppressions, injector), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
-        Server server = new Server(config, ingest, events, users, recipients,
-                config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
         try {
             return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
                     alerts.every(java.time.Duration.ofMinutes(1)));

@@ -164,10 +164,17 @@ public final class Server {
         var limitsCfg = config.limits();
         var ctx = new SessionContext(config.hostname(), l.mode(), port, l.requireTls(), l.implicitTls(), tls != null,
                 client, limitsCfg.maxMessageSize(), limitsCfg.maxRecipients(), limitsCfg.maxErrors(), clock);
-        var policy = new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
+        return new Session(ctx, policy(client, port), sink);
+    }
+
+    /**
+     * The answers a client gets on {@code port}: relay rules, credentials with the shared lockout, storage. The HTTP
+     * send API asks the same ones as the submission listeners.
+     */
+    public ClientPolicy policy(InetAddress client, int port) {
+        return new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
                 ingest::hasStorage, result -> events.publish(new DeliveryEvent.AuthAttempt(clock.instant(), port,
                         authResult(result)))).refusing(suppressions);
-        return new Session(ctx, policy, sink);
     }
 
     /**

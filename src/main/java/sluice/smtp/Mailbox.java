@@ -8,6 +8,20 @@ import java.util.Locale;
  */
 public record Mailbox(String localPart, String domain) {
 
+    /**
+     * Parses a bare address ({@code local@domain}, no angle brackets) with the RFC 5321 grammar (RFC 6531 UTF-8
+     * allowed), as MAIL and RCPT do.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static Mailbox parse(String text) {
+        try {
+            return PathParser.mailbox(text);
+        } catch (PathParser.BadPath e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
     /** The address as written on the wire, without angle brackets. */
     public String address() {
         return localPart + "@" + domain;

@@ -13,7 +13,7 @@ import java.util.Locale;
  * protocol keyword and TLS details, and on submission a Message-ID and Date when the client left them out
  * (RFC 6409 8).
  */
-final class TraceHeaders {
+public final class TraceHeaders {
     private static final DateTimeFormatter RFC5322 =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
@@ -29,14 +29,22 @@ final class TraceHeaders {
     }
 
     static String received(SessionFacts f, String hostname, String queueId, List<RcptEntry> rcpts, ZonedDateTime now) {
+        return received(f, hostname, queueId, rcpts.size() == 1 ? rcpts.get(0).mailbox().address() : null, now);
+    }
+
+    /**
+     * The Received field (CRLF-terminated, folded) for a message accepted from {@code f}; {@code onlyRecipient} is named
+     * in a "for" clause (only when there is exactly one recipient, so Bcc recipients are not disclosed), or null.
+     */
+    public static String received(SessionFacts f, String hostname, String queueId, String onlyRecipient, ZonedDateTime now) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("Received: from ").append(f.helo()).append(" (").append(literal(f.clientIp())).append(")\r\n");
         sb.append("\tby ").append(hostname).append(" (Sluice) with ").append(f.protocol()).append(" id ").append(queueId);
         if (f.tls() != null) {
             sb.append("\r\n\t(version=").append(f.tls()).append(" cipher=").append(f.cipher()).append(')');
         }
-        if (rcpts.size() == 1) {
-            sb.append("\r\n\tfor <").append(rcpts.get(0).mailbox().address()).append('>');
+        if (onlyRecipient != null) {
+            sb.append("\r\n\tfor <").append(onlyRecipient).append('>');
         }
         sb.append(";\r\n\t").append(RFC5322.format(now)).append("\r\n");
         return sb.toString();
@@ -46,11 +54,11 @@ final class TraceHeaders {
         return "Message-ID: " + id + "\r\n";
     }
 
-    static String dateHeader(ZonedDateTime now) {
+    public static String dateHeader(ZonedDateTime now) {
         return "Date: " + RFC5322.format(now) + "\r\n";
     }
 
-    static String literal(InetAddress ip) {
+    public static String literal(InetAddress ip) {
         return ip instanceof Inet6Address ? "[IPv6:" + ip.getHostAddress() + "]" : "[" + ip.getHostAddress() + "]";
     }
 

@@ -54,6 +54,7 @@ class AdminApiTest {
                 JsonNode feed = curl(s, "/api/v1/events?q=nobody@far.test", true);
                 assertThat(feed).extracting(n -> n.path("event").asText()).contains("bounced", "received");
                 assertThat(curl(s, "/api/v1/openapi.json", false).path("openapi").asText()).startsWith("3.");
+                assertThat(curl(s, "/api/v1/openapi.json", false).path("paths").has("/api/v1/messages")).isTrue();
 
                 // /metrics needs no token, carries the CONTRACT names, and passes Prometheus' own checker.
                 Peer.Result metrics = Peer.run(java.util.List.of("curl", "-sS", "--fail-with-body",

@@ -1,0 +1,74 @@
+package sluice.send;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Header field text: RFC 2047 encoded-words for non-ASCII text, RFC 5322 quoted strings for display names with
+ * specials, and folding at spaces so that lines stay within 78 characters where a space allows it.
+ */
+final class HeaderText {
+    /** Bytes of UTF-8 per encoded-word: 39 bytes are 52 base64 characters, a 64-character word that fits a line with its field name. */
+    private static final int WORD_BYTES = 39;
+    private static final int FOLD_AT = 78;
+
+    private HeaderText() {}
+
+    static boolean isPrintableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e) return false;
+        }
+        return true;
+    }
+
+    /** Unstructured text (a Subject): as it is when printable ASCII, else encoded-words separated by spaces. */
+    static String unstructured(String text) {
+        return isPrintableAscii(text) && !text.contains("=?") ? text : encodedWords(text);
+    }
+
+    /** A display name: atoms as they are, a quoted string when it has specials, encoded-words when not ASCII. */
+    static String phrase(String name) {
+        if (!isPrintableAscii(name) || name.contains("=?")) return encodedWords(name);
+        boolean atoms = name.chars().allMatch(c -> c == ' ' || Character.isLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0);
+        return atoms ? name : "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    /** Base64 encoded-words, each whole UTF-8 characters only (RFC 2047 5: a word never splits a character). */
+    static String encodedWords(String text) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < text.length()) {
+            int end = i;
+            int bytes = 0;
+            while (end < text.length()) {
+                int cp = text.codePointAt(end);
+                int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+                if (bytes + n > WORD_BYTES) break;
+                bytes += n;
+                end += Character.charCount(cp);
+            }
+            if (!out.isEmpty()) out.append(' ');
+            out.append("=?UTF-8?B?").append(Base64.getEncoder().encodeToString(
+                    text.substring(i, end).getBytes(StandardCharsets.UTF_8))).append("?=");
+            i = end;
+        }
+        return out.toString();
+    }
+
+    /** {@code Name: value} with CRLF, folded before spaces to keep lines within 78 characters where possible. */
+    static String field(String name, String value) {
+        StringBuilder out = new StringBuilder(name.length() + value.length() + 8);
+        StringBuilder line = new StringBuilder(name).append(':');
+        boolean hasWord = false;
+        for (String word : value.split(" ", -1)) {
+            if (hasWord && line.length() + 1 + word.length() > FOLD_AT) {
+                out.append(line).append("\r\n");
+                line.setLength(0);
+            }
+            line.append(' ').append(word);
+            hasWord = true;
+        }
+        return out.append(line).append("\r\n").toString();
+    }
+}

@@ -1,0 +1,183 @@
+package sluice.send;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sluice.config.ListenerMode;
+import sluice.mailauth.MailAuthenticator;
+import sluice.policy.ClientPolicy;
+import sluice.queue.Ingest;
+import sluice.smtp.AuthResult;
+import sluice.smtp.Mailbox;
+import sluice.smtp.Reply;
+import sluice.smtp.SessionFacts;
+import sluice.smtp.TraceHeaders;
+import sluice.spool.Envelope;
+import sluice.spool.Recipient;
+import sluice.spool.SpoolException;
+
+/**
+ * The send API's work, without HTTP: checks the API key (with the same lockout as SMTP AUTH), makes the message
+ * from a JSON or raw body, applies the submission listeners' rules (may-send-as for the envelope sender and every
+ * From address, recipient checks, limits), adds the Received trace, DKIM-signs like authenticated submission and
+ * queues through the one door, {@link Ingest#accept}, durable before it returns.
+ */
+public final class Injector {
+    private static final Logger log = LoggerFactory.getLogger(Injector.class);
+
+    /** The answers a client gets (the same the SMTP listeners ask). */
+    @FunctionalInterface
+    public interface Policies {
+        ClientPolicy forClient(InetAddress client, int port);
+    }
+
+    /** A request body. */
+    public sealed interface Body {
+        record Json(byte[] bytes) implements Body {}
+
+        /** {@code from} null and {@code to} empty: taken from the header fields. */
+        record Raw(byte[] bytes, String from, List<String> to) implements Body {
+            public Raw {
+                to = List.copyOf(to);
+            }
+        }
+    }
+
+    private final Policies policies;
+    private final Ingest ingest;
+    private final MailAuthenticator auth;
+    private final String hostname;
+    private final long maxMessageSize;
+    private final int maxRecipients;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public Injector(Policies policies, Ingest ingest, MailAuthenticator auth, String hostname, long maxMessageSize,
+                    int maxRecipients, Clock clock) {
+        this.policies = policies;
+        this.ingest = ingest;
+        this.auth = auth;
+        this.hostname = hostname;
+        this.maxMessageSize = maxMessageSize;
+        this.maxRecipients = maxRecipients;
+        this.clock = clock;
+    }
+
+    /** The largest request body worth reading: a message at the size limit, with room for JSON escaping. */
+    public long maxRequestBytes() {
+        return Math.min(Integer.MAX_VALUE - 1024, maxMessageSize * 2 + (1 << 20));
+    }
+
+    public long maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /**
+     * Sends one message.
+     *
+     * @param apiKey the bearer key presented, or null
+     * @param port   the port the request came in on (the admin address), for the log and the trace
+     */
+    public InjectResult inject(String apiKey, InetAddress client, int port, Body body) {
+        ClientPolicy policy = policies.forClient(client, port);
+        if (apiKey == null) return new InjectResult.Refused(401, "an API key is required: Authorization: Bearer <key> (sluice user apikey NAME)");
+        String user;
+        switch (policy.authenticateKey(apiKey)) {
+            case AuthResult.Success s -> user = s.user();
+            case AuthResult.Failure f -> {
+                return new InjectResult.Refused(401, "wrong API key");
+            }
+            case AuthResult.LockedOut l -> {
+                return new InjectResult.Refused(429, "too many failed attempts from " + client.getHostAddress() + "; try again later");
+            }
+            case AuthResult.Unavailable u -> {
+                return new InjectResult.Refused(503, "users are unavailable right now; try again later");
+            }
+        }
+        try {
+            return send(user, client, port, body, policy);
+        } catch (Invalid e) {
+            return new InjectResult.Refused(e.status, e.getMessage());
+        }
+    }
+
+    private InjectResult send(String user, InetAddress client, int port, Body body, ClientPolicy policy) throws Invalid {
+        String id = ingest.newId();
+        ZonedDateTime now = ZonedDateTime.now(clock);
+        Stamp stamp = new Stamp("<" + id + "." + now.toInstant().toEpochMilli() + "@" + hostname + ">", now,
+                "=_sluice_" + HexFormat.of().formatHex(randomBytes(12)));
+        Outgoing m = switch (body) {
+            case Body.Json j -> JsonMessage.parse(j.bytes(), stamp);
+            case Body.Raw r -> RawMessage.parse(r.bytes(), r.from(), r.to(), stamp);
+        };
+        if (m.recipients().size() > maxRecipients) {
+            throw new Invalid(400, "\"to\": " + m.recipients().size() + " recipients, more than max_recipients (" + maxRecipients + ")");
+        }
+        if (!policy.maySendAs(user, m.sender())) {
+            throw new Invalid(403, "user " + user + " may not send as " + m.sender().address() + " (envelope sender)");
+        }
+        for (Mailbox a : m.authors()) {
+            if (!policy.maySendAs(user, a)) throw new Invalid(403, "user " + user + " may not send as " + a.address() + " (From)");
+        }
+        for (Mailbox r : m.recipients()) {
+            Reply refusal = policy.checkRecipient(r, m.sender(), user);
+            if (refusal != null) throw new Invalid(400, "\"to\": " + r.address() + ": " + refusal.code() + " " + refusal.lines().get(0));
+        }
+        if (!policy.hasStorage()) throw new Invalid(503, "the queue is out of disk space; try again later");
+        SessionFacts facts = new SessionFacts(TraceHeaders.literal(client), client, port, ListenerMode.SUBMISSION, null, null, user, "HTTP");
+        byte[] trace = TraceHeaders.received(facts, hostname, id, m.recipients().size() == 1 ? m.recipients().get(0).address() : null, now)
+                .getBytes(StandardCharsets.UTF_8);
+        if (trace.length + (long) m.data().length > maxMessageSize) {
+            throw new Invalid(413, "the message is " + (trace.length + m.data().length) + " bytes, more than max_message_size ("
+                    + maxMessageSize + ")");
+        }
+        byte[] data = new byte[trace.length + m.data().length];
+        System.arraycopy(trace, 0, data, 0, trace.length);
+        System.arraycopy(m.data(), 0, data, trace.length, m.data().length);
+        data = auth.signOutbound(data);
+        List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r.address(), null, null)).toList();
+        Envelope envelope = new Envelope(m.sender().address(), rcpts, clock.instant(), data.length,
+                attributes(facts, m, data));
+        try {
+            ingest.accept(id, envelope, data);
+        } catch (SpoolException e) {
+            log.error("spool: message from API user {} not stored: {}", user, e.getMessage());
+            return new InjectResult.Refused(503, "the message could not be stored; try again later");
+        }
+        return new InjectResult.Accepted(id, m.messageId(), rcpts.size());
+    }
+
+    private static Map<String, String> attributes(SessionFacts f, Outgoing m, byte[] data) {
+        Map<String, String> a = new HashMap<>();
+        a.put("listener", Integer.toString(f.port()));
+        a.put("mode", "http");
+        a.put("client_ip", f.clientIp().getHostAddress());
+        a.put("helo", f.helo());
+        a.put("protocol", f.protocol());
+        a.put("auth_user", f.authUser());
+        a.put("message_id", m.messageId());
+        for (byte b : data) {
+            if (b < 0) {
+                a.put("body", "8BITMIME");
+                break;
+            }
+        }
+        boolean utf8 = !m.sender().isAscii() || m.recipients().stream().anyMatch(r -> !r.isAscii());
+        if (utf8) a.put("smtputf8", "true");
+        return a;
+    }
+
+    private byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+}

@@ -1,0 +1,169 @@
+package sluice.send;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import sluice.smtp.Mailbox;
+
+/**
+ * The JSON body of the send API, made into an RFC 5322 / MIME message:
+ * {@code {"from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers"}}. Addresses are strings
+ * ({@code "a@x"} or {@code "Name <a@x>"}); to, cc, bcc and reply_to may also be arrays of them. One of text and
+ * html is required; both make a multipart/alternative. Bcc recipients go only into the envelope.
+ */
+final class JsonMessage {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+    private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers");
+    /** Fields the request sets by its own members, or Sluice sets; "headers" may not set them. */
+    private static final Set<String> RESERVED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date", "mime-version",
+            "content-type", "content-transfer-encoding", "received", "dkim-signature", "return-path", "sender");
+
+    private JsonMessage() {}
+
+    static Outgoing parse(byte[] body, Stamp stamp) throws Invalid {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new Invalid(400, "the body is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")");
+        } catch (java.io.IOException e) {
+            throw new Invalid(400, "the body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) throw new Invalid(400, "the body must be a JSON object");
+        for (var name : (Iterable<String>) root::fieldNames) {
+            if (!FIELDS.contains(name)) throw Invalid.field(name, "unknown field (known: from, to, cc, bcc, reply_to, subject, text, html, headers)");
+        }
+        if (!root.path("from").isTextual()) throw Invalid.field("from", "required, a string such as \"Name <you@example.com>\"");
+        NamedAddress from = single(root.get("from").asText(), "from");
+        List<NamedAddress> to = list(root, "to");
+        List<NamedAddress> cc = list(root, "cc");
+        List<NamedAddress> bcc = list(root, "bcc");
+        List<NamedAddress> replyTo = list(root, "reply_to");
+        if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty()) throw Invalid.field("to", "at least one recipient is required (to, cc or bcc)");
+        String subject = text(root, "subject");
+        String text = text(root, "text");
+        String html = text(root, "html");
+        if (text == null && html == null) throw Invalid.field("text", "one of \"text\" and \"html\" is required");
+        Map<String, String> headers = headers(root.path("headers"));
+        String messageId = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("message-id"))
+                .map(Map.Entry::getValue).findFirst().orElse(stamp.messageId());
+
+        StringBuilder m = new StringBuilder(512);
+        m.append(HeaderText.field("From", from.header()));
+        if (!to.isEmpty()) m.append(HeaderText.field("To", joined(to)));
+        if (!cc.isEmpty()) m.append(HeaderText.field("Cc", joined(cc)));
+        if (!replyTo.isEmpty()) m.append(HeaderText.field("Reply-To", joined(replyTo)));
+        if (subject != null) m.append(HeaderText.field("Subject", HeaderText.unstructured(subject)));
+        m.append("Date: ").append(RFC5322.format(stamp.date())).append("\r\n");
+        if (headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("message-id"))) {
+            m.append("Message-ID: ").append(messageId).append("\r\n");
+        }
+        headers.forEach((k, v) -> m.append(HeaderText.field(k, HeaderText.unstructured(v))));
+        m.append("MIME-Version: 1.0\r\n");
+        if (text != null && html != null) {
+            String b = stamp.boundary();
+            m.append("Content-Type: multipart/alternative;\r\n boundary=\"").append(b).append("\"\r\n\r\n");
+            m.append("--").append(b).append("\r\n");
+            part(m, "text/plain", text);
+            m.append("\r\n--").append(b).append("\r\n");
+            part(m, "text/html", html);
+            m.append("\r\n--").append(b).append("--\r\n");
+        } else {
+            part(m, text != null ? "text/plain" : "text/html", text != null ? text : html);
+        }
+        List<Mailbox> recipients = new ArrayList<>();
+        Map<String, Boolean> seen = new LinkedHashMap<>();
+        for (List<NamedAddress> l : List.of(to, cc, bcc)) {
+            for (NamedAddress a : l) {
+                if (seen.putIfAbsent(a.mailbox().address().toLowerCase(Locale.ROOT), true) == null) recipients.add(a.mailbox());
+            }
+        }
+        return new Outgoing(from.mailbox(), recipients, List.of(from.mailbox()), m.toString().getBytes(StandardCharsets.UTF_8), messageId);
+    }
+
+    private static void part(StringBuilder m, String type, String content) {
+        BodyEncoding e = BodyEncoding.of(content);
+        m.append("Content-Type: ").append(type).append("; charset=utf-8\r\n");
+        m.append("Content-Transfer-Encoding: ").append(e.transferEncoding()).append("\r\n\r\n");
+        m.append(e.body());
+    }
+
+    private static String joined(List<NamedAddress> list) {
+        return String.join(", ", list.stream().map(NamedAddress::header).toList());
+    }
+
+    private static NamedAddress single(String value, String field) throws Invalid {
+        try {
+            return AddressList.single(value);
+        } catch (IllegalArgumentException e) {
+            throw Invalid.field(field, e.getMessage());
+        }
+    }
+
+    private static List<NamedAddress> list(JsonNode root, String field) throws Invalid {
+        JsonNode n = root.path(field);
+        if (n.isMissingNode() || n.isNull()) return List.of();
+        List<NamedAddress> out = new ArrayList<>();
+        if (n.isTextual()) {
+            try {
+                return AddressList.parse(n.asText());
+            } catch (IllegalArgumentException e) {
+                throw Invalid.field(field, e.getMessage());
+            }
+        }
+        if (!n.isArray()) throw Invalid.field(field, "must be an address or an array of addresses");
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isTextual()) throw Invalid.field(field + "[" + i + "]", "must be a string");
+            out.add(single(n.get(i).asText(), field + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    private static String text(JsonNode root, String field) throws Invalid {
+        JsonNode n = root.path(field);
+        if (n.isMissingNode() || n.isNull()) return null;
+        if (!n.isTextual()) throw Invalid.field(field, "must be a string");
+        if (field.equals("subject") && n.asText().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw Invalid.field(field, "must be one line");
+        }
+        return n.asText();
+    }
+
+    private static Map<String, String> headers(JsonNode n) throws Invalid {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n.isMissingNode() || n.isNull()) return out;
+        if (!n.isObject()) throw Invalid.field("headers", "must be an object of header name to string value");
+        for (var e : n.properties()) {
+            String name = e.getKey();
+            String field = "headers." + name;
+            if (name.isEmpty() || name.length() > 76 || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+                throw Invalid.field(field, "not a header field name");
+            }
+            if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+                throw Invalid.field(field, "set by the request's own members or by Sluice, not by \"headers\"");
+            }
+            if (!e.getValue().isTextual()) throw Invalid.field(field, "must be a string");
+            String value = e.getValue().asText();
+            if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) throw Invalid.field(field, "must be one line");
+            for (String word : value.split(" ")) {
+                if (word.length() > 900) throw Invalid.field(field, "has a word too long for one header line");
+            }
+            if (name.equalsIgnoreCase("message-id") && !value.matches("<[^<>\\s@]+@[^<>\\s@]+>")) {
+                throw Invalid.field(field, "must look like <unique@domain>");
+            }
+            out.put(name, value);
+        }
+        return out;
+    }
+}

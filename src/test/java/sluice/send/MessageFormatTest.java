@@ -1,0 +1,112 @@
+package sluice.send;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** The send API's message formats without HTTP: addresses, encoded-words, folding, body encodings, raw messages. */
+class MessageFormatTest {
+    private static final Stamp STAMP = new Stamp("<q1.1@mx.test>", ZonedDateTime.parse("2030-01-02T03:04:05Z"), "=_b");
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "a@x.test                               | a@x.test      | ",
+            "Alice <a@x.test>                       | a@x.test      | Alice",
+            "\"Smith, Alice\" <a@x.test>            | a@x.test      | Smith, Alice",
+            "Alice (work) <a@x.test> (comment)      | a@x.test      | Alice",
+            "<@relay.test:a@x.test>                 | a@x.test      | ",
+            "\"quoted,local\"@x.test                | \"quoted,local\"@x.test | ",
+    })
+    void oneAddress(String input, String address, String name) {
+        NamedAddress a = AddressList.single(input);
+        assertThat(a.mailbox().address()).isEqualTo(address);
+        assertThat(a.name()).isEqualTo(name);
+    }
+
+    @Test
+    void listsAndGroups() {
+        assertThat(AddressList.parse("a@x.test, B <b@x.test>; team: c@x.test, d@x.test;").stream()
+                .map(n -> n.mailbox().address())).containsExactly("a@x.test", "b@x.test", "c@x.test", "d@x.test");
+        assertThat(AddressList.parse("undisclosed-recipients:;")).isEmpty();
+        assertThatThrownBy(() -> AddressList.parse("a@x.test, nope")).hasMessageContaining("bad address \"nope\"");
+        assertThatThrownBy(() -> AddressList.parse("\"open <a@x.test>")).hasMessageContaining("unbalanced");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "Alice             | Alice <a@x.test>",
+            "Smith, Alice      | \"Smith, Alice\" <a@x.test>",
+            "Say \"hi\"        | \"Say \\\"hi\\\"\" <a@x.test>",
+            "Jörg              | =?UTF-8?B?SsO2cmc=?= <a@x.test>",
+    })
+    void displayNames(String name, String header) {
+        assertThat(new NamedAddress(name.strip(), sluice.smtp.Mailbox.parse("a@x.test")).header()).isEqualTo(header);
+    }
+
+    @Test
+    void encodedWordsNeverSplitACharacterAndFoldingKeepsLinesShort() {
+        String subject = "ü".repeat(100) + " 😀";
+        String words = HeaderText.unstructured(subject);
+        StringBuilder decoded = new StringBuilder();
+        for (String w : words.split(" ")) {
+            assertThat(w.length()).isLessThanOrEqualTo(75);
+            decoded.append(new String(java.util.Base64.getDecoder().decode(w.substring(10, w.length() - 2)), StandardCharsets.UTF_8));
+        }
+        assertThat(decoded.toString()).isEqualTo(subject);
+        String field = HeaderText.field("Subject", words);
+        assertThat(field.split("\r\n")).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(78));
+        assertThat(field.replace("\r\n", "")).isEqualTo("Subject: " + words + "");
+        assertThat(HeaderText.unstructured("plain =?not?= a word")).startsWith("=?UTF-8?B?");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "hello\\nworld              | 7bit             | hello\\r\\nworld\\r\\n",
+            "schöne Grüße, lieber Bob   | quoted-printable | sch=C3=B6ne Gr=C3=BC=C3=9Fe, lieber Bob\\r\\n",
+            "ä trailing space \\nx      | quoted-printable | =C3=A4 trailing space=20\\r\\nx\\r\\n",
+            "From me\\nä=b              | quoted-printable | =46rom me\\r\\n=C3=A4=3Db\\r\\n",
+            "Здравствуйте               | base64           | 0JfQtNGA0LDQstGB0YLQstGD0LnRgtC1DQo=\\r\\n",
+    })
+    void bodyEncodings(String text, String encoding, String body) {
+        BodyEncoding e = BodyEncoding.of(text.strip().replace("\\n", "\n"));
+        assertThat(e.transferEncoding()).isEqualTo(encoding);
+        assertThat(e.body()).isEqualTo(body.strip().replace("\\r\\n", "\r\n"));
+    }
+
+    @Test
+    void quotedPrintableLinesStayWithin76() {
+        BodyEncoding e = BodyEncoding.of("é".repeat(500) + "\n" + "a".repeat(2000));
+        assertThat(e.body().split("\r\n")).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(76));
+        assertThat(e.body().replace("=\r\n", "")).startsWith("=C3=A9=C3=A9").contains("\r\n" + "a".repeat(2000) + "\r\n");
+    }
+
+    @Test
+    void rawMessagesGetCrlfTheirMissingFieldsAndLoseBcc() throws Exception {
+        Outgoing m = RawMessage.parse("To: A <a@x.test>, b@x.test\nBcc: c@x.test,\n d@x.test\nSubject: s\n\nbody\n.\n"
+                .getBytes(StandardCharsets.UTF_8), "s@x.test", List.of(), STAMP);
+        assertThat(m.sender().address()).isEqualTo("s@x.test");
+        assertThat(m.recipients()).extracting(r -> r.address()).containsExactly("a@x.test", "b@x.test", "c@x.test", "d@x.test");
+        assertThat(new String(m.data(), StandardCharsets.UTF_8)).isEqualTo("From: <s@x.test>\r\nDate: Wed, 2 Jan 2030 03:04:05 +0000\r\n"
+                + "Message-ID: <q1.1@mx.test>\r\nTo: A <a@x.test>, b@x.test\r\nSubject: s\r\n\r\nbody\r\n.\r\n");
+        Outgoing kept = RawMessage.parse("From: a@x.test\r\nMessage-ID: <own@x.test>\r\nDate: today\r\n\r\nx".getBytes(StandardCharsets.UTF_8),
+                null, List.of("<r@y.test>"), STAMP);
+        assertThat(kept.messageId()).isEqualTo("<own@x.test>");
+        assertThat(kept.recipients()).extracting(r -> r.address()).containsExactly("r@y.test");
+        assertThat(new String(kept.data(), StandardCharsets.UTF_8)).startsWith("From: a@x.test\r\nMessage-ID");
+    }
+
+    @Test
+    void jsonWithOnlyHtmlIsASinglePart() throws Exception {
+        Outgoing m = JsonMessage.parse("{\"from\":\"a@x.test\",\"bcc\":\"b@x.test\",\"html\":\"<p>hi</p>\"}".getBytes(StandardCharsets.UTF_8), STAMP);
+        String text = new String(m.data(), StandardCharsets.UTF_8);
+        assertThat(text).isEqualTo("From: a@x.test\r\nDate: Wed, 2 Jan 2030 03:04:05 +0000\r\nMessage-ID: <q1.1@mx.test>\r\n"
+                + "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n<p>hi</p>\r\n");
+        assertThat(m.recipients()).extracting(r -> r.address()).containsExactly("b@x.test");
+    }
+}
