@@ -100,8 +100,11 @@ final class ConfigMapping {
         int connections = (int) s.integer("max_connections", 1, Integer.MAX_VALUE, d.maxConnections());
         int perIp = (int) s.integer("max_connections_per_ip", 1, Integer.MAX_VALUE, d.maxConnectionsPerIp());
         int errors = (int) s.integer("max_errors", 1, Integer.MAX_VALUE, d.maxErrors());
+        int connRate = (int) s.integer("connections_per_ip_per_minute", 0, Integer.MAX_VALUE, d.connectionsPerIpPerMinute());
+        int msgRate = (int) s.integer("messages_per_ip_per_minute", 0, Integer.MAX_VALUE, d.messagesPerIpPerMinute());
+        int userRate = (int) s.integer("messages_per_user_per_hour", 0, Integer.MAX_VALUE, d.messagesPerUserPerHour());
         s.finish();
-        return new LimitsConfig(size, recipients, connections, perIp, errors);
+        return new LimitsConfig(size, recipients, connections, perIp, errors, connRate, msgRate, userRate);
     }
 
     private static TimeoutsConfig timeouts(Section s) {

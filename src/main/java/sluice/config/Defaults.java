@@ -12,7 +12,7 @@ final class Defaults {
     static final String DATA_DIR = "./sluice-data";
     static final List<Cidr> TRUSTED_NETWORKS = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
     static final Duration TLS_RELOAD = Duration.ofSeconds(60);
-    static final LimitsConfig LIMITS = new LimitsConfig(26_214_400L, 100, 10_000, 50, 10);
+    static final LimitsConfig LIMITS = new LimitsConfig(26_214_400L, 100, 10_000, 50, 10, 0, 0, 0);
     static final TimeoutsConfig TIMEOUTS = new TimeoutsConfig(
             Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(30), Duration.ofSeconds(30));
     static final AuthConfig AUTH =

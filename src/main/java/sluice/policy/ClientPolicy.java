@@ -10,6 +10,7 @@ import sluice.auth.User;
 import sluice.auth.UserStore;
 import sluice.smtp.AuthResult;
 import sluice.smtp.Mailbox;
+import sluice.smtp.Replies;
 import sluice.smtp.Reply;
 import sluice.smtp.SessionPolicy;
 
@@ -25,6 +26,7 @@ public final class ClientPolicy implements SessionPolicy {
     private final BooleanSupplier storage;
     private final Consumer<AuthResult> authResults;
     private SuppressionList suppressions;
+    private RateLimits rates;
 
     /** {@code authResults} hears the result of every AUTH attempt (for metrics); it must be quick. */
     public ClientPolicy(InetAddress client, RelayRules relay, UserStore users, Lockout lockout, Duration failureDelay,
@@ -39,10 +41,26 @@ public final class ClientPolicy implements SessionPolicy {
         this.authResults = authResults;
     }
 
+    /** Count messages against these limits (null, the default: no limits). */
+    public ClientPolicy limitedBy(RateLimits rates) {
+        this.rates = rates;
+        return this;
+    }
+
     /** Refuse recipients on this suppression list at RCPT (550 5.7.1); null (the default) checks none. */
     public ClientPolicy refusing(SuppressionList list) {
         this.suppressions = list;
         return this;
+    }
+
+    @Override
+    public Reply startMessage(String authUser) {
+        if (rates == null) return null;
+        return switch (rates.message(client, trusted, authUser)) {
+            case ALLOWED -> null;
+            case CLIENT_OVER -> Replies.MESSAGE_RATE_CLIENT;
+            case USER_OVER -> Replies.MESSAGE_RATE_USER;
+        };
     }
 
     @Override

@@ -132,6 +132,8 @@ public final class Injector {
             if (refusal != null) throw new Invalid(400, "\"to\": " + r.address() + ": " + refusal.code() + " " + refusal.lines().get(0));
         }
         if (!policy.hasStorage()) throw new Invalid(503, "the queue is out of disk space; try again later");
+        Reply rate = policy.startMessage(user);
+        if (rate != null) throw new Invalid(429, rate.lines().get(0));
         SessionFacts facts = new SessionFacts(TraceHeaders.literal(client), client, port, ListenerMode.SUBMISSION, null, null, user, "HTTP");
         byte[] trace = TraceHeaders.received(facts, hostname, id, m.recipients().size() == 1 ? m.recipients().get(0).address() : null, now)
                 .getBytes(StandardCharsets.UTF_8);

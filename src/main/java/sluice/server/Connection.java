@@ -77,6 +77,11 @@ final class Connection implements Runnable {
                 return;
             }
             counted = true;
+            if (!server.rates().connectionAllowed(client, exempt)) {
+                refused(client, "connection_rate");
+                send(Replies.CONNECTION_RATE);
+                return;
+            }
             Dnsbl.Listing listed = blocklisted(client, exempt);
             if (listed != null) {
                 refused(client, "dnsbl");

@@ -25,6 +25,7 @@ import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 import sluice.policy.ClientPolicy;
 import sluice.policy.Dnsbl;
+import sluice.policy.RateLimits;
 import sluice.mailauth.MailAuthenticator;
 import sluice.policy.LocalRecipients;
 import sluice.policy.SuppressionList;
@@ -50,6 +51,7 @@ public final class Server {
     private final EventSink events;
     private final ConnectionLimits limits;
     private final Dnsbl dnsbl;
+    private final RateLimits rates;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private SessionTimeouts timeouts;
@@ -60,6 +62,7 @@ public final class Server {
                   SuppressionList suppressions, Dnsbl dnsbl, MailAuthenticator auth, TlsContexts tls, Clock clock) {
         this.suppressions = suppressions;
         this.dnsbl = dnsbl;
+        this.rates = new RateLimits(config.limits(), clock);
         this.config = config;
         this.ingest = ingest;
         this.users = users;
@@ -174,7 +177,7 @@ public final class Server {
     public ClientPolicy policy(InetAddress client, int port) {
         return new ClientPolicy(client, relayRules, users, lockout, config.auth().failureDelay(),
                 ingest::hasStorage, result -> events.publish(new DeliveryEvent.AuthAttempt(clock.instant(), port,
-                        authResult(result)))).refusing(suppressions);
+                        authResult(result)))).refusing(suppressions).limitedBy(rates);
     }
 
     /**
@@ -231,6 +234,10 @@ public final class Server {
 
     RelayRules relayRules() {
         return relayRules;
+    }
+
+    RateLimits rates() {
+        return rates;
     }
 
     /** The blocklists asked about clients of mx listeners, or null. */

@@ -60,6 +60,12 @@ public final class Replies {
     public static final Reply SHUTTING_DOWN = Reply.of(421, "4.3.2", "Service shutting down; closing connection").closing();
     public static final Reply TOO_MANY_CONNECTIONS =
             Reply.of(421, "4.7.0", "Too many connections; try again later").closing();
+    public static final Reply CONNECTION_RATE =
+            Reply.of(421, "4.7.0", "Connection rate limit exceeded for your address; try again later").closing();
+    public static final Reply MESSAGE_RATE_CLIENT =
+            Reply.of(450, "4.7.1", "Message rate limit exceeded for your address; try again later");
+    public static final Reply MESSAGE_RATE_USER =
+            Reply.of(450, "4.7.1", "Sending rate limit exceeded for this user; try again later");
     public static final Reply ACCESS_DENIED = Reply.of(554, "5.7.1", "Access denied").closing();
 
     public static Reply queued(String queueId) {

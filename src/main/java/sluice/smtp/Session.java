@@ -185,7 +185,8 @@ public final class Session {
         Reply refusal = p.size() > ctx.maxMessageSize() ? Replies.TOO_BIG
                 : c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
                 : authUser != null && !policy.maySendAs(authUser, c.sender()) ? Replies.SEND_AS_DENIED
-                : !policy.hasStorage() ? Replies.NO_STORAGE : null;
+                : !policy.hasStorage() ? Replies.NO_STORAGE
+                : policy.startMessage(authUser);
         if (refusal != null) return refused(refusal, c.sender(), null);
         mailGiven = true;
         sender = c.sender();

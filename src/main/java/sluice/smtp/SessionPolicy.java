@@ -19,4 +19,10 @@ public interface SessionPolicy {
 
     /** False when there is no room to store a message (disk reserve). */
     boolean hasStorage();
+
+    /**
+     * Asked last at MAIL, when everything else accepted it: null when this client (and user, when authenticated)
+     * may start another message now, which is then counted; else the refusal (a rate limit).
+     */
+    Reply startMessage(String authUser);
 }

@@ -32,7 +32,7 @@ class ContractExampleTest {
                         List.of(Cidr.parse("10.1.0.0/16")), false));
         assertThat(c.tls()).isEqualTo(new TlsConfig(DATA.resolve("cert.pem"), DATA.resolve("key.pem"),
                 Duration.ofSeconds(60)));
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(26214400, 100, 10000, 50, 10));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(26214400, 100, 10000, 50, 10, 0, 0, 0));
         assertThat(c.delivery().mxPort()).isEqualTo(25);
         assertThat(c.delivery().dnsServers()).containsExactly("127.0.0.1:5353");
         assertThat(c.delivery().retrySchedule()).containsExactly(Duration.ofMinutes(5), Duration.ofMinutes(10),

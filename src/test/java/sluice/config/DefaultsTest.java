@@ -147,7 +147,7 @@ class DefaultsTest {
     private static void assertAllOtherDefaults(Config c, Path data) {
         assertThat(c.tls()).isEqualTo(new TlsConfig(null, null, Duration.ofSeconds(60)));
         assertThat(c.tls().selfSigned()).isTrue();
-        assertThat(c.limits()).isEqualTo(new LimitsConfig(26214400, 100, 10000, 50, 10));
+        assertThat(c.limits()).isEqualTo(new LimitsConfig(26214400, 100, 10000, 50, 10, 0, 0, 0));
         assertThat(c.timeouts()).isEqualTo(new TimeoutsConfig(Duration.ofMinutes(5), Duration.ofMinutes(3),
                 Duration.ofSeconds(30), Duration.ofSeconds(30)));
         assertThat(c.auth()).isEqualTo(new AuthConfig(5, Duration.ofMinutes(10), Duration.ofMinutes(10),

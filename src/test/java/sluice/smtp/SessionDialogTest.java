@@ -53,6 +53,14 @@ class SessionDialogTest {
         public boolean hasStorage() {
             return storage;
         }
+
+        int messagesLeft = Integer.MAX_VALUE;
+
+        public Reply startMessage(String authUser) {
+            if (messagesLeft <= 0) return Replies.MESSAGE_RATE_CLIENT;
+            messagesLeft--;
+            return null;
+        }
     }
 
     static final class FakeSink implements MessageSink {
