@@ -173,6 +173,22 @@ class SendApiTest {
     private record Case(String name, String type, String query, String body, int status, String error) {}
 
     @Test
+    void theUsersHourlyLimitAnswers429() throws Exception {
+        try (SluiceHarness s = SluiceHarness.start("[\"127.0.0.0/8\"]", "[limits]\nmessages_per_user_per_hour = 1\n")) {
+            String key = UserStore.open(s.dataDir()).createApiKey(SluiceHarness.USER);
+            String msg = "{\"from\":\"alice@example.test\",\"to\":[\"bob@example.test\"],\"subject\":\"s\",\"text\":\"x\"}";
+            String[] args = {"-H", "Authorization: Bearer " + key, "-H", "Content-Type: application/json",
+                    "--data-binary", msg, base(s) + "/api/v1/messages"};
+            Peer.Result first = curl(args);
+            assertThat(status(first)).as(first.output()).isEqualTo(202);
+            Peer.Result second = curl(args);
+            assertThat(status(second)).as(second.output()).isEqualTo(429);
+            assertThat(body(second).path("error").asText()).contains("Sending rate limit exceeded for this user");
+            assertThat(s.queue()).hasSize(1);
+        }
+    }
+
+    @Test
     void everyRefusalHasItsStatusAndNamesTheProblem() throws Exception {
         try (SluiceHarness s = SluiceHarness.start("[]", """
                 [limits]
