@@ -15,13 +15,7 @@ import sluice.testkit.SluiceHarness;
 class ListenerRulesTest {
 
     private static Dialog tlsLogin(SluiceHarness s) throws Exception {
-        Dialog d = new Dialog(s.submission);
-        d.expect();
-        d.ask("EHLO c.test");
-        d.ask("STARTTLS");
-        d.upgrade();
-        d.ask("EHLO c.test");
-        return d;
+        return Dialog.startTls(s.submission);
     }
 
     @Test

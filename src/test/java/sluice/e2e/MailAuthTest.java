@@ -22,12 +22,7 @@ import sluice.testkit.TestDnsServer;
 /** DKIM signing at ingest, SPF/DKIM/DMARC checks on the mx listener, and suppression at RCPT, through a real node. */
 class MailAuthTest {
     private static String submit(SluiceHarness s, String from, String to, String message) throws Exception {
-        try (Dialog d = new Dialog(s.submission)) {
-            d.expect();
-            d.ask("EHLO c.test");
-            d.ask("STARTTLS");
-            d.upgrade();
-            d.ask("EHLO c.test");
+        try (Dialog d = Dialog.startTls(s.submission)) {
             d.login(SluiceHarness.USER, SluiceHarness.PASSWORD);
             d.ask("MAIL FROM:<" + from + ">");
             String rcpt = d.ask("RCPT TO:<" + to + ">");

@@ -11,12 +11,7 @@ import sluice.testkit.SluiceHarness;
 class RateLimitsTest {
 
     private static Dialog submissionLogin(SluiceHarness s) throws Exception {
-        Dialog d = new Dialog(s.submission);
-        d.expect();
-        d.ask("EHLO c.test");
-        d.ask("STARTTLS");
-        d.upgrade();
-        d.ask("EHLO c.test");
+        Dialog d = Dialog.startTls(s.submission);
         d.login(SluiceHarness.USER, SluiceHarness.PASSWORD);
         return d;
     }

@@ -28,6 +28,17 @@ public final class Dialog implements AutoCloseable {
         streams();
     }
 
+    /** Connects, reads the greeting, says EHLO, upgrades with STARTTLS and says EHLO again (submission). */
+    public static Dialog startTls(int port) throws IOException {
+        Dialog d = new Dialog(port);
+        d.expect();
+        d.ask("EHLO c.test");
+        d.ask("STARTTLS");
+        d.upgrade();
+        d.ask("EHLO c.test");
+        return d;
+    }
+
     /** Connects with TLS from the first byte (submissions). */
     public static Dialog implicitTls(int port) throws IOException {
         Dialog d = new Dialog(port);
