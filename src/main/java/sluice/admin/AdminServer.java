@@ -1,5 +1,6 @@
 package sluice.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -26,6 +27,7 @@ import sluice.observe.Stats;
 import sluice.policy.SuppressionList;
 import sluice.send.InjectResult;
 import sluice.send.Injector;
+import sluice.queue.BulkActions;
 import sluice.queue.QueueControl;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
@@ -144,6 +146,7 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/api/v1/queue/{id}", ctx -> json(ctx, 200, QueueView.detail(find(spool, ctx.pathParam("id")), clock.instant())));
             c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
             c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
+            c.routes.post("/api/v1/queue-actions", ctx -> bulk(ctx, control));
             c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
             c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
                     Map.of("error", e.getStatus() == 413 ? "the request body is too large (see [limits] max_message_size)" : e.getMessage())));
@@ -222,20 +225,56 @@ public final class AdminServer implements AutoCloseable {
 
     private static void act(Context ctx, QueueControl scheduler, String action) throws SpoolException {
         String id = ctx.pathParam("id");
-        QueueOpResult r = switch (action) {
-            case "hold" -> scheduler.hold(id);
-            case "release" -> scheduler.release(id);
-            case "retry" -> scheduler.retry(id);
-            case "bounce" -> scheduler.bounce(id);
-            case "delete" -> scheduler.delete(id);
-            default -> throw new ApiError(404, "unknown action \"" + action + "\" (hold, release, retry, bounce, or DELETE)");
-        };
+        if (!QueueControl.ACTIONS.contains(action)) {
+            throw new ApiError(404, "unknown action \"" + action + "\" (hold, release, retry, bounce, or DELETE)");
+        }
+        QueueOpResult r = scheduler.apply(action, id);
         switch (r) {
             case QueueOpResult.Done d -> json(ctx, 200, Map.of("id", id, "result", d.detail()));
             case QueueOpResult.NotFound n -> throw new ApiError(404, "no such message: " + id);
             case QueueOpResult.Busy b -> throw new ApiError(409, "message " + id + " is being delivered right now; try again in a moment");
             case QueueOpResult.Failed f -> throw new ApiError(409, f.reason());
         }
+    }
+
+    /** Largest number of ids in one {@code POST /api/v1/queue-actions}. */
+    static final int MAX_BULK = 10_000;
+
+    /**
+     * {@code POST /api/v1/queue-actions} with {@code {"action": "delete", "ids": [...]}}: one action on many messages
+     * (the CLI's {@code --all} and {@code --domain}), each id's result in order.
+     */
+    private static void bulk(Context ctx, QueueControl control) throws Exception {
+        JsonNode req;
+        try {
+            req = JSON.readTree(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            throw new ApiError(400, "the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        String action = req == null ? "" : req.path("action").asText("");
+        if (!QueueControl.ACTIONS.contains(action)) {
+            throw new ApiError(400, "\"action\": one of hold, release, retry, delete, bounce (got \"" + action + "\")");
+        }
+        JsonNode list = req.path("ids");
+        if (!list.isArray()) throw new ApiError(400, "\"ids\": an array of queue ids is required");
+        if (list.size() > MAX_BULK) throw new ApiError(400, "\"ids\": at most " + MAX_BULK + " per request (got " + list.size() + ")");
+        List<String> ids = new ArrayList<>();
+        for (JsonNode n : list) {
+            if (!n.isTextual()) throw new ApiError(400, "\"ids\": every element must be a string");
+            ids.add(n.asText());
+        }
+        List<QueueOpResult> results = BulkActions.apply(control, action, ids);
+        List<Map<String, Object>> out = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            out.add(switch (results.get(i)) {
+                case QueueOpResult.Done d -> Map.of("id", ids.get(i), "result", d.detail());
+                case QueueOpResult.NotFound n -> Map.of("id", ids.get(i), "status", 404, "error", "no such message");
+                case QueueOpResult.Busy b -> Map.of("id", ids.get(i), "status", 409,
+                        "error", "being delivered right now; try again in a moment");
+                case QueueOpResult.Failed f -> Map.of("id", ids.get(i), "status", 409, "error", f.reason());
+            });
+        }
+        json(ctx, 200, Map.of("results", out));
     }
 
     private static void json(Context ctx, int status, Object body) {

@@ -26,6 +26,68 @@ class AdminApiTest {
         return JSON.readTree(r.output());
     }
 
+    private static Peer.Result post(SluiceHarness s, String path, String body) throws Exception {
+        return Peer.run(java.util.List.of("curl", "-sS", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
+                "-H", "Authorization: Bearer " + Files.readString(s.config().admin().tokenFile()).strip(),
+                "--data-binary", body, "http://" + s.config().admin().address() + path), null, 30);
+    }
+
+    private static int status(Peer.Result r) {
+        String out = r.output().strip();
+        return Integer.parseInt(out.substring(out.lastIndexOf('\n') + 1));
+    }
+
+    private static JsonNode body(Peer.Result r) throws Exception {
+        String out = r.output().strip();
+        return JSON.readTree(out.substring(0, out.lastIndexOf('\n')));
+    }
+
+    @Test
+    void oneActionOnManyMessagesAnswersPerIdInOrder() throws Exception {
+        try (SluiceHarness s = SluiceHarness.start("[\"127.0.0.0/8\"]", "")) {
+            for (int i = 0; i < 40; i++) s.sendMx("a@far.test", "Subject: " + i + "\n\nx\n", "bob@example.test");
+            java.util.List<String> ids = new java.util.ArrayList<>(s.queue().stream().map(m -> m.id()).toList());
+            assertThat(ids).hasSize(40);
+            ids.add(20, "NOSUCHID");
+            Peer.Result held = post(s, "/api/v1/queue-actions", JSON.writeValueAsString(java.util.Map.of("action", "hold", "ids", ids)));
+            assertThat(status(held)).as(held.output()).isEqualTo(200);
+            JsonNode results = body(held).path("results");
+            assertThat(results).hasSize(41);
+            for (int i = 0; i < 41; i++) {
+                assertThat(results.get(i).path("id").asText()).isEqualTo(ids.get(i));
+                if (i == 20) {
+                    assertThat(results.get(i).path("status").asInt()).isEqualTo(404);
+                } else {
+                    assertThat(results.get(i).path("result").asText()).isEqualTo("held");
+                }
+            }
+            assertThat(s.queue()).allMatch(m -> m.state().held());
+            Peer.Result deleted = post(s, "/api/v1/queue-actions", JSON.writeValueAsString(java.util.Map.of("action", "delete", "ids", ids)));
+            assertThat(status(deleted)).isEqualTo(200);
+            assertThat(s.queue()).isEmpty();
+        }
+    }
+
+    @Test
+    void aBadBulkRequestIs400AndNamesTheProblem() throws Exception {
+        try (SluiceHarness s = SluiceHarness.start()) {
+            String many = JSON.writeValueAsString(java.util.Map.of("action", "hold",
+                    "ids", java.util.Collections.nCopies(10_001, "X")));
+            String[][] cases = {
+                    {"{nope", "not valid JSON"},
+                    {"{\"action\":\"explode\",\"ids\":[]}", "\"action\": one of hold, release, retry, delete, bounce"},
+                    {"{\"action\":\"hold\"}", "\"ids\": an array"},
+                    {"{\"action\":\"hold\",\"ids\":[1]}", "every element must be a string"},
+                    {many, "at most 10000 per request"},
+            };
+            for (String[] c : cases) {
+                Peer.Result r = post(s, "/api/v1/queue-actions", c[0]);
+                assertThat(status(r)).as(c[1]).isEqualTo(400);
+                assertThat(body(r).path("error").asText()).contains(c[1]);
+            }
+        }
+    }
+
     @Test
     void statsAndTheFeedReflectWhatHappenedAndTheDescriptionIsPublic() throws Exception {
         try (TestDnsServer dns = TestDnsServer.start();
