@@ -131,18 +131,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
             }
         }
         int failures = 0;
-        if (which.ids != null && ids.size() == 1) { // one message: its own endpoint, as a user would call it
-            String id = ids.get(0);
-            URI uri = URI.create(base + "/api/v1/queue/" + id + (action().equals("delete") ? "" : "/" + action()));
-            HttpRequest.Builder req = HttpRequest.newBuilder(uri);
-            req = action().equals("delete") ? req.DELETE() : req.POST(HttpRequest.BodyPublishers.noBody());
-            HttpResponse<String> r = send(http, token, req, -1);
-            JsonNode body = json.readTree(r.body());
-            if (r.statusCode() == 200) System.out.println(id + ": " + body.path("result").asText());
-            else System.err.println(id + ": " + body.path("error").asText("HTTP " + r.statusCode()));
-            return done(1, r.statusCode() == 200 ? 0 : 1);
-        }
-        // Many: POST /api/v1/queue-actions, BULK ids at a time (the server runs them in parallel).
+        // POST /api/v1/queue-actions, BULK ids at a time (the server runs them in parallel), one id or many.
         for (int from = 0; from < ids.size(); from += BULK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + BULK));
             byte[] request = json.writeValueAsBytes(java.util.Map.of("action", action(), "ids", chunk));
