@@ -124,7 +124,12 @@ public final class AdminServer implements AutoCloseable {
                 String address = body == null ? null : body.path("address").asText(null);
                 if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
                 String domain = body.path("domain").asText(SuppressionList.ALL_SENDERS);
-                boolean added = parts.suppressions().add(domain, address, body.path("reason").asText("added by the operator"));
+                boolean added;
+                try {
+                    added = parts.suppressions().add(domain, address, body.path("reason").asText("added by the operator"));
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage());
+                }
                 json(ctx, added ? 201 : 200, Map.of("domain", domain, "address", address, "result", added ? "added" : "already listed"));
             });
             c.routes.delete("/api/v1/suppression/{address}", ctx -> {

@@ -20,6 +20,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        sluice.server.Renegotiation.refuseClientInitiated(); // before any TLS class initialises
         System.exit(run(args));
     }
 

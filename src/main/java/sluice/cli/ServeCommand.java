@@ -70,7 +70,8 @@ final class ServeCommand implements Callable<Integer> {
                 case SUBMISSIONS -> "required";
             };
             System.out.printf("%-6d %-12s %-10s %-22s %s%s%n", b.port(), l.mode().key(), tls, auth, b.address(),
-                    l.proxyProtocol() ? " (PROXY protocol)" : "");
+                    l.proxyProtocol() ? " (PROXY protocol from " + l.proxyFrom().stream().map(Object::toString)
+                            .collect(java.util.stream.Collectors.joining(", ")) + ")" : "");
         }
         for (BoundListener b : bound) {
             if (b.note() != null) System.out.println("note: " + b.note());

@@ -23,6 +23,7 @@ import java.nio.file.Path;
  *   mode                              required: mx | submission | submissions
  *   require_tls                       true for submission and submissions, false for mx
  *   proxy_protocol                    false
+ *   proxy_from                        [] (CIDR list; required when proxy_protocol is on)
  *   allow, deny                       [] (CIDR lists)
  * [tls] cert_file, key_file           both absent: self-signed in data_dir; one alone is an error
  * [tls] reload_interval               "60s" ("0" never reloads)

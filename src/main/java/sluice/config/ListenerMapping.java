@@ -48,10 +48,19 @@ final class ListenerMapping {
         ListenerMode mode = mode(s);
         boolean requireTls = s.bool("require_tls", mode != null && mode.isSubmission());
         boolean proxy = s.bool("proxy_protocol", false);
+        List<Cidr> proxyFrom = s.list("proxy_from", List.of(), false, Section.Element::cidr);
+        // Without it anyone who reaches the port could name any client (127.0.0.1 included) and relay.
+        String loadBalancers = "the networks of the load balancers allowed to send a PROXY header"
+                + " (e.g. proxy_from = [\"10.0.0.5/32\"])";
+        if (proxy && !s.has("proxy_from")) s.error("proxy_protocol", "needs proxy_from: " + loadBalancers);
+        if (proxy && s.isEmptyArray("proxy_from")) {
+            s.error("proxy_from", "must not be empty when proxy_protocol = true: " + loadBalancers);
+        }
         List<Cidr> allow = s.list("allow", List.of(), false, Section.Element::cidr);
         List<Cidr> deny = s.list("deny", List.of(), false, Section.Element::cidr);
         if (port == null || mode == null || address != null && ip == null) return null;
-        ListenerConfig l = new ListenerConfig(address, port.intValue(), mode, requireTls, proxy, allow, deny, false);
+        ListenerConfig l = new ListenerConfig(address, port.intValue(), mode, requireTls, proxy, proxyFrom, allow,
+                deny, false);
         return new Placed(l, ip, s.path().child("port"));
     }
 

@@ -8,9 +8,17 @@ package sluice.delivery;
  * @param remoteHost   the host name that answered (MX or smarthost), null for local or no connection
  * @param remoteIp     its address, null when no connection was made
  * @param remotePort   its port, 0 when no connection was made
+ * @param dsnPassedOn  the remote host advertised DSN and got the recipient's NOTIFY/ORCPT: a success is its to
+ *                     report, not ours (RFC 3461 5.2.1; no "relayed" DSN)
  */
 public record Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
-                      String remoteIp, int remotePort, String tls, long durationMillis) {
+                      String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn) {
+
+    /** An outcome no DSN-capable next hop took over (local, refused before sending, or no connection). */
+    public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
+                   String remoteIp, int remotePort, String tls, long durationMillis) {
+        this(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls, durationMillis, false);
+    }
 
     /** SUPPRESSED: not attempted, the recipient is on the suppression list (final, no DSN). */
     public enum Result { DELIVERED, DEFERRED, BOUNCED, SUPPRESSED }

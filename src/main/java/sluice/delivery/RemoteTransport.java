@@ -140,7 +140,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             Reply reply = r.reply();
             out.add(new Outcome(r.recipient().address(), Outcome.resultOf(reply.code()), reply.code(),
                     reply.status() == null ? null : reply.status().toString(), String.join(" ", reply.lines()), c.host(),
-                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms));
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn()));
         }
         if (c.smarthost() >= 0) remember(c);
         pool.put(c.poolKey(key), client, uses);

@@ -54,7 +54,7 @@ final class Transaction {
         if (refusal == null && broken) refusal = lost("connection no longer usable");
         if (refusal != null) {
             o.decideUndecided(refusal);
-            return result(m, o);
+            return result(m, o, false);
         }
         try {
             Reply closing = needsReset ? reset() : null;
@@ -67,7 +67,7 @@ final class Transaction {
             if (o.anyAccepted() && o.dataReply == null) o.dataReply = r;
             o.decideUndecided(r);
         }
-        return result(m, o);
+        return result(m, o, caps.has("DSN"));
     }
 
     private static Reply refusalBeforeSending(OutboundMessage m, Capabilities caps) {
@@ -180,9 +180,9 @@ final class Transaction {
         return Reply.of(451, "4.4.2", "Connection lost or timed out: " + detail);
     }
 
-    private static MessageResult result(OutboundMessage m, Outcome o) {
+    private static MessageResult result(OutboundMessage m, Outcome o, boolean dsnPassedOn) {
         List<RecipientResult> list = new ArrayList<>(o.decided.length);
         for (int i = 0; i < o.decided.length; i++) list.add(new RecipientResult(m.recipients().get(i), o.decided[i]));
-        return new MessageResult(list, o.dataReply);
+        return new MessageResult(list, o.dataReply, dsnPassedOn);
     }
 }

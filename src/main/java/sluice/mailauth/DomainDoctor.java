@@ -23,7 +23,12 @@ public final class DomainDoctor {
     public enum Status { PASS, WARN, FAIL }
 
     /** One line of the report; {@code fix} is the record to publish or the change to make (null when none). */
-    public record Finding(String check, Status status, String detail, String fix) {}
+    public record Finding(String check, Status status, String detail, String fix) {
+        public Finding {
+            // detail quotes DNS TXT text, which may hold any byte: no control character (ESC included) reaches a terminal
+            if (detail != null && !sluice.smtp.ReplyText.isClean(detail)) detail = sluice.smtp.ReplyText.clean(detail);
+        }
+    }
 
     /** A DKIM selector of ours: the TXT record value our key needs ("v=DKIM1; k=…; p=…"). */
     public record Selector(String selector, String expectedRecord) {}

@@ -65,7 +65,8 @@ public sealed interface DeliveryEvent {
 
     /**
      * A client was turned away before its session: {@code deny_rule}, {@code max_connections},
-     * {@code max_connections_per_ip}, {@code proxy_header} (missing or malformed) or {@code dnsbl}.
+     * {@code max_connections_per_ip}, {@code proxy_header} (missing or malformed, or a
+     * peer outside {@code proxy_from}) or {@code dnsbl}.
      */
     record ConnectionRefused(Instant ts, int port, String mode, String clientIp, String reason)
             implements ConnectionEvent {

@@ -42,6 +42,9 @@ public final class SuppressionList {
     private static final String LOCK = "suppression.lock";
     private static final Duration RECHECK = Duration.ofSeconds(1);
     private static final int MAX_ADDRESS = 320;
+    /** A reason is shown in the 550 reply to every later RCPT: it must fit on one reply line with the address. */
+    public static final int MAX_REASON = 200;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SuppressionList.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     // File locks are per process: writers within one JVM queue here first.
     private static final ReentrantLock WRITE_LOCK = new ReentrantLock();
@@ -116,11 +119,19 @@ public final class SuppressionList {
      * Adds an entry, or replaces its reason; true if it is new.
      *
      * @param senderDomain a sending domain, or {@code "*"} for every sender
-     * @throws IllegalArgumentException for an address or domain that cannot be one
+     * @throws IllegalArgumentException for an address or domain that cannot be one, or a reason longer than
+     *     {@link #MAX_REASON} characters or with control characters (it is echoed in SMTP replies)
      */
     public boolean add(String senderDomain, String recipient, String reason) throws IOException {
         Key key = key(senderDomain, recipient);
-        Entry entry = new Entry(key.domain(), key.address(), reason == null ? "" : reason, clock.instant());
+        String why = reason == null ? "" : reason.strip();
+        if (why.length() > MAX_REASON) {
+            throw new IllegalArgumentException("reason: at most " + MAX_REASON + " characters (got " + why.length() + ")");
+        }
+        if (!sluice.smtp.ReplyText.isClean(why)) {
+            throw new IllegalArgumentException("reason: must be one line without control characters");
+        }
+        Entry entry = new Entry(key.domain(), key.address(), why, clock.instant());
         boolean[] added = {false};
         update(entries -> {
             added[0] = entries.put(key, entry) == null;
@@ -144,18 +155,35 @@ public final class SuppressionList {
         return path;
     }
 
+    /**
+     * A reason made from text the operator did not write (a remote reply, an old or hand-edited file): one
+     * clean line of at most {@link #MAX_REASON} characters, the repair logged.
+     */
+    public static String boundedReason(String reason) {
+        if (reason == null) return "";
+        String clean = sluice.smtp.ReplyText.clean(reason).strip();
+        String bounded = clean.length() <= MAX_REASON ? clean : clean.substring(0, MAX_REASON - 3) + "...";
+        if (!bounded.equals(reason)) {
+            log.warn("suppression reason of {} characters repaired (control characters replaced, cut to {})",
+                    reason.length(), MAX_REASON);
+        }
+        return bounded;
+    }
+
     private static Key key(String senderDomain, String recipient) {
         String domain = senderDomain == null || senderDomain.isBlank() ? ALL_SENDERS : senderDomain.strip();
         domain = domain.toLowerCase(Locale.ROOT);
         if (!domain.equals(ALL_SENDERS) && !domain.matches("[\\p{L}\\p{N}_.-]+")) {
-            throw new IllegalArgumentException("not a domain: \"" + senderDomain + "\" (a sending domain or *)");
+            throw new IllegalArgumentException("not a domain: \"" + sluice.smtp.ReplyText.forLog(senderDomain, 80)
+                    + "\" (a sending domain or *)");
         }
         String address = recipient == null ? "" : recipient.strip();
         if (address.startsWith("<") && address.endsWith(">")) address = address.substring(1, address.length() - 1);
         int at = address.lastIndexOf('@');
         if (at <= 0 || at == address.length() - 1 || address.length() > MAX_ADDRESS
                 || address.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-            throw new IllegalArgumentException("not an address: \"" + recipient + "\" (user@domain)");
+            throw new IllegalArgumentException("not an address: \"" + sluice.smtp.ReplyText.forLog(recipient, 80)
+                    + "\" (user@domain)");
         }
         return new Key(domain, address.toLowerCase(Locale.ROOT));
     }
@@ -223,7 +251,7 @@ public final class SuppressionList {
             for (JsonNode e : entries) {
                 Key key = key(e.path("domain").asText(ALL_SENDERS), e.path("address").asText(""));
                 Instant added = e.hasNonNull("added") ? Instant.parse(e.get("added").asText()) : Instant.EPOCH;
-                out.put(key, new Entry(key.domain(), key.address(), e.path("reason").asText(""), added));
+                out.put(key, new Entry(key.domain(), key.address(), boundedReason(e.path("reason").asText("")), added));
             }
         } catch (JsonProcessingException e) {
             throw damaged("not valid JSON near line " + e.getLocation().getLineNr());

@@ -386,8 +386,12 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             logAttempt(m, o, o.result().name().toLowerCase(java.util.Locale.ROOT), attempt, round.routes.get(r.address()));
             switch (o.result()) {
                 case BOUNCED -> failed.add(new Notices.Notice(next, Notices.Kind.FAILED, o));
-                case DELIVERED -> succeeded.add(new Notices.Notice(next,
-                        o.remoteHost() == null ? Notices.Kind.DELIVERED : Notices.Kind.RELAYED, o));
+                case DELIVERED -> {
+                    // RFC 3461 5.2.1: a DSN-capable next hop got NOTIFY/ORCPT and reports success itself; 5.2.2:
+                    // only a next hop without DSN leaves a "relayed" report to us (if NOTIFY asked for SUCCESS).
+                    if (o.remoteHost() == null) succeeded.add(new Notices.Notice(next, Notices.Kind.DELIVERED, o));
+                    else if (!o.dsnPassedOn()) succeeded.add(new Notices.Notice(next, Notices.Kind.RELAYED, o));
+                }
                 case SUPPRESSED -> { } // dropped as the operator asked: logged, no DSN
                 case DEFERRED -> {
                     pending = true;

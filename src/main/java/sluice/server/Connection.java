@@ -63,7 +63,17 @@ final class Connection implements Runnable {
             readTimeout(server.config().timeouts().handshake());
             InputStream in = guarded(socket.getInputStream());
             out = guarded(socket.getOutputStream());
-            if (listener.proxyProtocol()) client = proxiedClient(client, in);
+            if (listener.proxyProtocol()) {
+                if (!listener.proxyAllowedFrom(client)) {
+                    // Not a load balancer: its header would let it claim any address (127.0.0.1 relays), so
+                    // nothing is read and nothing is said.
+                    log.warn("refused a connection on port {} from {}: not in proxy_from, so its PROXY header is"
+                            + " not trusted", port, client.getHostAddress());
+                    refused(client, "proxy_header");
+                    return;
+                }
+                client = proxiedClient(client, in);
+            }
             if (denied(client)) {
                 refused(client, "deny_rule");
                 send(Replies.ACCESS_DENIED);
@@ -114,6 +124,8 @@ final class Connection implements Runnable {
             ProxyHeader header = ProxyHeader.read(in);
             return header.source() != null ? header.source().getAddress() : peer;
         } catch (IOException e) {
+            log.info("refused a connection on port {} from load balancer {}: PROXY header: {}", port,
+                    peer.getHostAddress(), e.getMessage());
             refused(peer, "proxy_header");
             throw e;
         }

@@ -121,9 +121,9 @@ public final class Node implements AutoCloseable {
             if (e instanceof DeliveryEvent.Attempt a && a.event().equals("bounced") && "invalid_recipient".equals(a.bounceClass())
                     && a.sender() != null && !a.sender().isEmpty() && a.remoteHost() != null) {
                 try {
-                    suppressions.add(Addresses.domainOf(a.sender()), a.recipient(),
+                    suppressions.add(Addresses.domainOf(a.sender()), a.recipient(), SuppressionList.boundedReason(
                             "hard bounce " + a.code() + (a.enhancedCode() == null ? "" : " " + a.enhancedCode()) + " from "
-                                    + a.remoteHost() + " on " + a.ts().toString().substring(0, 10));
+                                    + a.remoteHost() + " on " + a.ts().toString().substring(0, 10)));
                 } catch (IOException ex) {
                     log.error("suppression list: {}", ex.getMessage());
                 }

@@ -29,6 +29,10 @@ public final class TlsContexts {
 
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+    static {
+        Renegotiation.refuseClientInitiated(); // main did it already; this covers an embedded server
+    }
+
     // Server preference order. TLS 1.2 only with forward secrecy (ECDHE) and AEAD; nothing else is offered.
     private static final List<String> CIPHER_ALLOW_LIST = List.of(
             "TLS_AES_256_GCM_SHA384",

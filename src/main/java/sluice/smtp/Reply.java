@@ -5,6 +5,8 @@ import java.util.List;
 
 /**
  * One SMTP reply. {@code status} is null only where RFC 2034 omits it (greeting, EHLO, 334, 354).
+ * Whatever text it is given, its lines are fit for the wire ({@link ReplyText}): no control characters,
+ * at most 512 octets each with code and CRLF.
  *
  * @param close the server closes the connection after sending it
  */
@@ -13,6 +15,7 @@ public record Reply(int code, EnhancedStatus status, List<String> lines, boolean
     public Reply {
         lines = List.copyOf(lines);
         if (lines.isEmpty()) throw new IllegalArgumentException("a reply has at least one line");
+        lines = ReplyText.fit(code, status, lines);
     }
 
     public static Reply of(int code, String status, String text) {

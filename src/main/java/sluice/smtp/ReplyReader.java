@@ -112,7 +112,8 @@ public final class ReplyReader {
         }
     }
 
+    /** The remote's text goes into logs and DSNs: one clean line, short. */
     private static String clip(String line) {
-        return line.length() > 80 ? line.substring(0, 80) + "..." : line;
+        return ReplyText.forLog(line, 80);
     }
 }

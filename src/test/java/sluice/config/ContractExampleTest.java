@@ -28,6 +28,7 @@ class ContractExampleTest {
         assertThat(c.listeners()).containsExactly(
                 new ListenerConfig("127.0.0.1", 25, ListenerMode.MX, false, false, List.of(), List.of(), false),
                 new ListenerConfig("::1", 587, ListenerMode.SUBMISSION, false, true,
+                        List.of(Cidr.parse("10.0.0.5/32"), Cidr.parse("2001:db8::5/128")),
                         List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("2001:db8::/32")),
                         List.of(Cidr.parse("10.1.0.0/16")), false));
         assertThat(c.tls()).isEqualTo(new TlsConfig(DATA.resolve("cert.pem"), DATA.resolve("key.pem"),

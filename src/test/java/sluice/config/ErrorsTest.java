@@ -58,6 +58,12 @@ class ErrorsTest {
                 row("[[listeners]]\naddress = \"0.0.0.0\"\nport = 25\nmode = \"mx\"\n"
                         + "[[listeners]]\naddress = \"127.0.0.1\"\nport = 25\nmode = \"mx\"", 7,
                         "listeners[1].port", "already used"),
+                row("[[listeners]]\nport = 25\nmode = \"mx\"\nproxy_protocol = true", 4, "listeners[0].proxy_protocol",
+                        "needs proxy_from: the networks of the load balancers allowed to send a PROXY header"),
+                row("[[listeners]]\nport = 25\nmode = \"mx\"\nproxy_protocol = true\nproxy_from = []", 5,
+                        "listeners[0].proxy_from", "must not be empty when proxy_protocol = true"),
+                row("[[listeners]]\nport = 25\nmode = \"mx\"\nproxy_protocol = true\nproxy_from = [\"lb.example\"]", 5,
+                        "listeners[0].proxy_from[0]", "must be a network like"),
                 row("listeners = { port = 25 }", 1, "listeners", "must be an array of tables ([[listeners]])"),
                 row("[tls]\ncert_file = \"c.pem\"", 1, "tls.key_file", "required when cert_file is set"),
                 row("[tls]\nkey_file = \"k.pem\"", 1, "tls.cert_file", "required when key_file is set"),

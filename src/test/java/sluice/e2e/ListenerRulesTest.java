@@ -2,10 +2,13 @@ package sluice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import sluice.testkit.Dialog;
 import sluice.testkit.FreePorts;
@@ -57,6 +60,7 @@ class ListenerRulesTest {
                 port = %d
                 mode = "mx"
                 proxy_protocol = true
+                proxy_from = ["127.0.0.2/32"]
                 deny = ["198.51.100.0/24"]
 
                 [[listeners]]
@@ -66,7 +70,7 @@ class ListenerRulesTest {
                 deny = ["127.0.0.0/8"]
                 """.formatted(proxied, denied);
         try (SluiceHarness s = SluiceHarness.start("[]", extra)) {
-            try (Socket sock = new Socket("127.0.0.1", proxied)) {
+            try (Socket sock = fromLoadBalancer(proxied)) {
                 OutputStream out = sock.getOutputStream();
                 out.write("PROXY TCP4 203.0.113.7 127.0.0.1 40000 25\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.write(("EHLO c.test\r\nMAIL FROM:<x@far.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n").getBytes());
@@ -84,7 +88,7 @@ class ListenerRulesTest {
             assertThat(m.envelope().attributes()).containsEntry("client_ip", "203.0.113.7");
             assertThat(new String(s.spool().readData(m.id()).orElseThrow())).contains("([203.0.113.7])");
 
-            try (Socket sock = new Socket("127.0.0.1", proxied)) {
+            try (Socket sock = fromLoadBalancer(proxied)) {
                 sock.getOutputStream().write("PROXY TCP4 198.51.100.9 127.0.0.1 40000 25\r\n".getBytes());
                 var in = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream()));
                 assertThat(in.readLine()).startsWith("554 5.7.1");
@@ -94,10 +98,67 @@ class ListenerRulesTest {
                 assertThat(d.closedByPeer()).isTrue();
             }
             // without a PROXY header a proxy-protocol listener gives nothing away
-            try (Dialog d = new Dialog(proxied)) {
+            try (Socket sock = fromLoadBalancer(proxied); Dialog d = new Dialog(sock)) {
                 d.send("EHLO c.test");
                 assertThat(d.closedByPeer()).isTrue();
             }
+        }
+    }
+
+    /** A client bound to 127.0.0.2, the test's load balancer (loopback addresses need no set-up on Linux). */
+    private static Socket fromLoadBalancer(int port) throws IOException {
+        return from("127.0.0.2", port);
+    }
+
+    private static Socket from(String source, int port) throws IOException {
+        Socket sock = new Socket();
+        sock.bind(new InetSocketAddress(source, 0));
+        sock.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        sock.setSoTimeout(10_000);
+        return sock;
+    }
+
+    @Test
+    void aPeerOutsideProxyFromIsClosedBeforeItsHeaderIsRead() throws Exception {
+        int proxied = FreePorts.next();
+        String extra = """
+                [[listeners]]
+                address = "127.0.0.1"
+                port = %d
+                mode = "mx"
+                proxy_protocol = true
+                proxy_from = ["127.0.0.2/32"]
+                """.formatted(proxied);
+        // 127.0.0.1 is a trusted network: a header believed from anyone would let anyone relay.
+        try (SluiceHarness s = SluiceHarness.start("[\"127.0.0.0/8\"]", extra)) {
+            for (String outsider : List.of("127.0.0.1", "127.0.0.3")) {
+                try (Socket sock = from(outsider, proxied)) {
+                    OutputStream out = sock.getOutputStream();
+                    // C: PROXY TCP4 127.0.0.1 ...   S: (nothing; closed)
+                    out.write("PROXY TCP4 127.0.0.1 127.0.0.1 40000 25\r\nEHLO c.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    assertThat(sock.getInputStream().readAllBytes()).as("what %s was told", outsider).isEmpty();
+                }
+            }
+            // the load balancer's header is still read and believed
+            try (Socket sock = fromLoadBalancer(proxied); Dialog d = new Dialog(sock)) {
+                d.raw("PROXY TCP4 127.0.0.1 127.0.0.1 40000 25\r\n");
+                assertThat(d.expect()).startsWith("220");
+                d.ask("EHLO c.test");
+                d.ask("MAIL FROM:<x@example.test>");
+                assertThat(d.ask("RCPT TO:<someone@far.test>")).startsWith("250");
+            }
+            String metricsUrl = "http://" + s.config().admin().address() + "/metrics";
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(http(metricsUrl)).contains("sluice_connections_rejected_total{listener=\"mx\",port=\""
+                            + proxied + "\",reason=\"proxy_header\"} 2"));
+        }
+    }
+
+    private static String http(String url) throws Exception {
+        try (var client = java.net.http.HttpClient.newHttpClient()) {
+            return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         }
     }
 

@@ -28,6 +28,12 @@ public final class Dialog implements AutoCloseable {
         streams();
     }
 
+    /** Talks over a socket the test connected itself (e.g. bound to a chosen source address). */
+    public Dialog(Socket connected) throws IOException {
+        socket = connected;
+        streams();
+    }
+
     /** Connects, reads the greeting, says EHLO, upgrades with STARTTLS and says EHLO again (submission). */
     public static Dialog startTls(int port) throws IOException {
         Dialog d = new Dialog(port);
