@@ -61,7 +61,8 @@ class DotDecoderFuzzTest {
             byte[] eod = Arrays.copyOfRange(in, 0, whole.consumed());
             assertThat(endsWithEndOfData(eod)).as("stops only after CRLF.CRLF").isTrue();
         }
-        if (!whole.bare()) assertThat(hasBareNewline(whole.data())).as("no bare CR/LF in the output").isFalse();
+        // (an unfinished message may end in a CR whose LF has not come yet)
+        if (whole.done() && !whole.bare()) assertThat(hasBareNewline(whole.data())).as("no bare CR/LF in the output").isFalse();
     }
 
     @FuzzTest(maxDuration = "10s")
