@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ class SyncBeforeReplyTest {
     /** One system call from the trace: thread, start and end (seconds), the fd's path or socket, its text. */
     record Call(int thread, double start, double end, String name, String fd, String text) {
         boolean isWalWrite() {
-            return name.startsWith("write") || name.startsWith("pwrite") ? isWal() : false;
+            return (name.startsWith("write") || name.startsWith("pwrite")) && isWal();
         }
 
         boolean isWalSync() {
@@ -68,7 +69,7 @@ class SyncBeforeReplyTest {
         try (SluiceProcess server = SluiceProcess.startTraced(trace, SYSCALLS, "serve", "--config", config.toString())) {
             assertThat(server.awaitReady(120)).as(server.output()).isTrue();
             List<Thread> clients = new ArrayList<>();
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
             for (int s = 0; s < SESSIONS; s++) {
                 int session = s;
                 clients.add(Thread.ofVirtual().start(() -> {
