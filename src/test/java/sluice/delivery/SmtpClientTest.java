@@ -355,7 +355,7 @@ class SmtpClientTest {
                         readLine(in);
                         out.write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
                     }
-                    Thread.sleep(20_000);
+                    Thread.sleep(20_000); // the subject: a server that stops answering after 354
                 } catch (Exception ignored) {
                     // the client closed
                 }
@@ -449,7 +449,7 @@ class SmtpClientTest {
             Thread.ofVirtual().start(() -> {
                 try (Socket s = listener.accept()) {
                     s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    Thread.sleep(2000);
+                    Thread.sleep(2000); // the subject: an HTTP server that keeps the connection open after its reply
                 } catch (Exception ignored) {
                     // done
                 }

@@ -46,7 +46,7 @@ class CrashTest {
                         "-t", "bob@example.test", "127.0.0.1:" + ports[0]).redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             }
-            Thread.sleep(2000);
+            Thread.sleep(2000); // the subject: two seconds of load, then the kill lands mid-traffic
             server.kill();
             stop.set(true);
             for (Thread t : clients) t.join(15_000);

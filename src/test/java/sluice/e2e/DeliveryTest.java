@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,8 +66,12 @@ class DeliveryTest {
         }
     }
 
+    /** Polls an assertion about what happens in the background (delivery attempts, the async log) for 20 s. */
+    static void eventually(ThrowingRunnable assertion) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(assertion);
+    }
+
     private static List<JsonNode> log(SluiceHarness s) throws Exception {
-        Thread.sleep(300); // the delivery log is written asynchronously
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(s.deliveryLog())) out.add(json.readTree(line));
@@ -98,11 +104,12 @@ class DeliveryTest {
                 .contains("Action: failed").contains("Status: 5.1.1").contains("Remote-MTA: dns; mx1.far.test")
                 .contains("550 5.1.1 No such user here").doesNotContain("Final-Recipient: rfc822; bob@far.test");
 
-        List<JsonNode> log = log(s);
-        assertThat(log).filteredOn(n -> id.equals(n.path("queue_id").asText()) && !n.path("event").asText().equals("received"))
+        eventually(() -> assertThat(log(s))
+                .filteredOn(n -> id.equals(n.path("queue_id").asText()) && !n.path("event").asText().equals("received"))
                 .extracting(n -> n.path("event").asText() + " " + n.path("recipient").asText() + " " + n.path("code").asInt())
                 .containsExactlyInAnyOrder("delivered bob@far.test 250", "bounced nobody@far.test 550",
-                        "delivered carol@example.test 250");
+                        "delivered carol@example.test 250"));
+        List<JsonNode> log = log(s);
         JsonNode delivered = log.stream().filter(n -> n.path("recipient").asText().equals("bob@far.test")
                 && n.path("event").asText().equals("delivered")).findFirst().orElseThrow();
         assertThat(delivered.path("remote_host").asText()).isEqualTo("mx1.far.test");
@@ -129,16 +136,15 @@ class DeliveryTest {
         dns.nullMx("nomail.test").servfail("broken.test");
         SluiceHarness s = sluice(FreePorts.next(), "");
         s.sendMx("alice@example.test", "Subject: a\n\nx\n", "a@nomail.test", "b@nxdomain.test", "c@broken.test");
-        Thread.sleep(1500);
-        List<JsonNode> log = log(s);
-        assertThat(log).filteredOn(n -> !n.path("event").asText().equals("received"))
+        eventually(() -> assertThat(log(s)).filteredOn(n -> !n.path("event").asText().equals("received"))
                 .extracting(n -> n.path("event").asText() + " " + n.path("recipient").asText() + " " + n.path("enhanced_code").asText())
-                .contains("bounced a@nomail.test 5.1.10", "bounced b@nxdomain.test 5.1.2", "deferred c@broken.test 4.4.3");
-        assertThat(s.queue()).hasSize(1); // c@broken.test waits for its retry
-        assertThat(s.queue().get(0).envelope().recipients()).extracting(r -> r.state().name())
-                .containsExactly("BOUNCED", "BOUNCED", "PENDING");
+                .contains("bounced a@nomail.test 5.1.10", "bounced b@nxdomain.test 5.1.2", "deferred c@broken.test 4.4.3"));
+        // the round is settled in the spool (and the DSN delivered) just after its events are logged
+        eventually(() -> assertThat(s.queue()).singleElement() // c@broken.test waits for its retry
+                .satisfies(m -> assertThat(m.envelope().recipients()).extracting(r -> r.state().name())
+                        .containsExactly("BOUNCED", "BOUNCED", "PENDING")));
+        eventually(() -> assertThat(maildir(s, "example.test", "alice")).hasSize(1));
         List<Path> alice = maildir(s, "example.test", "alice");
-        assertThat(alice).hasSize(1);
         assertThat(Files.readString(alice.get(0))).contains("Status: 5.1.10").contains("Status: 5.1.2");
     }
 
@@ -148,7 +154,7 @@ class DeliveryTest {
         SluiceHarness s = sluice(FreePorts.next(), "");
         s.sendMx("", "Subject: a bounce\n\nx\n", "a@nomail.test");
         s.awaitEmptyQueue(Duration.ofSeconds(20));
-        assertThat(log(s)).extracting(n -> n.path("event").asText()).containsExactly("received", "bounced");
+        eventually(() -> assertThat(log(s)).extracting(n -> n.path("event").asText()).containsExactly("received", "bounced"));
     }
 
     @Test
@@ -183,6 +189,7 @@ class DeliveryTest {
         s.awaitEmptyQueue(Duration.ofSeconds(30));
         assertThat(implicit.messages()).hasSize(2);
         assertThat(blocked.connections()).as("the working port is remembered").isEqualTo(1);
+        eventually(() -> assertThat(log(s)).extracting(n -> n.path("event").asText()).contains("delivered"));
         JsonNode delivered = log(s).stream().filter(n -> n.path("event").asText().equals("delivered")).findFirst().orElseThrow();
         assertThat(delivered.path("remote_port").asInt()).isEqualTo(implicit.port());
         assertThat(delivered.path("tls").asText()).startsWith("TLSv1.");
@@ -201,10 +208,9 @@ class DeliveryTest {
                 password_file = "%s"
                 """.formatted(plain.port(), password));
         s.sendMx("alice@example.test", "Subject: secret\n\nx\n", "bob@far.test");
-        Thread.sleep(1500);
+        eventually(() -> assertThat(s.queue()).singleElement().satisfies(m ->
+                assertThat(m.envelope().recipients().get(0).lastError()).contains("STARTTLS")));
         assertThat(plain.commands()).noneMatch(c -> c.startsWith("AUTH")).noneMatch(c -> c.startsWith("MAIL"));
-        assertThat(s.queue()).hasSize(1);
-        assertThat(s.queue().get(0).envelope().recipients().get(0).lastError()).contains("STARTTLS");
     }
 
     @Test
@@ -261,10 +267,9 @@ class DeliveryTest {
         assertThat(mx.messages().get(0).tls()).isFalse();
 
         s.sendMx("alice@example.test", "Subject: must be encrypted\n\nx\n", "teller@bank.test");
-        Thread.sleep(1500);
+        eventually(() -> assertThat(s.queue()).singleElement().satisfies(m ->
+                assertThat(m.envelope().recipients().get(0).lastError()).contains("TLS")));
         assertThat(mx.messages()).hasSize(1); // never sent in plaintext
-        assertThat(s.queue()).singleElement().satisfies(m ->
-                assertThat(m.envelope().recipients().get(0).lastError()).contains("TLS"));
     }
 
     @Test

@@ -45,7 +45,7 @@ class SessionTimeoutsTest {
             try (Dialog d = new Dialog(s.mx)) {
                 d.expect();
                 for (int i = 0; i < 8; i++) { // 2.4 s in all, never 1 s quiet
-                    Thread.sleep(300);
+                    Thread.sleep(300); // the subject: a slow but never idle client
                     assertThat(d.ask("NOOP")).startsWith("250 2.0.0");
                 }
             }

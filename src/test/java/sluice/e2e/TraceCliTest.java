@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,6 +52,22 @@ class TraceCliTest {
         return s;
     }
 
+    /** Polls the delivery log until it holds each "event recipient", "event queue-id" or "received(dsn)". */
+    private static void awaitLogged(SluiceHarness s, String... expected) {
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            List<String> seen = new ArrayList<>();
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(s.deliveryLog())) {
+                JsonNode n = json.readTree(line);
+                String event = n.path("event").asText();
+                seen.add(event + " " + n.path("recipient").asText());
+                seen.add(event + " " + n.path("queue_id").asText());
+                if (n.has("dsn_for")) seen.add(event + "(dsn)");
+            }
+            assertThat(seen).contains(expected);
+        });
+    }
+
     private static Peer.Result trace(SluiceHarness s, String... args) throws Exception {
         List<String> all = new ArrayList<>(List.of("trace", "--config", s.dir.resolve("sluice.toml").toString()));
         all.addAll(List.of(args));
@@ -62,7 +80,9 @@ class TraceCliTest {
         String id = s.sendMx("alice@example.test", "Subject: hello\nMessage-ID: <m1@example.test>\n\nHi\n",
                 "bob@far.test", "nobody@far.test", "carol@example.test");
         s.awaitEmptyQueue(Duration.ofSeconds(20));
-        Thread.sleep(500); // the log is written asynchronously
+        // the log is written asynchronously: wait for the last events of the chain (the DSN delivered to alice)
+        awaitLogged(s, "received(dsn)", "delivered alice@example.test", "delivered bob@far.test",
+                "bounced nobody@far.test", "delivered carol@example.test");
 
         Peer.Result r = trace(s, id);
         assertThat(r.exit()).as(r.output()).isZero();
@@ -99,7 +119,7 @@ class TraceCliTest {
         closeLater.add(s);
         String a = s.sendMx("alice@example.test", "Message-ID: <twice@example.test>\n\nx\n", "bob@far.test");
         String b = s.sendMx("alice@example.test", "Message-ID: <twice@example.test>\n\nx\n", "bob@far.test");
-        Thread.sleep(500);
+        awaitLogged(s, "received " + a, "received " + b);
 
         Peer.Result r = trace(s, "<twice@example.test>");
         assertThat(r.exit()).as(r.output()).isZero();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sluice.config.LogConfig;
@@ -44,7 +45,7 @@ class DeliveryLogRotationTest {
     private void publishSlowly(DeliveryLog log, MutableClock clock, int from, int to) throws InterruptedException {
         for (int i = from; i < to; i++) {
             log.publish(event(clock.instant(), i));
-            if (i % 7 == 0) Thread.sleep(5); // several batches, not one
+            if (i % 7 == 0) Thread.sleep(5); // the subject: events arrive over time, so the writer makes several batches
         }
     }
 
@@ -68,7 +69,9 @@ class DeliveryLogRotationTest {
         MutableClock clock = new MutableClock(DAY1);
         try (DeliveryLog log = DeliveryLog.open(policy(100L << 20, true, Duration.ofDays(30), 0), clock)) {
             publishSlowly(log, clock, 0, 50);
-            Thread.sleep(300);
+            // the writer is asynchronous: day 1's lines must be on disk before the clock passes midnight
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> Files.exists(current()) && Files.readAllLines(current()).size() == 50);
             clock.advance(Duration.ofMinutes(2)); // past midnight UTC
             publishSlowly(log, clock, 50, 80);
         }

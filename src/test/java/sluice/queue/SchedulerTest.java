@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +57,7 @@ class SchedulerTest {
                 case "defer" -> 451;
                 default -> local.startsWith("flaky") && n > Integer.parseInt(local.substring(5)) ? 250 : 451;
             };
-            assertThat(new String(data, StandardCharsets.US_ASCII)).startsWith("Subject: t");
+            onWorker(() -> assertThat(new String(data, StandardCharsets.US_ASCII)).startsWith("Subject: t"));
             out.add(new Outcome(r.address(), Outcome.resultOf(code), code, code == 250 ? "2.0.0" : code == 550 ? "5.1.1" : "4.4.1",
                     "scripted", "mx.remote.test", "127.0.0.9", 25, "TLSv1.3", 3));
         }
@@ -80,6 +81,7 @@ class SchedulerTest {
     @AfterEach
     void tearDown() {
         if (spool != null) stop();
+        rethrowWorkerFailure();
     }
 
     private String submit(String sender, String... rcpts) throws Exception {
@@ -90,20 +92,36 @@ class SchedulerTest {
         return id;
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
-            Thread.sleep(5);
+    /** Failures of checks that ran on a delivery worker, rethrown on the test thread (else they are a timeout). */
+    private final List<Throwable> workerFailures = new CopyOnWriteArrayList<>();
+
+    private void onWorker(Runnable check) {
+        try {
+            check.run();
+        } catch (AssertionError e) {
+            workerFailures.add(e); // not rethrown: the worker carries on and the test thread reports it at once
         }
     }
 
-    private void passTime(Duration d) throws InterruptedException {
+    private void rethrowWorkerFailure() {
+        if (!workerFailures.isEmpty()) throw new AssertionError("a check on a delivery worker failed", workerFailures.get(0));
+    }
+
+    /** Polls until {@code condition}; a worker's failure ends the wait at once with that failure. */
+    private void await(BooleanSupplier condition) {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+                .until(() -> {
+                    rethrowWorkerFailure();
+                    return condition.getAsBoolean();
+                });
+    }
+
+    /** Moves the clock and waits until every message due by then has had its round (none ready, none active). */
+    private void passTime(Duration d) {
         await(() -> scheduler.active() == 0);
         clock.advance(d);
         scheduler.wake();
-        Thread.sleep(50);
-        await(() -> scheduler.active() == 0);
+        await(() -> scheduler.countsByState().get("ready") == 0 && scheduler.active() == 0);
     }
 
     private List<JsonNode> logLines() throws Exception {
@@ -235,7 +253,7 @@ class SchedulerTest {
             peak.merge(key, now, Math::max);
             try {
                 if (key.equals("slow.test")) slowGate.await();
-                else Thread.sleep(5);
+                else Thread.sleep(5); // the subject: a fast destination's delivery takes a little time too
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -95,22 +95,35 @@ class SessionDialogTest {
         return new Session(ctx, policy, sink);
     }
 
-    /** Runs "C: line" / "S: 250 2.1.0" steps; "T:" means the TLS handshake completed. */
+    /**
+     * Runs "C: line" / "S: 250 2.1.0" steps; "T:" means the TLS handshake completed. Any other non-blank line,
+     * a "C:" not answered by an "S:" or an "S:" with no "C:" fails the test: a typo must not silently drop a step.
+     */
     static void dialog(Session s, String script) {
         String pending = null;
+        int n = 0;
         for (String raw : script.strip().split("\n")) {
+            n++;
             String step = raw.strip();
+            if (step.isEmpty()) continue;
             if (step.startsWith("C: ")) {
+                if (pending != null) throw new AssertionError("line " + n + ": \"" + step + "\" follows a C: with no S:");
                 pending = step.substring(3);
             } else if (step.equals("T:")) {
+                if (pending != null) throw new AssertionError("line " + n + ": T: follows a C: with no S:");
                 assertThat(s.wantsTls()).isTrue();
                 s.tlsStarted("TLSv1.3", "TLS_AES_128_GCM_SHA256");
             } else if (step.startsWith("S: ")) {
+                if (pending == null) throw new AssertionError("line " + n + ": \"" + step + "\" answers no C: line");
                 Reply r = s.onLine(pending);
                 String got = r.code() + (r.status() == null ? "" : " " + r.status());
                 assertThat(got).as("reply to %s (%s)", pending, r.summary()).isEqualTo(step.substring(3));
+                pending = null;
+            } else {
+                throw new AssertionError("line " + n + " of the dialog is not a C:, S: or T: step: \"" + step + "\"");
             }
         }
+        if (pending != null) throw new AssertionError("the dialog ends with a C: with no S:: " + pending);
     }
 
     /** Greets with {@code greeting}, opens a transaction from a@far.test to b@example.test and sends DATA. */

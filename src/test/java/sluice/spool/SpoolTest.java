@@ -55,7 +55,7 @@ class SpoolTest {
                 assertThat(ids.add(b.newId())).isTrue();
             }
             String first = a.newId();
-            Thread.sleep(2);
+            Thread.sleep(2); // the subject: ids made in a later millisecond sort after earlier ones
             assertThat(a.newId()).isGreaterThan(first);
         }
         assertThat(ids).allMatch(QueueIds::plausible);

@@ -35,6 +35,19 @@ public final class SluiceProcess implements AutoCloseable {
         return new SluiceProcess(p, log);
     }
 
+    /**
+     * The same server run under {@code strace -f} (every thread), its trace of {@code syscalls} written to
+     * {@code trace} with absolute timestamps, durations and the path or socket behind each fd ({@code -y}).
+     */
+    public static SluiceProcess startTraced(Path trace, String syscalls, String... args) throws IOException {
+        Path log = Files.createTempFile("sluice-process", ".log");
+        List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-ttt", "-T", "-yy",
+                "-s", "8192", "-e", "trace=" + syscalls, "-e", "signal=none", "-o", trace.toString()));
+        cmd.addAll(command(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new SluiceProcess(p, log);
+    }
+
     /** Runs a command to completion (stdout and stderr together). */
     public static Peer.Result run(String stdin, String... args) throws IOException, InterruptedException {
         return Peer.run(command(args), stdin, 60);
@@ -65,13 +78,17 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** SIGKILL: no shutdown hook, no flush, the crash case. */
     public void kill() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM under strace
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** SIGTERM and wait for the exit code. */
     public int terminate(int seconds) throws InterruptedException {
-        process.destroy();
+        // Under strace the server is the child: SIGTERM goes to it, and strace exits with its status.
+        List<ProcessHandle> children = process.children().toList();
+        if (children.isEmpty()) process.destroy();
+        else children.forEach(ProcessHandle::destroy);
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             return -1;
