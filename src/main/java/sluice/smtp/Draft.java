@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param sender    null for the null sender
  * @param messageId the Message-ID header value (found or added), or null
+ * @param signingDomain the domain to DKIM-sign for, from the may-send-as verdict on the message; null: none
  */
 public record Draft(
         String queueId,
@@ -16,7 +17,8 @@ public record Draft(
         SessionFacts facts,
         byte[] headers,
         MessageBuffer body,
-        String messageId) {
+        String messageId,
+        String signingDomain) {
 
     public Draft {
         recipients = List.copyOf(recipients);

@@ -316,8 +316,22 @@ public final class Session {
             }
             if (!found.hasDate()) headers.append(TraceHeaders.dateHeader(now));
         }
+        // One parse of the originator fields feeds the may-send-as verdict and, through it, the DKIM signer.
+        String signingDomain;
+        switch (policy.checkOriginators(authUser, sender, Originators.parse(body.array(), body.length()))) {
+            case SendAs.Allowed a -> signingDomain = a.signingDomain();
+            case SendAs.Refused r -> {
+                return refuseMessage(r.reply());
+            }
+            case SendAs.Unreadable u -> {
+                return refuseMessage(u.reply());
+            }
+            case SendAs.Unavailable u -> {
+                return refuseMessage(u.reply());
+            }
+        }
         Draft draft = new Draft(id, sender, recipients, mailParams, facts,
-                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId);
+                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId, signingDomain);
         CommitResult result = sink.commit(draft);
         return switch (result) {
             case CommitResult.Queued q -> {

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import sluice.smtp.AddressList;
 
 /** The send API's message formats without HTTP: addresses, encoded-words, folding, body encodings, raw messages. */
 class MessageFormatTest {
@@ -24,7 +25,7 @@ class MessageFormatTest {
             "\"quoted,local\"@x.test                | \"quoted,local\"@x.test | ",
     })
     void oneAddress(String input, String address, String name) {
-        NamedAddress a = AddressList.single(input);
+        sluice.smtp.NamedMailbox a = AddressList.single(input);
         assertThat(a.mailbox().address()).isEqualTo(address);
         assertThat(a.name()).isEqualTo(name);
     }
