@@ -6,6 +6,16 @@ package sluice.smtp;
  * the DKIM signer signs only for the domain an {@link Allowed} names.
  */
 public sealed interface SendAs {
+    /** The SMTP reply refusing the message, or null when it is allowed. */
+    default Reply refusal() {
+        return switch (this) {
+            case Allowed a -> null;
+            case Refused r -> r.reply();
+            case Unreadable u -> u.reply();
+            case Unavailable u -> u.reply();
+        };
+    }
+
     /** The message may go; {@code signingDomain} is the author domain to DKIM-sign for, or null to sign for none. */
     record Allowed(String signingDomain) implements SendAs {}
 
