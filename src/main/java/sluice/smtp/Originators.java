@@ -17,8 +17,6 @@ public record Originators(List<Originator> addresses, String problem) {
     /** The fields read, lower case, and how they are named in replies. */
     private static final List<String> FIELDS = List.of("from", "sender", "resent-from", "resent-sender");
     private static final List<String> NAMES = List.of("From", "Sender", "Resent-From", "Resent-Sender");
-    /** A header section has at most this many octets read (the 998-octet lines of a large header fit). */
-    private static final int MAX_HEADER = 1 << 20;
 
     /** One address and the field ("From", "Sender", "Resent-From", "Resent-Sender") it came from. */
     public record Originator(String field, Mailbox mailbox) {}
@@ -62,7 +60,9 @@ public record Originators(List<Originator> addresses, String problem) {
     public static Originators parse(byte[] data, int length) {
         List<Originator> out = new ArrayList<>();
         String problem = null;
-        int limit = Math.min(length, MAX_HEADER);
+        // The whole header section, however long (the message size limit bounds it): a cap would let a From field
+        // placed after it go unchecked by may-send-as and unseen by DMARC.
+        int limit = length;
         int i = 0;
         while (i < limit) {
             int end = lineEnd(data, i, limit);

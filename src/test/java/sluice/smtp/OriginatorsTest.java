@@ -54,4 +54,11 @@ class OriginatorsTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control character");
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aFromFieldAfterMegabytesOfOtherFieldsIsStillRead() {
+        String filler = ("X-Filler: " + "f".repeat(900) + "\r\n").repeat(3000); // 2.7 MB
+        byte[] message = (filler + "From: ceo@b.example\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
+        assertThat(Originators.parse(message).authorDomain()).isEqualTo("b.example");
+    }
 }
