@@ -63,9 +63,10 @@ public final class MailAuthenticator {
     /**
      * Checks mail from outside.
      *
-     * @param mailFrom the envelope sender, "" for the null sender
+     * @param mailFrom    the envelope sender, "" for the null sender
+     * @param originators the message's From (and other originator) addresses, as the session read them
      */
-    public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data) {
+    public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data, Originators originators) {
         if (spf == null) return new Verdict.Accept(data);
         String heloName = helo == null ? "" : helo.toLowerCase(Locale.ROOT);
         String mailFromDomain = mailFrom.isEmpty() ? heloName : Addresses.domainOf(mailFrom);
@@ -76,7 +77,7 @@ public final class MailAuthenticator {
                 r.domain(), r.selector())).toList();
         List<DkimPass> passes = signatures.stream().filter(r -> r.result() == DkimResult.Result.PASS)
                 .map(r -> new DkimPass(r.domain())).toList();
-        DmarcResult dmarcResult = dmarc(Originators.parse(data), spfResult, passes);
+        DmarcResult dmarcResult = dmarc(originators, spfResult, passes);
         if (rejectDmarc && dmarcResult != null && dmarcResult.result() == DmarcResult.Result.FAIL
                 && "reject".equals(dmarcResult.policy())) {
             return new Verdict.Reject(550, "5.7.1", "Message rejected: it fails the DMARC policy of " + dmarcResult.fromDomain()

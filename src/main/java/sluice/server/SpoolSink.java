@@ -57,7 +57,8 @@ final class SpoolSink implements MessageSink {
         if (f.authUser() != null || trusted) {
             data = auth.signOutbound(data, d.signingDomain());
         } else if (f.mode() == ListenerMode.MX) {
-            MailAuthenticator.Verdict v = auth.checkInbound(f.clientIp(), f.helo(), d.sender() == null ? "" : d.sender().address(), data);
+            MailAuthenticator.Verdict v = auth.checkInbound(f.clientIp(), f.helo(), d.sender() == null ? "" : d.sender().address(), data,
+                    d.originators());
             if (v instanceof MailAuthenticator.Verdict.Reject r) {
                 return new CommitResult.Refused(Reply.of(r.code(), r.enhancedCode(), r.text()));
             }

@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param sender    null for the null sender
  * @param messageId the Message-ID header value (found or added), or null
+ * @param originators   the From, Sender, Resent-From and Resent-Sender addresses, read once: DMARC reads them too
  * @param signingDomain the domain to DKIM-sign for, from the may-send-as verdict on the message; null: none
  */
 public record Draft(
@@ -18,6 +19,7 @@ public record Draft(
         byte[] headers,
         MessageBuffer body,
         String messageId,
+        Originators originators,
         String signingDomain) {
 
     public Draft {

@@ -318,10 +318,12 @@ public final class Session {
             if (!found.hasDate()) headers.append(TraceHeaders.dateHeader(now));
         }
         // One parse of the originator fields feeds the may-send-as verdict and, through it, the DKIM signer.
-        SendAs verdict = policy.checkOriginators(authUser, sender, Originators.parse(body.array(), body.length()));
+        Originators originators = Originators.parse(body.array(), body.length());
+        SendAs verdict = policy.checkOriginators(authUser, sender, originators);
         if (!(verdict instanceof SendAs.Allowed allowed)) return refuseMessage(verdict.refusal());
         Draft draft = new Draft(id, sender, recipients, mailParams, facts,
-                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId, allowed.signingDomain());
+                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId, originators,
+                allowed.signingDomain());
         CommitResult result = sink.commit(draft);
         return switch (result) {
             case CommitResult.Queued q -> {
