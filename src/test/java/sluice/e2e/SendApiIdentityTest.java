@@ -121,6 +121,11 @@ class SendApiIdentityTest {
             assertThat(r.statusCode()).as(c.getKey() + ": " + r.body()).isEqualTo(400);
             assertThat(error(r)).as(c.getKey()).startsWith(c.getKey() + ": ").contains("control character");
         }
+        for (String query : List.of("?from=alice@example.test&to=bob@remote.test%0D%0AX:%20carol@example.test", "?from=alice@example.test%0AX:%20a@b.test&to=bob@remote.test")) {
+            HttpResponse<String> r = post("message/rfc822", query, "Subject: x\n\nx\n");
+            assertThat(r.statusCode()).as(query + ": " + r.body()).isEqualTo(400);
+            assertThat(error(r)).as(query).contains("bad address");
+        }
         assertThat(sluice.queue()).hasSize(before);
     }
 
