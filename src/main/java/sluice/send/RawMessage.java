@@ -38,6 +38,10 @@ final class RawMessage {
         Originators originators = Originators.parse(data);
         if (originators.problem() != null) throw new Invalid(400, "message: " + originators.problem());
         List<Mailbox> authors = originators.from();
+        if (authors.isEmpty() && values.containsKey("from")) {
+            // Adding our own From would leave two From fields, which recipients and DMARC read differently.
+            throw new Invalid(400, "message: the From field has no address (an empty group); give one or leave the field out");
+        }
         Mailbox sender;
         if (fromParam != null) {
             sender = mailbox(fromParam, "from");

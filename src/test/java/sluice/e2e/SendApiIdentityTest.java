@@ -86,6 +86,10 @@ class SendApiIdentityTest {
         String data = queued(post("message/rfc822", "?to=bob@remote.test",
                 "From: \"<ceo@other.test>\" : alice@example.test;\nSubject: group\n\nx\n"));
         assertThat(data).contains("d=example.test;").doesNotContain("d=other.test");
+        HttpResponse<String> empty = post("message/rfc822", "?from=alice@example.test&to=bob@remote.test",
+                "From: undisclosed-senders:;\nSubject: group\n\nx\n");
+        assertThat(empty.statusCode()).as(empty.body()).isEqualTo(400);
+        assertThat(error(empty)).contains("the From field has no address");
     }
 
     @Test
