@@ -75,7 +75,8 @@ final class HeaderText {
         StringBuilder line = new StringBuilder(name).append(':');
         boolean hasWord = false;
         for (String word : value.split(" ", -1)) {
-            if (hasWord && line.length() + 1 + word.length() > FOLD_AT) {
+            // Before the first word too when it would not fit after the name: "Subject:" CRLF SP word is valid FWS.
+            if ((hasWord || !word.isEmpty()) && line.length() + 1 + word.length() > FOLD_AT) {
                 out.append(line).append("\r\n");
                 line.setLength(0);
             }

@@ -66,6 +66,25 @@ class MessageFormatTest {
         assertThat(HeaderText.unstructured("plain =?not?= a word")).startsWith("=?UTF-8?B?");
     }
 
+    /** RFC 5322 2.1.1: lines of at most 78 characters wherever a fold is possible, whatever the name and value. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "Subject                                  | x | 76",
+            "Subject                                  | x | 77",
+            "Subject                                  | x | 5000",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | x | 76",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | ü | 300",
+            "Subject                                  | lorem ipsum  | 400",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | lorem ipsum  | 400",
+    })
+    void everyLineFitsIn78(String name, String unit, int times) {
+        String value = unit.repeat(times).strip();
+        String field = HeaderText.field(name.strip(), HeaderText.unstructured(value));
+        assertThat(field).endsWith("\r\n");
+        assertThat(field.split("\r\n")).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(78));
+        assertThat(field.split("\r\n")[0]).startsWith(name.strip() + ":");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "hello\\nworld              | 7bit             | hello\\r\\nworld\\r\\n",
