@@ -101,6 +101,8 @@ class MailAuthTest {
                     String hidden = mx(s, "news@good.test", "From: " + from + "\nSubject: wire money\n\nx\n");
                     assertThat(hidden).as(from).startsWith("550 5.7.1").contains("DMARC policy of evil.test");
                 }
+                String many = mx(s, "news@good.test", "From: a@d1.test, b@d2.test, c@d3.test, d@d4.test, e@d5.test, ceo@evil.test\n\nx\n");
+                assertThat(many).startsWith("550 5.7.1").contains("more than 5 domains");
                 assertThat(s.queue()).hasSize(1);
             }
         }
