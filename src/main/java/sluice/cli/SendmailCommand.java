@@ -85,8 +85,13 @@ final class SendmailCommand implements Callable<Integer> {
     }
 
     private LocalMessage prepare(Config config, byte[] input, String sender, String id) {
-        LocalMessage m = LocalMessage.prepare(input, ignoreDots || ignoreDotsLong, fromHeaders, recipients, sender,
-                config.hostname(), id, Clock.systemUTC().instant().atZone(java.time.ZoneOffset.UTC));
+        LocalMessage m;
+        try {
+            m = LocalMessage.prepare(input, ignoreDots || ignoreDotsLong, fromHeaders, recipients, sender,
+                    config.hostname(), id, Clock.systemUTC().instant().atZone(java.time.ZoneOffset.UTC));
+        } catch (IllegalArgumentException e) {
+            throw new Failures.UserError(2, "sendmail: " + e.getMessage() + "; nothing was queued");
+        }
         if (m.recipients().isEmpty()) throw new Failures.UserError(2, "sendmail: no recipients (give them, or -t)");
         return m;
     }

@@ -85,23 +85,6 @@ public final class DkimSigner {
         return out.toByteArray();
     }
 
-    /** The From: address's domain, lower-cased; null when there is no From address. */
-    public static String signingDomainOf(byte[] message) {
-        HeaderField from = Message.parse(message).first("from");
-        if (from == null) return null;
-        String v = from.value().replace("\r\n", " ");
-        int lt = v.lastIndexOf('<');
-        int gt = v.lastIndexOf('>');
-        String address = lt >= 0 && gt > lt ? v.substring(lt + 1, gt) : v.replaceAll("\\([^)]*\\)", "");
-        int at = address.lastIndexOf('@');
-        if (at < 0) return null;
-        String domain = address.substring(at + 1).strip();
-        int end = 0;
-        while (end < domain.length() && !Character.isWhitespace(domain.charAt(end)) && ",;>".indexOf(domain.charAt(end)) < 0) end++;
-        domain = domain.substring(0, end);
-        return domain.isEmpty() ? null : domain.toLowerCase(Locale.ROOT);
-    }
-
     static List<String> headerList(Message m) {
         List<String> names = new ArrayList<>();
         for (String name : SIGNED_HEADERS) {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.random.RandomGenerator;
 import sluice.dns.Resolver;
 import sluice.smtp.Addresses;
+import sluice.smtp.Originators;
 
 /**
  * The authentication step of ingest, applied once per message before it is stored: outbound mail (authenticated
@@ -22,6 +23,8 @@ public final class MailAuthenticator {
 
         record Reject(int code, String enhancedCode, String text) implements Verdict {}
     }
+
+    private static final int MAX_AUTHOR_DOMAINS = 5;
 
     private final DkimSigner signer;          // null: no keys configured
     private final SpfEvaluator spf;           // null: inbound checks off
@@ -49,19 +52,21 @@ public final class MailAuthenticator {
         }
     }
 
-    /** Signs mail we send on behalf of our users (a no-op without a key for the From domain). */
-    public byte[] signOutbound(byte[] data) {
-        if (signer == null) return data;
-        String domain = DkimSigner.signingDomainOf(data);
-        return domain == null || !signer.signsFor(domain) ? data : signer.sign(data, domain);
+    /**
+     * Signs mail we send on behalf of our users for {@code domain}, the author domain the may-send-as verdict allowed
+     * ({@link sluice.smtp.SendAs.Allowed}); a no-op for null or a domain without a key. It never reads From itself.
+     */
+    public byte[] signOutbound(byte[] data, String domain) {
+        return signer == null || domain == null || !signer.signsFor(domain) ? data : signer.sign(data, domain);
     }
 
     /**
      * Checks mail from outside.
      *
-     * @param mailFrom the envelope sender, "" for the null sender
+     * @param mailFrom    the envelope sender, "" for the null sender
+     * @param originators the message's From (and other originator) addresses, as the session read them
      */
-    public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data) {
+    public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data, Originators originators) {
         if (spf == null) return new Verdict.Accept(data);
         String heloName = helo == null ? "" : helo.toLowerCase(Locale.ROOT);
         String mailFromDomain = mailFrom.isEmpty() ? heloName : Addresses.domainOf(mailFrom);
@@ -72,11 +77,15 @@ public final class MailAuthenticator {
                 r.domain(), r.selector())).toList();
         List<DkimPass> passes = signatures.stream().filter(r -> r.result() == DkimResult.Result.PASS)
                 .map(r -> new DkimPass(r.domain())).toList();
-        String fromDomain = DkimSigner.signingDomainOf(data);
-        DmarcResult dmarcResult = fromDomain == null ? null : dmarc.evaluate(fromDomain, spfResult, passes);
+        if (rejectDmarc && originators.authorDomains().size() > MAX_AUTHOR_DOMAINS) {
+            // Not evaluating the rest would let a p=reject domain hide behind five others (RFC 7489 6.6.1 allows this).
+            return new Verdict.Reject(550, "5.7.1", "Message rejected: its From field names more than " + MAX_AUTHOR_DOMAINS
+                    + " domains, too many to check their DMARC policies");
+        }
+        DmarcResult dmarcResult = dmarc(originators, spfResult, passes);
         if (rejectDmarc && dmarcResult != null && dmarcResult.result() == DmarcResult.Result.FAIL
                 && "reject".equals(dmarcResult.policy())) {
-            return new Verdict.Reject(550, "5.7.1", "Message rejected: it fails the DMARC policy of " + fromDomain
+            return new Verdict.Reject(550, "5.7.1", "Message rejected: it fails the DMARC policy of " + dmarcResult.fromDomain()
                     + " (SPF " + spfResult.result().keyword() + ", DKIM "
                     + (passes.isEmpty() ? "no aligned pass" : "not aligned") + ")");
         }
@@ -87,5 +96,27 @@ public final class MailAuthenticator {
         System.arraycopy(header, 0, out, 0, header.length);
         System.arraycopy(clean, 0, out, header.length, clean.length);
         return new Verdict.Accept(out);
+    }
+
+    /**
+     * DMARC for the author domains, read with the same parser as the may-send-as check and the signer (a comment or
+     * quoted "<x@y>" cannot make it evaluate another domain than the one the From field names). With From addresses in
+     * several domains each is evaluated (at most {@value #MAX_AUTHOR_DOMAINS}; more are refused when DMARC failures are) and
+     * the strictest failure counts (RFC 7489 6.6.1),
+     * so a second From address cannot hide a domain that publishes p=reject. Null without a readable From address.
+     */
+    private DmarcResult dmarc(Originators originators, SpfResult spf, List<DkimPass> passes) {
+        DmarcResult chosen = null;
+        for (String domain : originators.authorDomains().stream().limit(MAX_AUTHOR_DOMAINS).toList()) {
+            DmarcResult r = dmarc.evaluate(domain, spf, passes);
+            if (chosen == null || severity(r) > severity(chosen)) chosen = r;
+        }
+        return chosen;
+    }
+
+    /** How strongly a result counts against the message: a failure under reject, then quarantine, then any failure. */
+    private static int severity(DmarcResult r) {
+        if (r.result() != DmarcResult.Result.FAIL) return 0;
+        return "reject".equals(r.policy()) ? 3 : "quarantine".equals(r.policy()) ? 2 : 1;
     }
 }

@@ -6,12 +6,15 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import sluice.auth.Lockout;
+import sluice.auth.SendAsRule;
 import sluice.auth.User;
 import sluice.auth.UserStore;
 import sluice.smtp.AuthResult;
 import sluice.smtp.Mailbox;
+import sluice.smtp.Originators;
 import sluice.smtp.Replies;
 import sluice.smtp.Reply;
+import sluice.smtp.SendAs;
 import sluice.smtp.SessionPolicy;
 
 /** The answers one connection's session gets: relay rules, credentials, lockout, storage. */
@@ -128,10 +131,23 @@ public final class ClientPolicy implements SessionPolicy {
     public boolean maySendAs(String user, Mailbox sender) {
         if (sender == null) return true; // the null sender (bounces, notifications)
         try {
-            return users.find(user).map(u -> u.maySendAs(sender.address())).orElse(false);
+            return users.find(user).map(u -> SendAsRule.mayUse(u, sender)).orElse(false);
         } catch (IllegalStateException e) {
             log.error("auth: {}", e.getMessage());
             return false;
+        }
+    }
+
+    @Override
+    public SendAs checkOriginators(String user, Mailbox sender, Originators originators) {
+        if (user == null) return trusted ? SendAsRule.trusted(originators) : new SendAs.Allowed(null);
+        try {
+            // A user removed since AUTH may send as nobody.
+            User u = users.find(user).orElseGet(() -> new User(user, java.util.List.of()));
+            return SendAsRule.check(u, sender, originators);
+        } catch (IllegalStateException e) {
+            log.error("auth: {}", e.getMessage());
+            return new SendAs.Unavailable();
         }
     }
 

@@ -8,8 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import sluice.smtp.AddressList;
 
 /**
  * A message handed to {@code sluice sendmail} on standard input, made ready to queue: line endings made CRLF, the
@@ -18,8 +17,6 @@ import java.util.regex.Pattern;
  */
 public record LocalMessage(byte[] data, List<String> recipients) {
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
-    private static final Pattern ANGLE = Pattern.compile("<([^<>\\s]+@[^<>\\s]+)>");
-    private static final Pattern BARE = Pattern.compile("([^\\s,;<>\"()]+@[^\\s,;<>\"()]+)");
 
     public static LocalMessage prepare(byte[] input, boolean ignoreDots, boolean recipientsFromHeaders, List<String> args,
                                        String sender, String hostname, String queueId, ZonedDateTime now) {
@@ -30,7 +27,8 @@ public record LocalMessage(byte[] data, List<String> recipients) {
         Set<String> rcpts = new LinkedHashSet<>(args);
         boolean hasFrom = false, hasDate = false, hasId = false;
         List<String> kept = new ArrayList<>();
-        String field = null;
+        List<String[]> recipientFields = new ArrayList<>(); // {name, unfolded value}
+        String field = ""; // a first line that is a continuation belongs to no field
         for (String line : header) {
             boolean continuation = !line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t');
             if (!continuation) {
@@ -39,11 +37,17 @@ public record LocalMessage(byte[] data, List<String> recipients) {
                 hasFrom |= field.equals("from");
                 hasDate |= field.equals("date");
                 hasId |= field.equals("message-id");
-            }
-            if (recipientsFromHeaders && (field.equals("to") || field.equals("cc") || field.equals("bcc"))) {
-                rcpts.addAll(addresses(continuation ? line : line.substring(line.indexOf(':') + 1)));
+                if (field.equals("to") || field.equals("cc") || field.equals("bcc")) {
+                    recipientFields.add(new String[] {field, line.substring(colon + 1)});
+                }
+            } else if (field.equals("to") || field.equals("cc") || field.equals("bcc")) {
+                String[] last = recipientFields.get(recipientFields.size() - 1);
+                last[1] = last[1] + line;
             }
             if (!field.equals("bcc")) kept.add(line); // Bcc never travels
+        }
+        if (recipientsFromHeaders) {
+            for (String[] f : recipientFields) rcpts.addAll(addresses(f[0], f[1]));
         }
         StringBuilder out = new StringBuilder();
         if (!hasFrom) out.append("From: <").append(sender).append(">\r\n");
@@ -67,14 +71,18 @@ public record LocalMessage(byte[] data, List<String> recipients) {
         return out;
     }
 
-    static List<String> addresses(String value) {
-        List<String> out = new ArrayList<>();
-        Matcher m = ANGLE.matcher(value);
-        while (m.find()) out.add(m.group(1));
-        if (out.isEmpty()) {
-            Matcher b = BARE.matcher(value);
-            while (b.find()) out.add(b.group(1));
+    /**
+     * The addresses of a To, Cc or Bcc field, read by the parser the send API and the may-send-as check use (a
+     * quoted "<x@y>" or a group name is never taken for a recipient).
+     *
+     * @throws IllegalArgumentException naming the field and the address that cannot be read (nothing is dropped)
+     */
+    static List<String> addresses(String field, String value) {
+        try {
+            return AddressList.parse(value).stream().map(m -> m.mailbox().address()).toList();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the " + field.substring(0, 1).toUpperCase(Locale.ROOT) + field.substring(1)
+                    + " field: " + e.getMessage());
         }
-        return out;
     }
 }

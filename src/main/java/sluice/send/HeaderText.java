@@ -22,14 +22,27 @@ final class HeaderText {
         return true;
     }
 
-    /** Unstructured text (a Subject): as it is when printable ASCII, else encoded-words separated by spaces. */
+    /**
+     * Unstructured text (a Subject): as it is when printable ASCII whose words can be folded onto lines of 78, else
+     * encoded-words separated by spaces (each at most 75 characters, RFC 2047 2), which fold between them: a
+     * 5,000-character word would otherwise make a line longer than the 998 octets RFC 5322 2.1.1 allows.
+     */
     static String unstructured(String text) {
-        return isPrintableAscii(text) && !text.contains("=?") ? text : encodedWords(text);
+        return plain(text) ? text : encodedWords(text);
+    }
+
+    /** Printable ASCII, no text that reads as an encoded-word, and no word too long to fold onto a line of its own. */
+    private static boolean plain(String text) {
+        if (!isPrintableAscii(text) || text.contains("=?")) return false;
+        for (String word : text.split(" ")) {
+            if (word.length() > FOLD_AT - 2) return false; // a continuation line is SP + word
+        }
+        return true;
     }
 
     /** A display name: atoms as they are, a quoted string when it has specials, encoded-words when not ASCII. */
     static String phrase(String name) {
-        if (!isPrintableAscii(name) || name.contains("=?")) return encodedWords(name);
+        if (!plain(name)) return encodedWords(name);
         boolean atoms = name.chars().allMatch(c -> c == ' ' || Character.isLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0);
         return atoms ? name : "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
@@ -62,7 +75,8 @@ final class HeaderText {
         StringBuilder line = new StringBuilder(name).append(':');
         boolean hasWord = false;
         for (String word : value.split(" ", -1)) {
-            if (hasWord && line.length() + 1 + word.length() > FOLD_AT) {
+            // Before the first word too when it would not fit after the name: "Subject:" CRLF SP word is valid FWS.
+            if ((hasWord || !word.isEmpty()) && line.length() + 1 + word.length() > FOLD_AT) {
                 out.append(line).append("\r\n");
                 line.setLength(0);
             }

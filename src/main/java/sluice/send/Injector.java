@@ -18,6 +18,7 @@ import sluice.queue.Ingest;
 import sluice.smtp.AuthResult;
 import sluice.smtp.Mailbox;
 import sluice.smtp.Reply;
+import sluice.smtp.SendAs;
 import sluice.smtp.SessionFacts;
 import sluice.smtp.TraceHeaders;
 import sluice.spool.Envelope;
@@ -121,12 +122,13 @@ public final class Injector {
         if (m.recipients().size() > maxRecipients) {
             throw new Invalid(400, "\"to\": " + m.recipients().size() + " recipients, more than max_recipients (" + maxRecipients + ")");
         }
-        if (!policy.maySendAs(user, m.sender())) {
-            throw new Invalid(403, "user " + user + " may not send as " + m.sender().address() + " (envelope sender)");
-        }
-        for (Mailbox a : m.authors()) {
-            if (!policy.maySendAs(user, a)) throw new Invalid(403, "user " + user + " may not send as " + a.address() + " (From)");
-        }
+        // The one may-send-as rule (auth/SendAsRule) on the envelope sender and every originator, as on SMTP.
+        String signingDomain = switch (policy.checkOriginators(user, m.sender(), m.originators())) {
+            case SendAs.Allowed a -> a.signingDomain();
+            case SendAs.Refused r -> throw new Invalid(403, "user " + user + " may not send as " + r.address() + " (" + r.field() + ")");
+            case SendAs.Unreadable u -> throw new Invalid(400, "message: " + u.problem());
+            case SendAs.Unavailable u -> throw new Invalid(503, "users are unavailable right now; try again later");
+        };
         for (Mailbox r : m.recipients()) {
             Reply refusal = policy.checkRecipient(r, m.sender(), user);
             if (refusal != null) throw new Invalid(400, "\"to\": " + r.address() + ": " + refusal.code() + " " + refusal.lines().get(0));
@@ -144,7 +146,7 @@ public final class Injector {
         byte[] data = new byte[trace.length + m.data().length];
         System.arraycopy(trace, 0, data, 0, trace.length);
         System.arraycopy(m.data(), 0, data, trace.length, m.data().length);
-        data = auth.signOutbound(data);
+        data = auth.signOutbound(data, signingDomain);
         List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r.address(), null, null)).toList();
         Envelope envelope = new Envelope(m.sender().address(), rcpts, clock.instant(), data.length,
                 attributes(facts, m, data));

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import sluice.smtp.AddressList;
 import sluice.smtp.Mailbox;
+import sluice.smtp.Originators;
 
 /**
  * The JSON body of the send API, made into an RFC 5322 / MIME message:
@@ -24,9 +26,14 @@ final class JsonMessage {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
     private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers");
-    /** Fields the request sets by its own members, or Sluice sets; "headers" may not set them. */
+    /** Fields the request sets by its own members, or Sluice sets; "headers" may not set them (nor any Content-*). */
     private static final Set<String> RESERVED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date", "mime-version",
-            "content-type", "content-transfer-encoding", "received", "dkim-signature", "return-path", "sender");
+            "received", "dkim-signature", "return-path", "sender");
+    /**
+     * Structured fields "headers" may set: written as given, so they must be printable ASCII (an encoded-word would
+     * change their meaning) and fold at their spaces. Resent-From and Resent-Sender are then checked by may-send-as.
+     */
+    private static final Set<String> STRUCTURED = Set.of("message-id", "in-reply-to", "references");
 
     private JsonMessage() {}
 
@@ -45,7 +52,7 @@ final class JsonMessage {
             if (!FIELDS.contains(name)) throw Invalid.field(name, "unknown field (known: from, to, cc, bcc, reply_to, subject, text, html, headers)");
         }
         if (!root.path("from").isTextual()) throw Invalid.field("from", "required, a string such as \"Name <you@example.com>\"");
-        NamedAddress from = single(root.get("from").asText(), "from");
+        NamedAddress from = single(oneLine(root.get("from").asText(), "from"), "from");
         List<NamedAddress> to = list(root, "to");
         List<NamedAddress> cc = list(root, "cc");
         List<NamedAddress> bcc = list(root, "bcc");
@@ -69,7 +76,7 @@ final class JsonMessage {
         if (headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("message-id"))) {
             m.append("Message-ID: ").append(messageId).append("\r\n");
         }
-        headers.forEach((k, v) -> m.append(HeaderText.field(k, HeaderText.unstructured(v))));
+        headers.forEach((k, v) -> m.append(HeaderText.field(k, structured(k.toLowerCase(Locale.ROOT)) ? v : HeaderText.unstructured(v))));
         m.append("MIME-Version: 1.0\r\n");
         if (text != null && html != null) {
             String b = stamp.boundary();
@@ -89,7 +96,10 @@ final class JsonMessage {
                 if (seen.putIfAbsent(a.mailbox().address().toLowerCase(Locale.ROOT), true) == null) recipients.add(a.mailbox());
             }
         }
-        return new Outgoing(from.mailbox(), recipients, List.of(from.mailbox()), m.toString().getBytes(StandardCharsets.UTF_8), messageId);
+        byte[] data = m.toString().getBytes(StandardCharsets.UTF_8);
+        // The originators are read from the message as composed, by the parser every door uses: what is checked and
+        // signed is what recipients get, including a Resent-From given in "headers".
+        return new Outgoing(from.mailbox(), recipients, Originators.parse(data), data, messageId);
     }
 
     private static void part(StringBuilder m, String type, String content) {
@@ -103,9 +113,24 @@ final class JsonMessage {
         return String.join(", ", list.stream().map(NamedAddress::header).toList());
     }
 
+    /**
+     * {@code value} when it has no control characters: a CR LF in a member that becomes a header field or an address
+     * would start a new field, or (with a colon) turn an address into a group and silently change the recipient.
+     */
+    private static String oneLine(String value, String field) throws Invalid {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw Invalid.field(field, "must be one line without control characters (found 0x"
+                        + String.format("%02x", (int) c) + " at position " + i + ")");
+            }
+        }
+        return value;
+    }
+
     private static NamedAddress single(String value, String field) throws Invalid {
         try {
-            return AddressList.single(value);
+            return NamedAddress.of(AddressList.single(oneLine(value, field)));
         } catch (IllegalArgumentException e) {
             throw Invalid.field(field, e.getMessage());
         }
@@ -117,7 +142,7 @@ final class JsonMessage {
         List<NamedAddress> out = new ArrayList<>();
         if (n.isTextual()) {
             try {
-                return AddressList.parse(n.asText());
+                return AddressList.parse(oneLine(n.asText(), field)).stream().map(NamedAddress::of).toList();
             } catch (IllegalArgumentException e) {
                 throw Invalid.field(field, e.getMessage());
             }
@@ -134,10 +159,7 @@ final class JsonMessage {
         JsonNode n = root.path(field);
         if (n.isMissingNode() || n.isNull()) return null;
         if (!n.isTextual()) throw Invalid.field(field, "must be a string");
-        if (field.equals("subject") && n.asText().chars().anyMatch(c -> c == '\r' || c == '\n')) {
-            throw Invalid.field(field, "must be one line");
-        }
-        return n.asText();
+        return field.equals("subject") ? oneLine(n.asText(), field) : n.asText();
     }
 
     private static Map<String, String> headers(JsonNode n) throws Invalid {
@@ -150,20 +172,29 @@ final class JsonMessage {
             if (name.isEmpty() || name.length() > 76 || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
                 throw Invalid.field(field, "not a header field name");
             }
-            if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (RESERVED.contains(lower) || lower.startsWith("content-")) {
                 throw Invalid.field(field, "set by the request's own members or by Sluice, not by \"headers\"");
             }
+            if (out.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(name))) throw Invalid.field(field, "given twice");
             if (!e.getValue().isTextual()) throw Invalid.field(field, "must be a string");
-            String value = e.getValue().asText();
-            if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) throw Invalid.field(field, "must be one line");
-            for (String word : value.split(" ")) {
-                if (word.length() > 900) throw Invalid.field(field, "has a word too long for one header line");
+            String value = oneLine(e.getValue().asText(), field);
+            if (lower.equals("message-id") && !value.matches("<[\\x21-\\x7e&&[^<>@]]+@[\\x21-\\x7e&&[^<>@]]+>")) {
+                throw Invalid.field(field, "must look like <unique@domain>, in ASCII");
             }
-            if (name.equalsIgnoreCase("message-id") && !value.matches("<[^<>\\s@]+@[^<>\\s@]+>")) {
-                throw Invalid.field(field, "must look like <unique@domain>");
+            if (structured(lower)) {
+                if (!HeaderText.isPrintableAscii(value)) throw Invalid.field(field, "must be ASCII (it is not encoded)");
+                for (String word : value.split(" ")) {
+                    if (word.length() > 900) throw Invalid.field(field, "has a word too long for one header line");
+                }
             }
             out.put(name, value);
         }
         return out;
+    }
+
+    /** Written as given: the STRUCTURED fields, Resent-* (addresses, read back by may-send-as) and List-* (URLs). */
+    private static boolean structured(String lowerName) {
+        return STRUCTURED.contains(lowerName) || lowerName.startsWith("resent-") || lowerName.startsWith("list-");
     }
 }

@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import sluice.smtp.AddressList;
 import sluice.smtp.Mailbox;
+import sluice.smtp.NamedMailbox;
+import sluice.smtp.Originators;
 
 /**
  * A raw RFC 5322 message given to the send API ({@code message/rfc822}): line endings made CRLF; the envelope sender
@@ -32,9 +35,12 @@ final class RawMessage {
         Map<String, List<String>> values = new LinkedHashMap<>();
         for (Field f : fields) values.computeIfAbsent(f.name(), k -> new ArrayList<>()).add(f.value());
 
-        List<Mailbox> authors = new ArrayList<>();
-        for (String v : values.getOrDefault("from", List.of())) {
-            authors.addAll(addresses(v, "From"));
+        Originators originators = Originators.parse(data);
+        if (originators.problem() != null) throw new Invalid(400, "message: " + originators.problem());
+        List<Mailbox> authors = originators.from();
+        if (authors.isEmpty() && values.containsKey("from")) {
+            // Adding our own From would leave two From fields, which recipients and DMARC read differently.
+            throw new Invalid(400, "message: the From field has no address (an empty group); give one or leave the field out");
         }
         Mailbox sender;
         if (fromParam != null) {
@@ -60,7 +66,7 @@ final class RawMessage {
         StringBuilder added = new StringBuilder();
         if (authors.isEmpty()) {
             added.append("From: <").append(sender.address()).append(">\r\n");
-            authors.add(sender);
+            originators = originators.withFrom(sender);
         }
         if (!values.containsKey("date")) added.append("Date: ").append(RFC5322.format(stamp.date())).append("\r\n");
         if (!values.containsKey("message-id")) added.append("Message-ID: ").append(messageId).append("\r\n");
@@ -69,7 +75,7 @@ final class RawMessage {
             if (!f.name().equals("bcc")) out.writeBytes(f.raw()); // Bcc never travels
         }
         out.write(data, bodyStart, data.length - bodyStart);
-        return new Outgoing(sender, recipients, authors, out.toByteArray(), messageId);
+        return new Outgoing(sender, recipients, originators, out.toByteArray(), messageId);
     }
 
     /** Reads the header fields into {@code fields}; returns where the empty line before the body starts. */
@@ -118,7 +124,7 @@ final class RawMessage {
 
     private static List<Mailbox> addresses(String value, String field) throws Invalid {
         try {
-            return AddressList.parse(value).stream().map(NamedAddress::mailbox).toList();
+            return AddressList.parse(value).stream().map(NamedMailbox::mailbox).toList();
         } catch (IllegalArgumentException e) {
             throw new Invalid(400, "message: the " + field + " field: " + e.getMessage());
         }

@@ -55,9 +55,10 @@ final class SpoolSink implements MessageSink {
         SessionFacts f = d.facts();
         boolean trusted = relay.isTrusted(f.clientIp());
         if (f.authUser() != null || trusted) {
-            data = auth.signOutbound(data);
+            data = auth.signOutbound(data, d.signingDomain());
         } else if (f.mode() == ListenerMode.MX) {
-            MailAuthenticator.Verdict v = auth.checkInbound(f.clientIp(), f.helo(), d.sender() == null ? "" : d.sender().address(), data);
+            MailAuthenticator.Verdict v = auth.checkInbound(f.clientIp(), f.helo(), d.sender() == null ? "" : d.sender().address(), data,
+                    d.originators());
             if (v instanceof MailAuthenticator.Verdict.Reject r) {
                 return new CommitResult.Refused(Reply.of(r.code(), r.enhancedCode(), r.text()));
             }

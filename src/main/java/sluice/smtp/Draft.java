@@ -7,6 +7,8 @@ import java.util.List;
  *
  * @param sender    null for the null sender
  * @param messageId the Message-ID header value (found or added), or null
+ * @param originators   the From, Sender, Resent-From and Resent-Sender addresses, read once: DMARC reads them too
+ * @param signingDomain the domain to DKIM-sign for, from the may-send-as verdict on the message; null: none
  */
 public record Draft(
         String queueId,
@@ -16,7 +18,9 @@ public record Draft(
         SessionFacts facts,
         byte[] headers,
         MessageBuffer body,
-        String messageId) {
+        String messageId,
+        Originators originators,
+        String signingDomain) {
 
     public Draft {
         recipients = List.copyOf(recipients);

@@ -45,7 +45,6 @@ public final class Replies {
     public static final Reply STARTTLS_FIRST = Reply.of(530, "5.7.0", "Must issue a STARTTLS command first");
     public static final Reply AUTH_REQUIRED = Reply.of(530, "5.7.0", "Authentication required");
     public static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available");
-    public static final Reply SEND_AS_DENIED = Reply.of(550, "5.7.1", "Sender address not owned by the authenticated user");
     public static final Reply RELAY_DENIED = Reply.of(554, "5.7.1", "Relay access denied");
     public static final Reply UNKNOWN_LOCAL_USER = Reply.of(550, "5.1.1", "Recipient address rejected: User unknown");
     public static final Reply TOO_MANY_RECIPIENTS = Reply.of(452, "4.5.3", "Too many recipients");

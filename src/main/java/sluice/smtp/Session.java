@@ -184,7 +184,8 @@ public final class Session {
         MailParameters p = c.parameters();
         Reply refusal = p.size() > ctx.maxMessageSize() ? Replies.TOO_BIG
                 : c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
-                : authUser != null && !policy.maySendAs(authUser, c.sender()) ? Replies.SEND_AS_DENIED
+                : authUser != null && !policy.maySendAs(authUser, c.sender())
+                        ? new SendAs.Refused(authUser, c.sender().address(), "envelope sender").reply()
                 : !policy.hasStorage() ? Replies.NO_STORAGE
                 : policy.startMessage(authUser);
         if (refusal != null) return refused(refusal, c.sender(), null);
@@ -316,8 +317,13 @@ public final class Session {
             }
             if (!found.hasDate()) headers.append(TraceHeaders.dateHeader(now));
         }
+        // One parse of the originator fields feeds the may-send-as verdict and, through it, the DKIM signer.
+        Originators originators = Originators.parse(body.array(), body.length());
+        SendAs verdict = policy.checkOriginators(authUser, sender, originators);
+        if (!(verdict instanceof SendAs.Allowed allowed)) return refuseMessage(verdict.refusal());
         Draft draft = new Draft(id, sender, recipients, mailParams, facts,
-                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId);
+                headers.toString().getBytes(StandardCharsets.UTF_8), body, messageId, originators,
+                allowed.signingDomain());
         CommitResult result = sink.commit(draft);
         return switch (result) {
             case CommitResult.Queued q -> {

@@ -14,6 +14,12 @@ public interface SessionPolicy {
     /** Whether an authenticated user may use this envelope sender (null = the null sender). */
     boolean maySendAs(String user, Mailbox sender);
 
+    /**
+     * May-send-as on the whole message once its data is in: the envelope sender and every originator address for an
+     * authenticated user; for a client without a user, whether it is signed and for which domain.
+     */
+    SendAs checkOriginators(String authUser, Mailbox sender, Originators originators);
+
     /** Null to accept the recipient, or the refusal (relay denied, unknown user, …). */
     Reply checkRecipient(Mailbox recipient, Mailbox sender, String authUser);
 

@@ -108,6 +108,14 @@ class MailAuthTest {
 
                 String refused = mx(s, "ceo@evil.test", "From: ceo@evil.test\nSubject: wire money\n\nx\n");
                 assertThat(refused).startsWith("550 5.7.1").contains("DMARC").contains("evil.test");
+                // The author domain comes from the address parser submission uses: a "<…>" inside a comment, or a
+                // second From address, does not make DMARC evaluate good.test (whose SPF passes) instead of evil.test.
+                for (String from : List.of("ceo@evil.test (<news@good.test>)", "ceo@evil.test, news@good.test")) {
+                    String hidden = mx(s, "news@good.test", "From: " + from + "\nSubject: wire money\n\nx\n");
+                    assertThat(hidden).as(from).startsWith("550 5.7.1").contains("DMARC policy of evil.test");
+                }
+                String many = mx(s, "news@good.test", "From: a@d1.test, b@d2.test, c@d3.test, d@d4.test, e@d5.test, ceo@evil.test\n\nx\n");
+                assertThat(many).startsWith("550 5.7.1").contains("more than 5 domains");
                 assertThat(s.queue()).hasSize(1);
             }
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import sluice.smtp.AddressList;
 
 /** The send API's message formats without HTTP: addresses, encoded-words, folding, body encodings, raw messages. */
 class MessageFormatTest {
@@ -24,7 +25,7 @@ class MessageFormatTest {
             "\"quoted,local\"@x.test                | \"quoted,local\"@x.test | ",
     })
     void oneAddress(String input, String address, String name) {
-        NamedAddress a = AddressList.single(input);
+        sluice.smtp.NamedMailbox a = AddressList.single(input);
         assertThat(a.mailbox().address()).isEqualTo(address);
         assertThat(a.name()).isEqualTo(name);
     }
@@ -63,6 +64,25 @@ class MessageFormatTest {
         assertThat(field.split("\r\n")).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(78));
         assertThat(field.replace("\r\n", "")).isEqualTo("Subject: " + words + "");
         assertThat(HeaderText.unstructured("plain =?not?= a word")).startsWith("=?UTF-8?B?");
+    }
+
+    /** RFC 5322 2.1.1: lines of at most 78 characters wherever a fold is possible, whatever the name and value. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "Subject                                  | x | 76",
+            "Subject                                  | x | 77",
+            "Subject                                  | x | 5000",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | x | 76",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | ü | 300",
+            "Subject                                  | lorem ipsum  | 400",
+            "X-A-Rather-Long-Field-Name-For-A-Test-1  | lorem ipsum  | 400",
+    })
+    void everyLineFitsIn78(String name, String unit, int times) {
+        String value = unit.repeat(times).strip();
+        String field = HeaderText.field(name.strip(), HeaderText.unstructured(value));
+        assertThat(field).endsWith("\r\n");
+        assertThat(field.split("\r\n")).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(78));
+        assertThat(field.split("\r\n")[0]).startsWith(name.strip() + ":");
     }
 
     @ParameterizedTest

@@ -45,6 +45,12 @@ class SessionDialogTest {
             return sender == null || sender.domainLower().equals("example.test");
         }
 
+        public SendAs checkOriginators(String authUser, Mailbox sender, Originators originators) {
+            // The real rule, with alice's patterns as SluiceHarness gives them.
+            return authUser == null ? new SendAs.Allowed(null)
+                    : sluice.auth.SendAsRule.check(new sluice.auth.User(authUser, List.of(authUser, "@example.test")), sender, originators);
+        }
+
         public Reply checkRecipient(Mailbox r, Mailbox sender, String authUser) {
             boolean local = r.domainLower().equals("example.test") && !r.hasRoutingCharacters();
             return local || authUser != null ? null : Replies.RELAY_DENIED;

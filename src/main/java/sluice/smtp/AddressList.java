@@ -1,26 +1,33 @@
-package sluice.send;
+package sluice.smtp;
 
 import java.util.ArrayList;
 import java.util.List;
-import sluice.smtp.Mailbox;
 
 /**
  * Parses the address lists of header fields and of the JSON API (RFC 5322 3.4): {@code addr}, {@code Name <addr>},
  * {@code "Quoted, Name" <addr>}, comments, and groups ({@code team: a@x, b@y;}). The addresses themselves are
  * checked with the RFC 5321 parser MAIL and RCPT use ({@link Mailbox#parse}), since they become envelope addresses.
+ * The one reader of addresses in header fields: the send API, the may-send-as check, the DKIM signer and DMARC all
+ * take what it finds, so a quoted {@code "<ceo@b.example>"} group name can never mean one thing to one of them and
+ * another to the next.
  */
-final class AddressList {
+public final class AddressList {
     private AddressList() {}
 
     /** The addresses in {@code value}, in order; an empty list for an empty value or an empty group. */
-    static List<NamedAddress> parse(String value) {
-        List<NamedAddress> out = new ArrayList<>();
+    public static List<NamedMailbox> parse(String value) {
+        List<NamedMailbox> out = new ArrayList<>();
         StringBuilder item = new StringBuilder();
         boolean quoted = false;
         int comment = 0;
         boolean angle = false;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
+            // A line break or other control character is never part of an address list once fields are unfolded;
+            // read as text it could end a group name and silently change the address (a JSON "to" with CR LF ":").
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                throw new IllegalArgumentException("a control character (0x" + Integer.toHexString(c) + ") in an address");
+            }
             if (quoted) {
                 item.append(c);
                 if (c == '\\' && i + 1 < value.length()) item.append(value.charAt(++i));
@@ -54,19 +61,19 @@ final class AddressList {
     }
 
     /** Exactly one address. */
-    static NamedAddress single(String value) {
-        List<NamedAddress> all = parse(value);
+    public static NamedMailbox single(String value) {
+        List<NamedMailbox> all = parse(value);
         if (all.size() != 1) throw new IllegalArgumentException(all.isEmpty() ? "no address" : "more than one address");
         return all.get(0);
     }
 
-    private static void add(StringBuilder item, List<NamedAddress> out) {
+    private static void add(StringBuilder item, List<NamedMailbox> out) {
         String text = item.toString().strip();
         item.setLength(0);
         if (text.isEmpty()) return;
         int open = text.lastIndexOf('<');
         if (open < 0) {
-            out.add(new NamedAddress(null, mailbox(text)));
+            out.add(new NamedMailbox(null, mailbox(text)));
             return;
         }
         int close = text.indexOf('>', open);
@@ -74,7 +81,7 @@ final class AddressList {
         String name = unquote(text.substring(0, open).strip());
         String addr = text.substring(open + 1, close).strip();
         int colon = addr.startsWith("@") ? addr.indexOf(':') : -1; // an obsolete source route, ignored
-        out.add(new NamedAddress(name.isEmpty() ? null : name, mailbox(colon >= 0 ? addr.substring(colon + 1) : addr)));
+        out.add(new NamedMailbox(name.isEmpty() ? null : name, mailbox(colon >= 0 ? addr.substring(colon + 1) : addr)));
     }
 
     private static Mailbox mailbox(String text) {
