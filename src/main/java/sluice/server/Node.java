@@ -8,6 +8,8 @@ import java.util.List;
 import sluice.auth.UserStore;
 import sluice.admin.AdminServer;
 import sluice.config.Config;
+import sluice.config.ConfigException;
+import sluice.config.ConfigLoader;
 import sluice.queue.DsnNotices;
 import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
@@ -73,8 +75,24 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    public static Node start(Config config, Clock clock) throws StartException, IOException {
+    /**
+     * Builds and starts every part.
+     *
+     * @throws ConfigException when aliases or catch-alls loop or name addresses that do not exist (checked against
+     *                         the users in the data dir, before anything is opened)
+     */
+    public static Node start(Config config, Clock clock) throws StartException, IOException, ConfigException {
         Files.createDirectories(config.dataDir());
+        UserStore users;
+        try {
+            users = UserStore.open(config.dataDir());
+        } catch (IllegalStateException e) {
+            throw new StartException(e.getMessage(), false);
+        }
+        LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
+                config.local().catchAll(), name -> users.find(name).isPresent());
+        ConfigException aliasProblems = ConfigLoader.located(config, recipients.problems());
+        if (aliasProblems != null) throw aliasProblems;
         TlsContexts tls;
         try {
             tls = TlsContexts.load(config.tls(), config.dataDir(), config.hostname());
@@ -130,9 +148,6 @@ public final class Node implements AutoCloseable {
             }
         };
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(hardBounces);
-        UserStore users = UserStore.open(config.dataDir());
-        LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
-                config.local().catchAll(), name -> users.find(name).isPresent());
         Ingest ingest = new Ingest(spool, events, clock);
         Delivery delivery = null;
         if (!config.delivery().paused()) {
