@@ -84,8 +84,8 @@ public final class LocalRecipients {
      */
     public List<ConfigProblem> problems() {
         List<ConfigProblem> out = new ArrayList<>();
-        aliases.keySet().forEach(key -> problem(expand(key), List.of("local", "aliases", key)).ifPresent(out::add));
-        catchAll.forEach((domain, target) ->
+        new java.util.TreeSet<>(aliases.keySet()).forEach(key -> problem(expand(key), List.of("local", "aliases", key)).ifPresent(out::add));
+        new java.util.TreeMap<>(catchAll).forEach((domain, target) ->
                 problem(expand(target), List.of("local", "catch_all", domain)).ifPresent(out::add));
         return out;
     }

@@ -160,6 +160,16 @@ public final class SluiceHarness implements AutoCloseable {
         }
     }
 
+    /** Whether the mx listener accepts this local recipient now (RCPT answered 250). */
+    public boolean recipientExists(String address) throws IOException {
+        try (Dialog d = new Dialog(mx)) {
+            d.expect();
+            d.ask("EHLO client.test");
+            d.ask("MAIL FROM:<probe@far.test> SMTPUTF8");
+            return d.ask("RCPT TO:<" + address + ">").startsWith("250");
+        }
+    }
+
     public Path deliveryLog() {
         return node.config().log().deliveryLog();
     }
