@@ -104,8 +104,7 @@ public final class Node implements AutoCloseable {
         try {
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
-            throw new StartException("cannot open the spool in " + spoolDir + ": " + e.getMessage()
-                    + " (is another sluice running with this data dir?)", false);
+            throw new StartException(spoolProblem(config.dataDir(), e), false);
         }
         DeliveryLog deliveryLog;
         try {
@@ -201,6 +200,20 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+    }
+
+    /** One line saying what really stopped the spool from opening, and what to do. */
+    public static String spoolProblem(Path dataDir, SpoolException e) {
+        Path dir = dataDir.resolve("spool");
+        return switch (e.reason()) {
+            case LOCKED -> "cannot open the spool in " + dir + ": another process holds its lock"
+                    + " (is another sluice running with this data dir?)";
+            case CORRUPT -> "the spool in " + dir + " is damaged (" + e.getMessage() + "); nothing was changed or dropped."
+                    + " Run `sluice spool salvage --data-dir " + dataDir + "` (it copies the spool aside first, then"
+                    + " recovers what it can and lists what it cannot), or restore " + dir + " from a backup";
+            case NO_SPACE -> "cannot open the spool in " + dir + ": no space left on the device (free some space and start again)";
+            case IO, OTHER -> "cannot open the spool in " + dir + ": " + e.getMessage();
+        };
     }
 
     private static java.util.Map<String, Integer> ints(java.util.Map<String, Long> m) {

@@ -16,6 +16,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteBatch;
 
 /**
@@ -71,11 +72,33 @@ public final class Spool implements AutoCloseable {
                 new ColumnFamilyDescriptor(DATA_CF, dataOpts));
     }
 
-    /** Opens (creating if needed) the spool in {@code dir} for reading and writing; recovers after a crash. */
+    /**
+     * Opens (creating if needed) the spool in {@code dir} for reading and writing; recovers after a crash.
+     *
+     * <p>Recovery replays the write-ahead log with {@code kTolerateCorruptedTailRecords}: a torn last record (a
+     * crash in the middle of a write, never acknowledged) is dropped, but damage anywhere else fails the open with
+     * {@link SpoolException.Reason#CORRUPT} and leaves every file as it was. RocksDB's default,
+     * point-in-time recovery, would silently drop everything after the damage and delete the log (measured with
+     * 11.8.1: 16 bytes flipped mid-log of 2,000 messages kept 1,000 and said nothing), and
+     * {@code kAbsoluteConsistency} refuses a torn tail too; {@link SpoolSalvage} is the explicit way to recover
+     * what can be.
+     *
+     * @throws SpoolException whose {@link SpoolException#reason()} tells a held lock from damage, a full disk or
+     *                        another I/O error
+     */
     public static Spool open(Path dir, long diskReserveBytes) throws SpoolException {
+        return open(dir, diskReserveBytes, WALRecoveryMode.TolerateCorruptedTailRecords);
+    }
+
+    /** Opens a damaged spool skipping every damaged log record (salvage only). */
+    static Spool openTolerant(Path dir) throws SpoolException {
+        return open(dir, 0, WALRecoveryMode.SkipAnyCorruptedRecords);
+    }
+
+    private static Spool open(Path dir, long diskReserveBytes, WALRecoveryMode recovery) throws SpoolException {
         List<ColumnFamilyOptions> cfOpts = new ArrayList<>();
         DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxTotalWalSize(256L << 20);
+                .setMaxTotalWalSize(256L << 20).setWalRecoveryMode(recovery);
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             Files.createDirectories(dir);
@@ -105,6 +128,18 @@ public final class Spool implements AutoCloseable {
             deleteTree(secondary);
             throw new SpoolException(e.getMessage(), e);
         }
+    }
+
+    RocksDB db() {
+        return db;
+    }
+
+    ColumnFamilyHandle envelopesFamily() {
+        return envelopes;
+    }
+
+    ColumnFamilyHandle dataFamily() {
+        return data;
     }
 
     /** A new unique queue id (sortable by time). */
