@@ -52,7 +52,11 @@ public final class SluiceHarness implements AutoCloseable {
      * @param extraToml       appended to the config (sections only)
      */
     public static SluiceHarness start(String trustedNetworks, String extraToml) throws Exception {
-        Path dir = Files.createTempDirectory("sluice-it");
+        return startIn(Files.createTempDirectory("sluice-it"), trustedNetworks, extraToml);
+    }
+
+    /** As {@link #start(String, String)}, with the config and data dir in {@code dir} (e.g. a small file system). */
+    public static SluiceHarness startIn(Path dir, String trustedNetworks, String extraToml) throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path file = writeConfig(dir, ports, trustedNetworks, extraToml);
         Config config = ConfigLoader.load(file, null);
