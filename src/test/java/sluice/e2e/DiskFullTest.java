@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import sluice.server.Node;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
 import sluice.testkit.Dialog;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
@@ -43,6 +46,22 @@ class DiskFullTest {
                 assertThat(accepted).startsWith("250 2.0.0");
                 assertThat(send(s)).startsWith("250 2.0.0");
                 assertThat(s.queue()).extracting(m -> m.id()).contains(before).hasSize(3);
+            }
+            // A restart on a full disk says so, instead of "is another sluice running with this data dir?".
+            fill(filler);
+            Path data = dir.resolve("data");
+            try (Spool spool = Spool.open(data.resolve("spool"), 0)) {
+                assertThat(spool.count()).isEqualTo(3); // it may still open if nothing needed writing
+            } catch (SpoolException e) {
+                assertThat(Node.spoolProblem(data, e)).contains("no space left on the device").doesNotContain("another sluice");
+            }
+            Files.delete(filler);
+            try (Spool first = Spool.open(data.resolve("spool"), 0)) {
+                assertThat(first.count()).isEqualTo(3);
+                SpoolException held = org.junit.jupiter.api.Assertions.assertThrows(SpoolException.class,
+                        () -> Spool.open(data.resolve("spool"), 0).close());
+                assertThat(held.reason()).isEqualTo(SpoolException.Reason.LOCKED);
+                assertThat(Node.spoolProblem(data, held)).contains("another sluice running with this data dir");
             }
         } finally {
             Peer.run(List.of("umount", "-l", dir.toString()), null, 10);
