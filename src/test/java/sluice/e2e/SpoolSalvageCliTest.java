@@ -74,6 +74,9 @@ class SpoolSalvageCliTest {
         try (SluiceProcess serve = SluiceProcess.start("serve", "--config", config)) {
             assertThat(serve.awaitReady(30)).as(serve.output()).isTrue();
             assertThat(serve.output()).contains((ids.size() - listed.size()) + " message(s) in the queue");
+            Peer.Result busy = SluiceProcess.run(null, "spool", "salvage", "--config", config);
+            assertThat(busy.exit()).as(busy.output()).isEqualTo(1);
+            assertThat(busy.output()).contains("is in use (is a sluice server running with this data dir? stop it first)");
             assertThat(serve.terminate(30)).isZero();
         }
     }
