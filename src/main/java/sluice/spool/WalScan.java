@@ -43,7 +43,9 @@ final class WalScan {
         WalScan s = new WalScan();
         List<Path> logs;
         try (Stream<Path> files = Files.list(dbDir)) {
-            logs = files.filter(p -> p.getFileName().toString().matches("\\d+\\.log")).sorted().toList();
+            logs = files.filter(p -> p.getFileName().toString().matches("\\d+\\.log"))
+                    .sorted(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().replace(".log", ""))))
+                    .toList(); // numbered %06d: wider past a million, so not in text order
         }
         for (Path log : logs) {
             int before = s.damagedRecords;
