@@ -9,7 +9,6 @@ import sluice.config.Config;
 import sluice.config.ConfigException;
 import sluice.config.ConfigLoader;
 import sluice.auth.UserStore;
-import sluice.policy.LocalRecipients;
 
 @Command(name = "check-config", description = "Validate a config file; every error is reported with file:line and key.")
 final class CheckConfigCommand implements Callable<Integer> {
@@ -27,8 +26,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new Failures.UserError(2, e.getMessage());
         }
-        ConfigException aliases = ConfigLoader.located(c, new LocalRecipients(c.localDomains(), c.local().aliases(),
-                c.local().catchAll(), name -> users.find(name).isPresent()).problems());
+        ConfigException aliases = AliasTargets.check(c, users);
         if (aliases != null) throw aliases;
         System.out.println(file + ": OK (" + c.listeners().size() + " listeners, hostname " + c.hostname() + ")");
         return 0;

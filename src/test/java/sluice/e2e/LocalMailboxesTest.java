@@ -71,6 +71,25 @@ class LocalMailboxesTest {
     }
 
     @Test
+    void removingAUserAnAliasNamesWarnsAndCheckConfigThenFails() throws Exception {
+        Path dir = Files.createTempDirectory("sluice-aliases");
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        String file = SluiceHarness.writeConfig(dir, ports, "[]", """
+                [local]
+                aliases = { "info@strict.test" = ["Bob@strict.test", "postmaster@strict.test"] }
+                """).toString();
+        assertThat(SluiceProcess.run("pw", "user", "add", "bob@strict.test", "--password-stdin", "--config", file).exit()).isZero();
+        Peer.Result ok = SluiceProcess.run(null, "check-config", file);
+        assertThat(ok.exit()).as(ok.output()).isZero();
+
+        Peer.Result removed = SluiceProcess.run(null, "user", "remove", "BOB@strict.test", "--config", file);
+        assertThat(removed.exit()).as(removed.output()).isZero();
+        assertThat(removed.output()).contains("warning: " + file + ":42: local.aliases.\"info@strict.test\": target bob@strict.test",
+                "`sluice serve` will not start");
+        assertThat(SluiceProcess.run(null, "check-config", file).exit()).isEqualTo(2);
+    }
+
+    @Test
     void aUserWithCapitalsLogsInAndReceives() throws Exception {
         try (SluiceHarness s = SluiceHarness.start("[]", DELIVERY)) {
             UserStore.open(s.dataDir()).put("Carol@Strict.test", "pw".getBytes(StandardCharsets.UTF_8), List.of());
