@@ -174,6 +174,27 @@ class MaildirTest {
         assertThat(dirs).hasSize(parts.size());
     }
 
+    /** Plain addresses keep their old directory; one whose name changed is told where its old mail is, once. */
+    @Test
+    void anOldUnderscoreDirectoryIsNamedWhenTheNewOneIsMade() throws Exception {
+        Files.createDirectories(root.resolve("b.test/j_rg/new"));
+        Files.createDirectories(root.resolve("b.test/bob.smith/new"));
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Maildir.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            maildir().deliver("b.test", "jörg", PREFIX, MESSAGE);
+            maildir().deliver("b.test", "jörg", PREFIX, MESSAGE);
+            Path bob = maildir().deliver("b.test", "Bob.Smith", PREFIX, MESSAGE);
+            assertThat(bob.getParent().getParent()).isEqualTo(root.resolve("b.test/bob.smith"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).singleElement().extracting(e -> e.getFormattedMessage()).asString()
+                .contains(root.resolve("b.test/jörg").toString(), root.resolve("b.test/j_rg").toString());
+    }
+
     @Test
     void fiftyConcurrentDeliveriesAllLandWithDistinctNames() throws Exception {
         Maildir maildir = maildir();
