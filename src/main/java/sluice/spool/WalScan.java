@@ -66,7 +66,8 @@ final class WalScan {
             }
             int length = (b[pos + 4] & 0xff) | (b[pos + 5] & 0xff) << 8;
             int type = b[pos + 6] & 0xff;
-            int header = type >= 5 && type <= 8 ? 11 : 7;
+            // Recyclable records (5-8, and 11 and 131 for the newer metadata records) carry a 4-byte log number too.
+            int header = (type >= 5 && type <= 8) || type == 11 || type == 131 ? 11 : 7;
             if (type == 0 && length == 0) { // preallocated space, never written
                 pos = blockEnd;
                 continue;
