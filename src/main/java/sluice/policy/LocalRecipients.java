@@ -46,10 +46,10 @@ public final class LocalRecipients {
                            Predicate<String> isUser) {
         this.localDomains = Set.copyOf(localDomains.stream().map(Addresses::canonical).toList());
         Map<String, List<String>> a = new LinkedHashMap<>();
-        aliases.forEach((k, v) -> a.put(Addresses.canonical(k), v.stream().map(Addresses::canonical).toList()));
+        aliases.forEach((k, v) -> a.put(Addresses.canonical(k), v.stream().map(this::local).toList()));
         this.aliases = Map.copyOf(a);
         Map<String, String> c = new LinkedHashMap<>();
-        catchAll.forEach((k, v) -> c.put(Addresses.canonical(k), Addresses.canonical(v)));
+        catchAll.forEach((k, v) -> c.put(Addresses.canonical(k), local(v)));
         this.catchAll = Map.copyOf(c);
         this.isUser = isUser;
     }
@@ -66,7 +66,7 @@ public final class LocalRecipients {
     public Expansion expand(String address) {
         Set<String> mailboxes = new LinkedHashSet<>();
         Set<String> forwards = new LinkedHashSet<>();
-        String start = Addresses.canonical(address);
+        String start = local(address);
         try {
             expand(start, new ArrayList<>(), mailboxes, forwards);
         } catch (Missing m) {
@@ -128,6 +128,11 @@ public final class LocalRecipients {
         path.add(address);
         expand(all, path, mailboxes, forwards);
         path.removeLast();
+    }
+
+    /** Canonical when in a local domain; a remote address (a forward) keeps its local part as written. */
+    private String local(String address) {
+        return localDomains.contains(Addresses.domainOf(address)) ? Addresses.canonical(address) : address;
     }
 
     private static boolean isPostmaster(String address) {

@@ -15,7 +15,7 @@ class LocalRecipientsTest {
 
     private static Map<String, List<String>> aliases() {
         Map<String, List<String>> a = new java.util.HashMap<>(Map.of(
-                "info@a.test", List.of("alice@a.test", "ops@far.test"),
+                "info@a.test", List.of("alice@a.test", "Ops@Far.test"),
                 "team@a.test", List.of("info@a.test", "bob@b.test"),
                 "loop1@a.test", List.of("loop2@a.test"),
                 "loop2@a.test", List.of("loop1@a.test", "alice@a.test"),
@@ -30,13 +30,13 @@ class LocalRecipientsTest {
     @CsvSource(delimiter = '|', textBlock = """
             alice@a.test     | alice@a.test             |
             ALICE@A.TEST     | alice@a.test             |
-            info@a.test      | alice@a.test             | ops@far.test
-            team@a.test      | alice@a.test bob@b.test  | ops@far.test
+            info@a.test      | alice@a.test             | Ops@Far.test
+            team@a.test      | alice@a.test bob@b.test  | Ops@Far.test
             postmaster@a.test| postmaster@a.test        |
             anyone@b.test    | bob@b.test               |
             Carol@A.test     | carol@a.test             |
             copy@a.test      | copy@a.test alice@a.test |
-            diamond@a.test   | alice@a.test bob@b.test  | ops@far.test
+            diamond@a.test   | alice@a.test bob@b.test  | Ops@Far.test
             """)
     void expandsUsersAliasesCatchAllsAndPostmaster(String address, String mailboxes, String forwards) {
         var targets = (LocalRecipients.Expansion.Targets) recipients.expand(address);
