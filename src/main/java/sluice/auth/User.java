@@ -1,7 +1,7 @@
 package sluice.auth;
 
 import java.util.List;
-import java.util.Locale;
+import sluice.smtp.Addresses;
 
 /**
  * A submission user.
@@ -29,11 +29,11 @@ public record User(String name, List<String> maySendAs) {
         if (address.isEmpty()) {
             return true;
         }
-        String lower = address.toLowerCase(Locale.ROOT);
+        String lower = Addresses.canonical(address);
         int at = lower.lastIndexOf('@');
         String domain = at < 0 ? null : lower.substring(at + 1);
         for (String pattern : maySendAs) {
-            if (matches(pattern.toLowerCase(Locale.ROOT), lower, domain)) {
+            if (matches(Addresses.canonical(pattern), lower, domain)) {
                 return true;
             }
         }

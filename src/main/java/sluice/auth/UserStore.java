@@ -9,21 +9,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import sluice.smtp.Addresses;
 
 /**
  * Submission users with Argon2id password hashes, in {@code <dataDir>/users.json} (mode 0600).
  *
- * <p>Names: non-empty, at most 255 characters, no whitespace or control characters. A name with an
- * {@code @} is an address and its domain (after the last {@code @}) is lower-cased, so
- * {@code alice@Example.COM} and {@code alice@example.com} are one user; the local part and names
- * without {@code @} are kept exactly as given.
+ * <p>Names: non-empty, at most 255 characters, no whitespace or control characters. Names are stored and
+ * compared in {@link Addresses#canonical} form (lower-cased, domain and local part alike), the form the
+ * local-recipient lookup, aliases, may-send-as and Maildir use too: {@code Carol@Example.COM} and
+ * {@code carol@example.com} are one user, who can log in with either and receives mail for either. A users.json
+ * written before names were lower-cased is read in that form.
  *
  * <p>The server and `sluice user add` may run at once: writes take a lock file
  * ({@code users.lock}) and replace users.json atomically, and readers re-check the file's
@@ -246,8 +247,7 @@ public final class UserStore {
         if (name.codePoints().anyMatch(UserStore::isSpaceOrControl)) {
             throw new IllegalArgumentException("user name must not contain whitespace or control characters");
         }
-        int at = name.lastIndexOf('@');
-        return at < 0 ? name : name.substring(0, at + 1) + name.substring(at + 1).toLowerCase(Locale.ROOT);
+        return Addresses.canonical(name);
     }
 
     /**

@@ -112,7 +112,7 @@ final class UsersFile {
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             String name = canonical(field.getKey());
             if (users.put(name, entry(name, field.getValue())) != null) {
-                throw corrupt("user \"" + name + "\" appears twice (names are compared with the domain lower-cased)");
+                throw corrupt("user \"" + name + "\" appears twice (names are compared lower-cased; keep one of them)");
             }
         }
         return users;

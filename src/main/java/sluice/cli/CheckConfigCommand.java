@@ -6,7 +6,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import sluice.config.Config;
+import sluice.config.ConfigException;
 import sluice.config.ConfigLoader;
+import sluice.auth.UserStore;
 
 @Command(name = "check-config", description = "Validate a config file; every error is reported with file:line and key.")
 final class CheckConfigCommand implements Callable<Integer> {
@@ -17,6 +19,15 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
         Config c = ConfigLoader.load(file, null);
+        // Alias targets are checked against the users of the config's data dir, as `serve` checks them.
+        UserStore users;
+        try {
+            users = UserStore.open(c.dataDir());
+        } catch (IllegalStateException e) {
+            throw new Failures.UserError(2, e.getMessage());
+        }
+        ConfigException aliases = AliasTargets.check(c, users);
+        if (aliases != null) throw aliases;
         System.out.println(file + ": OK (" + c.listeners().size() + " listeners, hostname " + c.hostname() + ")");
         return 0;
     }

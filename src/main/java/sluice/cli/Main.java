@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Sluice mail transfer agent",
         subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
                 TraceCommand.class, CheckCommand.class, SuppressionCommand.class, ProbeCommand.class,
-                DkimCommand.class, DoctorCommand.class, SendmailCommand.class})
+                DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,7 +68,7 @@ final class SendmailCommand implements Callable<Integer> {
             Files.createDirectories(config.dataDir());
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
-            if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("lock")) throw e;
+            if (e.reason() != SpoolException.Reason.LOCKED) throw new Failures.UserError(1, sluice.server.Node.spoolProblem(config.dataDir(), e));
         }
         if (spool == null) return viaServer(config, input, sender);
         try (Spool owned = spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {

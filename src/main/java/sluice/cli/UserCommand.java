@@ -90,8 +90,16 @@ final class UserCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!store(options).remove(name)) throw new Failures.UserError(1, "no such user: " + name);
+            UserStore users = store(options);
+            if (!users.remove(name)) throw new Failures.UserError(1, "no such user: " + name);
             System.out.println("user " + name + " removed");
+            // An alias still naming the user now bounces its mail, and the next `serve` refuses to start: say so now.
+            sluice.config.ConfigException left = AliasTargets.check(options.load(), users);
+            if (left != null) {
+                for (var e : left.errors()) System.err.println("warning: " + e);
+                System.err.println("warning: mail for these now bounces (550 5.1.1), and `sluice serve` will not start"
+                        + " until the config or the users are changed");
+            }
             return 0;
         }
     }

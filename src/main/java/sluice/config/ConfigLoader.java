@@ -78,6 +78,35 @@ public final class ConfigLoader {
         return ConfigMapping.map(TomlDocument.read(file), dataDirOverride);
     }
 
+    /**
+     * Problems that other rooms found in a loaded config (alias targets checked against the users, say), as a
+     * {@link ConfigException} whose errors name the file, line and key like those of {@link #load}; null when there
+     * are none.
+     */
+    public static ConfigException located(Config config, java.util.List<ConfigProblem> problems) {
+        if (problems.isEmpty()) return null;
+        KeyLines lines = KeyLines.scan("");
+        if (config.source() != null) {
+            try {
+                lines = KeyLines.scan(java.nio.file.Files.readString(config.source()));
+            } catch (java.io.IOException | RuntimeException e) {
+                // the lines are a help: without them the errors still name the file and key
+            }
+        }
+        Diagnostics d = new Diagnostics(config.source(), lines);
+        for (ConfigProblem p : problems) {
+            KeyPath key = KeyPath.ROOT;
+            for (String segment : p.key()) key = key.child(segment);
+            d.error(key, p.message());
+        }
+        try {
+            d.throwIfAny();
+            return null;
+        } catch (ConfigException e) {
+            return e;
+        }
+    }
+
     /** The embedded default of CONTRACT.md (no config file). */
     public static Config embeddedDefault(Path dataDirOverride) {
         return Defaults.embedded(dataDirOverride);

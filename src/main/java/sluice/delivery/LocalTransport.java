@@ -45,8 +45,9 @@ public final class LocalTransport implements Transport {
         for (Recipient r : job.recipients()) {
             LocalRecipients.Expansion e = recipients.expand(r.address());
             Outcome o = switch (e) {
-                case LocalRecipients.Expansion.Unknown u ->
-                        outcome(r, 550, "5.1.1", "User unknown in the local domain", start);
+                case LocalRecipients.Expansion.Unknown u -> outcome(r, 550, "5.1.1", u.missing().equals(canonical(r))
+                        ? "User unknown in the local domain"
+                        : "Alias target " + u.missing() + " does not exist (nothing was delivered for this recipient)", start);
                 case LocalRecipients.Expansion.Loop l -> outcome(r, 550, "5.4.6", "Alias expansion loop: " + l.detail(), start);
                 case LocalRecipients.Expansion.Targets t -> deliver(job, r, t, sender, data, written, start);
             };
@@ -55,21 +56,40 @@ public final class LocalTransport implements Transport {
         return out;
     }
 
+    private static String canonical(Recipient r) {
+        return Addresses.canonical(r.address());
+    }
+
+    /**
+     * Writes every mailbox's copy (each synced by {@link Maildir}) and queues the forwards; reports 250 only when
+     * all of that happened. {@code written} records a mailbox or forward only once it succeeded, so a second
+     * recipient of the same message sharing it is never told "delivered" after the first one's write failed.
+     */
     private Outcome deliver(Job job, Recipient r, LocalRecipients.Expansion.Targets t, String sender, byte[] data,
                             Set<String> written, long start) {
+        if (t.mailboxes().isEmpty() && t.forwards().isEmpty()) { // LocalRecipients never says so; never "delivered" to nobody
+            return outcome(r, 550, "5.1.1", "No mailbox or forward for this recipient", start);
+        }
         try {
             for (String mailbox : t.mailboxes()) {
-                if (!written.add(mailbox)) continue;
+                if (written.contains(mailbox)) continue;
                 byte[] prefix = ("Return-Path: <" + sender + ">\r\nDelivered-To: " + mailbox + "\r\n")
                         .getBytes(StandardCharsets.UTF_8);
                 maildir.deliver(Addresses.domainOf(mailbox), Addresses.localPartOf(mailbox), prefix, data);
+                written.add(mailbox);
             }
-            List<String> forwards = t.forwards().stream().filter(written::add).toList();
+            List<String> forwards = t.forwards().stream().filter(f -> !written.contains(f)).toList();
             String forwarded = forwards.isEmpty() ? null : forwarder.forward(sender, forwards, data, job.queueId());
+            written.addAll(forwards);
             String text = "Delivered to " + (t.mailboxes().isEmpty() ? "" : "maildir " + String.join(", ", t.mailboxes()))
-                    + (forwarded == null ? "" : (t.mailboxes().isEmpty() ? "" : "; ") + "forwarded as " + forwarded + " to "
-                    + String.join(", ", forwards));
+                    + (t.forwards().isEmpty() ? "" : (t.mailboxes().isEmpty() ? "" : "; ") + "forwarded"
+                    + (forwarded == null ? " (with another recipient's copy)" : " as " + forwarded) + " to "
+                    + String.join(", ", t.forwards()));
             return outcome(r, 250, "2.0.0", text, start);
+        } catch (IllegalArgumentException unsafe) {
+            // A name Maildir will not write (empty, too long): retrying cannot help.
+            log.error("local delivery of {} to {} refused: {}", job.queueId(), r.address(), unsafe.getMessage());
+            return outcome(r, 550, "5.1.3", "Mailbox name not usable: " + unsafe.getMessage(), start);
         } catch (IOException | RuntimeException e) {
             log.error("local delivery of {} to {} failed: {}", job.queueId(), r.address(), e.toString());
             return outcome(r, 451, "4.3.0", "Local delivery failed: " + e.getMessage(), start);

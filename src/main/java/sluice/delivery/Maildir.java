@@ -14,7 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Locale;
+import java.nio.charset.StandardCharsets;
+import sluice.smtp.Addresses;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,15 +27,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code new/} itself is forced: a crash leaves at most a stray file in {@code tmp/}, never a partial one
  * in {@code new/}. Files are stored with LF line endings, as Maildir readers expect.
  *
- * <p>Mailbox directory names: the domain and local part are lower-cased, and any character outside
- * {@code [A-Za-z0-9._+=-]} (quotes, spaces, non-ASCII letters of an SMTPUTF8 address, ...) becomes '_'.
- * Distinct unusual local parts can so share a mailbox; the address map, not this class, should keep them
- * apart. Names containing '/', "..", NUL, or starting with '.' are refused outright.
+ * <p>Mailbox directory names are one-to-one with addresses in their {@link Addresses#canonical} form: the local
+ * part is the directory name as it is (UTF-8), which is what Dovecot's {@code mail_location =
+ * maildir:ROOT/%d/%n} expects, except that what is unsafe in a file name is escaped as {@code %XX} (the UTF-8
+ * bytes in upper-case hex): '/', '%' itself, control characters, and a leading '.' (a hidden directory, or a
+ * Maildir++ folder to Dovecot). {@link #localPartOf} reverses it. Sluice before this mapping turned every
+ * character outside {@code [a-z0-9._+=-]} into '_' (so "jörg" and "jürg" shared "j_rg"); such an old directory
+ * is left alone, and a warning names it when the new one is made beside it. Domains must be plain host names.
  */
 public final class Maildir {
     /** Unique within the process even for several instances sharing a root, as the name's Q part must be. */
     private static final AtomicLong DELIVERIES = new AtomicLong();
     private static final long PID = ProcessHandle.current().pid();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Maildir.class);
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
+    /** NAME_MAX of Linux file systems. */
+    private static final int MAX_NAME_BYTES = 255;
 
     private final Path root;
     private final String hostname;
@@ -54,8 +63,8 @@ public final class Maildir {
      * @throws IllegalArgumentException if the domain or local part could escape its directory
      */
     public Path deliver(String domain, String localPart, byte[] prefixHeaders, byte[] message) throws IOException {
-        Path mailbox = root.resolve(directoryName(domain, "domain")).resolve(directoryName(localPart, "local part"));
-        ensureMailbox(mailbox);
+        Path mailbox = root.resolve(domainDirectory(domain)).resolve(directoryName(localPart));
+        if (ensureMailbox(mailbox)) warnIfLegacy(mailbox, localPart);
         byte[] content = toLf(prefixHeaders, message);
         String name = fileName(clock.instant(), DELIVERIES.getAndIncrement(), content.length);
         Path tmp = mailbox.resolve("tmp").resolve(name);
@@ -81,13 +90,55 @@ public final class Maildir {
         return hostname.replace("/", "\\057").replace(":", "\\072");
     }
 
-    /** Lower-cased, unusual characters mapped to '_'; refuses what could climb out of or hide in the tree. */
-    static String directoryName(String part, String what) {
-        if (part.isEmpty() || part.contains("/") || part.contains("..") || part.indexOf('\0') >= 0 || part.startsWith(".")) {
-            throw new IllegalArgumentException("unsafe " + what + " for a mailbox directory: " + part.replace("\0", "\\0"));
+    /** The directory of a local part: see the class comment. */
+    static String directoryName(String localPart) {
+        if (localPart.isEmpty()) throw new IllegalArgumentException("empty local part");
+        byte[] utf8 = Addresses.canonical(localPart).getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(utf8.length);
+        int start = 0;
+        for (int i = 0; i < utf8.length; i++) {
+            int b = utf8[i] & 0xff;
+            if (b == '/' || b == '%' || b < 0x20 || b == 0x7f || (i == 0 && b == '.')) {
+                sb.append(new String(utf8, start, i - start, StandardCharsets.UTF_8)).append('%').append(HEX[b >> 4]).append(HEX[b & 15]);
+                start = i + 1;
+            }
         }
-        StringBuilder sb = new StringBuilder(part.length());
-        for (char c : part.toLowerCase(Locale.ROOT).toCharArray()) {
+        sb.append(new String(utf8, start, utf8.length - start, StandardCharsets.UTF_8));
+        String name = sb.toString();
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("local part too long for a mailbox directory (" + utf8.length + " bytes)");
+        }
+        return name;
+    }
+
+    /** The local part a directory name stands for (the inverse of {@link #directoryName}). */
+    static String localPartOf(String directory) {
+        byte[] in = directory.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(in.length);
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == '%' && i + 2 < in.length) {
+                out.write(Integer.parseInt(new String(in, i + 1, 2, StandardCharsets.US_ASCII), 16));
+                i += 2;
+            } else {
+                out.write(in[i]);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A local domain as a directory: it must be a plain host name (it always is: local_domains are checked). */
+    static String domainDirectory(String domain) {
+        String d = Addresses.canonical(domain);
+        if (!DOMAIN.matcher(d).matches() || d.contains("..")) {
+            throw new IllegalArgumentException("unsafe domain for a mailbox directory: " + d.replace("\0", "\\0"));
+        }
+        return d;
+    }
+
+    /** The name the old mapping gave a local part ('_' for anything outside [a-z0-9._+=-]). */
+    static String legacyDirectoryName(String localPart) {
+        StringBuilder sb = new StringBuilder(localPart.length());
+        for (char c : Addresses.canonical(localPart).toCharArray()) {
             boolean plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "._+=-".indexOf(c) >= 0;
             sb.append(plain ? c : '_');
         }
@@ -107,12 +158,13 @@ public final class Maildir {
         return Arrays.copyOf(in, n);
     }
 
-    private static void ensureMailbox(Path mailbox) throws IOException {
+    /** Creates what is missing of the mailbox; true when anything was. */
+    private static boolean ensureMailbox(Path mailbox) throws IOException {
         boolean complete = true;
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             complete &= Files.isDirectory(mailbox.resolve(sub));
         }
-        if (complete) return;
+        if (complete) return false;
         for (String sub : new String[] {"tmp", "new", "cur"}) {
             createPrivateDirectories(mailbox.resolve(sub));
         }
@@ -120,6 +172,17 @@ public final class Maildir {
         forceDirectory(mailbox);
         forceDirectory(mailbox.getParent());
         forceDirectory(mailbox.getParent().getParent());
+        return true;
+    }
+
+    /** Says so when the old '_' mapping left a directory that this address used to be delivered into. */
+    private static void warnIfLegacy(Path mailbox, String localPart) {
+        String legacy = legacyDirectoryName(localPart);
+        Path old = mailbox.resolveSibling(legacy);
+        if (!legacy.equals(mailbox.getFileName().toString()) && Files.isDirectory(old.resolve("new"))) {
+            log.warn("maildir: new mailbox {} created; mail for this address delivered by an older Sluice is in {} "
+                    + "(a name other addresses may share: move what is theirs by hand)", mailbox, old);
+        }
     }
 
     private static void createPrivateDirectories(Path dir) throws IOException {

@@ -8,6 +8,8 @@ import java.util.List;
 import sluice.auth.UserStore;
 import sluice.admin.AdminServer;
 import sluice.config.Config;
+import sluice.config.ConfigException;
+import sluice.config.ConfigLoader;
 import sluice.queue.DsnNotices;
 import sluice.queue.QueueActions;
 import sluice.queue.QueueControl;
@@ -73,8 +75,24 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    public static Node start(Config config, Clock clock) throws StartException, IOException {
+    /**
+     * Builds and starts every part.
+     *
+     * @throws ConfigException when aliases or catch-alls loop or name addresses that do not exist (checked against
+     *                         the users in the data dir, before anything is opened)
+     */
+    public static Node start(Config config, Clock clock) throws StartException, IOException, ConfigException {
         Files.createDirectories(config.dataDir());
+        UserStore users;
+        try {
+            users = UserStore.open(config.dataDir());
+        } catch (IllegalStateException e) {
+            throw new StartException(e.getMessage(), false);
+        }
+        LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
+                config.local().catchAll(), name -> users.find(name).isPresent());
+        ConfigException aliasProblems = ConfigLoader.located(config, recipients.problems());
+        if (aliasProblems != null) throw aliasProblems;
         TlsContexts tls;
         try {
             tls = TlsContexts.load(config.tls(), config.dataDir(), config.hostname());
@@ -86,8 +104,7 @@ public final class Node implements AutoCloseable {
         try {
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
-            throw new StartException("cannot open the spool in " + spoolDir + ": " + e.getMessage()
-                    + " (is another sluice running with this data dir?)", false);
+            throw new StartException(spoolProblem(config.dataDir(), e), false);
         }
         DeliveryLog deliveryLog;
         try {
@@ -130,9 +147,6 @@ public final class Node implements AutoCloseable {
             }
         };
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(hardBounces);
-        UserStore users = UserStore.open(config.dataDir());
-        LocalRecipients recipients = new LocalRecipients(config.localDomains(), config.local().aliases(),
-                config.local().catchAll(), name -> users.find(name).isPresent());
         Ingest ingest = new Ingest(spool, events, clock);
         Delivery delivery = null;
         if (!config.delivery().paused()) {
@@ -186,6 +200,20 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+    }
+
+    /** One line saying what really stopped the spool from opening, and what to do. */
+    public static String spoolProblem(Path dataDir, SpoolException e) {
+        Path dir = dataDir.resolve("spool");
+        return switch (e.reason()) {
+            case LOCKED -> "cannot open the spool in " + dir + ": another process holds its lock"
+                    + " (is another sluice running with this data dir?)";
+            case CORRUPT -> "the spool in " + dir + " is damaged (" + e.getMessage() + "); nothing was changed or dropped."
+                    + " Run `sluice spool salvage --data-dir " + dataDir + "` (it copies the spool aside first, then"
+                    + " recovers what it can and lists what it cannot), or restore " + dir + " from a backup";
+            case NO_SPACE -> "cannot open the spool in " + dir + ": no space left on the device (free some space and start again)";
+            case IO, OTHER -> "cannot open the spool in " + dir + ": " + e.getMessage();
+        };
     }
 
     private static java.util.Map<String, Integer> ints(java.util.Map<String, Long> m) {

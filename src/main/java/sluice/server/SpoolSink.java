@@ -74,7 +74,8 @@ final class SpoolSink implements MessageSink {
             return new CommitResult.Queued(d.queueId());
         } catch (SpoolException e) {
             log.error("spool: message from {} not stored: {}", d.facts().clientIp().getHostAddress(), e.getMessage());
-            return new CommitResult.Refused(Replies.LOCAL_ERROR);
+            // A full disk is "452 4.3.1 Insufficient system storage", as below the disk reserve; anything else 451 4.3.0.
+            return new CommitResult.Refused(e.reason() == SpoolException.Reason.NO_SPACE ? Replies.NO_STORAGE : Replies.LOCAL_ERROR);
         }
     }
 

@@ -68,14 +68,27 @@ class UserStoreTest {
     }
 
     @Test
-    void domainIsCaseInsensitive() throws IOException {
+    void namesAreCaseInsensitive() throws IOException {
         UserStore store = open();
         store.put("Alice@Example.COM", pw("pw"), List.of());
-        assertThat(store.list()).extracting(User::name).containsExactly("Alice@example.com");
+        // Stored in the canonical form every lookup uses (issue 9: Carol@ could log in but got 550 5.1.1).
+        assertThat(store.list()).containsExactly(new User("alice@example.com", List.of("alice@example.com")));
         assertThat(store.authenticate("Alice@example.com", pw("pw"))).isPresent();
-        assertThat(store.authenticate("Alice@EXAMPLE.com", pw("pw"))).isPresent();
-        // The local part is kept as given.
-        assertThat(store.authenticate("alice@example.com", pw("pw"))).isEmpty();
+        assertThat(store.authenticate("alice@EXAMPLE.com", pw("pw"))).isPresent();
+        assertThat(store.find("ALICE@example.com")).isPresent();
+        assertThat(store.find("ALICE@example.com").orElseThrow().maySendAs("Alice@Example.com")).isTrue();
+    }
+
+    @Test
+    void aUsersFileWrittenBeforeLowerCasingIsReadLowerCased() throws IOException {
+        UserStore store = open();
+        store.put("carol@example.com", pw("pw"), List.of());
+        Path file = store.path();
+        Files.writeString(file, Files.readString(file).replace("\"carol@example.com\" :", "\"Carol@example.com\" :"));
+        assertThat(Files.readString(file)).contains("Carol@");
+        UserStore again = open();
+        assertThat(again.find("carol@example.com")).isPresent();
+        assertThat(again.authenticate("CAROL@example.com", pw("pw"))).isPresent();
     }
 
     @Test

@@ -115,9 +115,25 @@ class MaildirTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"../etc", "a/b", "..", ".hidden", "a..b", "nul\0x", ""})
-    void unsafeLocalPartsAreRejected(String localPart) {
-        assertThatThrownBy(() -> maildir().deliver("b.test", localPart, PREFIX, MESSAGE))
+    @CsvSource(delimiter = '|', value = {
+        "../etc    | %2E.%2Fetc",
+        "a/b       | a%2Fb",
+        "..        | %2E.",
+        ".hidden   | %2Ehidden",
+        "a..b      | a..b",
+        "100%      | 100%25",
+    })
+    void unsafeCharactersAreEscapedInsideTheRoot(String localPart, String directory) throws Exception {
+        Path file = maildir().deliver("b.test", localPart, PREFIX, MESSAGE);
+        assertThat(file.getParent().getParent()).isEqualTo(root.resolve("b.test").resolve(directory));
+        assertThat(Maildir.localPartOf(directory)).isEqualTo(localPart);
+    }
+
+    @Test
+    void controlCharactersAreEscapedAndEmptyOrOverlongNamesRefused() throws Exception {
+        assertThat(Maildir.directoryName("nul\0x\u007f")).isEqualTo("nul%00x%7F");
+        assertThatThrownBy(() -> maildir().deliver("b.test", "", PREFIX, MESSAGE)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> maildir().deliver("b.test", "/".repeat(90), PREFIX, MESSAGE))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(root).isEmptyDirectory();
     }
@@ -129,18 +145,54 @@ class MaildirTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** Issue 9: "jörg" and "jürg" both became "j_rg" and read each other's mail. */
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
+    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
         "Bob.Smith       | bob.smith",
         "bob+tag         | bob+tag",
         "a=b_c-d         | a=b_c-d",
-        "\"john doe\"    | _john_doe_",
-        "josé            | jos_",
-        "a\\b            | a_b",
+        "\"john doe\"    | \"john doe\"",
+        "jörg            | jörg",
+        "JÜRG            | jürg",
+        "a\\b            | a\\b",
+        "o'brien         | o'brien",
     })
-    void unusualCharactersMapToUnderscore(String localPart, String directory) throws Exception {
+    void theCanonicalLocalPartIsTheDirectoryName(String localPart, String directory) throws Exception {
         Path file = maildir().deliver("b.test", localPart, PREFIX, MESSAGE);
         assertThat(file.getParent().getParent()).isEqualTo(root.resolve("b.test").resolve(directory));
+        assertThat(Maildir.localPartOf(directory)).isEqualTo(localPart.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    @Test
+    void distinctAddressesGetDistinctMailboxes() throws Exception {
+        List<String> parts = List.of("jörg", "jürg", "j_rg", "j%c3%b6rg", "a/b", "a%2fb", ".x", "%2ex", "a b", "a_b");
+        Set<String> dirs = new java.util.HashSet<>();
+        for (String p : parts) {
+            dirs.add(Maildir.directoryName(p));
+            assertThat(Maildir.localPartOf(Maildir.directoryName(p))).isEqualTo(p);
+        }
+        assertThat(dirs).hasSize(parts.size());
+    }
+
+    /** Plain addresses keep their old directory; one whose name changed is told where its old mail is, once. */
+    @Test
+    void anOldUnderscoreDirectoryIsNamedWhenTheNewOneIsMade() throws Exception {
+        Files.createDirectories(root.resolve("b.test/j_rg/new"));
+        Files.createDirectories(root.resolve("b.test/bob.smith/new"));
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Maildir.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            maildir().deliver("b.test", "jörg", PREFIX, MESSAGE);
+            maildir().deliver("b.test", "jörg", PREFIX, MESSAGE);
+            Path bob = maildir().deliver("b.test", "Bob.Smith", PREFIX, MESSAGE);
+            assertThat(bob.getParent().getParent()).isEqualTo(root.resolve("b.test/bob.smith"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).singleElement().extracting(e -> e.getFormattedMessage()).asString()
+                .contains(root.resolve("b.test/jörg").toString(), root.resolve("b.test/j_rg").toString());
     }
 
     @Test

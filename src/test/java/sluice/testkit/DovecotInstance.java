@@ -105,6 +105,8 @@ public final class DovecotInstance implements AutoCloseable {
                 ssl = no
                 disable_plaintext_auth = no
                 auth_mechanisms = plain login
+                # Allow any user name (default: ASCII letters, digits and ".-_@"): SMTPUTF8 users log in too.
+                auth_username_chars =
                 mail_location = maildir:%4$s/%%d/%%n
                 first_valid_uid = %5$d
                 last_valid_uid = %5$d

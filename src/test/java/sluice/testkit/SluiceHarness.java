@@ -52,7 +52,11 @@ public final class SluiceHarness implements AutoCloseable {
      * @param extraToml       appended to the config (sections only)
      */
     public static SluiceHarness start(String trustedNetworks, String extraToml) throws Exception {
-        Path dir = Files.createTempDirectory("sluice-it");
+        return startIn(Files.createTempDirectory("sluice-it"), trustedNetworks, extraToml);
+    }
+
+    /** As {@link #start(String, String)}, with the config and data dir in {@code dir} (e.g. a small file system). */
+    public static SluiceHarness startIn(Path dir, String trustedNetworks, String extraToml) throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path file = writeConfig(dir, ports, trustedNetworks, extraToml);
         Config config = ConfigLoader.load(file, null);
@@ -157,6 +161,16 @@ public final class SluiceHarness implements AutoCloseable {
             String r = d.ask(body.replace("\n", "\r\n") + "\r\n.");
             if (!r.startsWith("250")) throw new IOException("end of data: " + r);
             return r.substring(r.lastIndexOf(' ') + 1);
+        }
+    }
+
+    /** Whether the mx listener accepts this local recipient now (RCPT answered 250). */
+    public boolean recipientExists(String address) throws IOException {
+        try (Dialog d = new Dialog(mx)) {
+            d.expect();
+            d.ask("EHLO client.test");
+            d.ask("MAIL FROM:<probe@far.test> SMTPUTF8");
+            return d.ask("RCPT TO:<" + address + ">").startsWith("250");
         }
     }
 
