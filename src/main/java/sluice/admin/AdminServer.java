@@ -77,7 +77,9 @@ public final class AdminServer implements AutoCloseable {
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
         long largest = parts.injector() == null ? 0 : parts.injector().maxRequestBytes();
-        return start(config, parts, clock, BodyBudget.forHeap(Runtime.getRuntime().maxMemory(), largest).bytes());
+        long budget = config.sendBytesInFlight() > 0 ? config.sendBytesInFlight()
+                : BodyBudget.forHeap(Runtime.getRuntime().maxMemory(), largest).bytes();
+        return start(config, parts, clock, budget);
     }
 
     /**
