@@ -45,9 +45,11 @@ public final class AdminServer implements AutoCloseable {
     private static final String MESSAGES = "/api/v1/messages";
 
     private final Javalin app;
+    private final SendEndpoint sender;
 
-    private AdminServer(Javalin app) {
+    private AdminServer(Javalin app, SendEndpoint sender) {
         this.app = app;
+        this.sender = sender;
     }
 
     /** Raised when the admin address cannot be bound. */
@@ -190,12 +192,13 @@ public final class AdminServer implements AutoCloseable {
             app.start();
         } catch (RuntimeException e) {
             app.stop();
+            if (sender != null) sender.close();
             Throwable cause = e;
             while (cause.getCause() != null && !(cause instanceof BindException)) cause = cause.getCause();
             throw new StartException("admin: cannot listen on " + config.address() + ": "
                     + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
         }
-        return new AdminServer(app);
+        return new AdminServer(app, sender);
     }
 
     public int port() {
@@ -351,5 +354,6 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (sender != null) sender.close();
     }
 }

@@ -23,9 +23,13 @@ final class BodyBudget {
         this.units = new Semaphore((int) Math.min(Integer.MAX_VALUE, (bytes + UNIT - 1) / UNIT));
     }
 
-    /** An eighth of the heap (building, signing and storing a message copies its body about four times). */
+    /**
+     * Two largest requests (about 100 MiB at the default max_message_size), at most an eighth of the heap, never
+     * less than one request. Measured with 60 parallel 21 MB posts (valid key, 6 GB heap): an eighth of the heap
+     * (790 MB) let the heap reach 2.3 GB and SMTP greetings take 4 s; 100 MiB kept it at 0.65 GB and under 2 s.
+     */
     static BodyBudget forHeap(long maxHeap, long largestRequest) {
-        return new BodyBudget(Math.max(largestRequest, maxHeap / 8));
+        return new BodyBudget(Math.max(largestRequest, Math.min(2 * largestRequest, maxHeap / 8)));
     }
 
     long bytes() {
