@@ -43,6 +43,7 @@ public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminServer.class);
     private static final String MESSAGES = "/api/v1/messages";
+    private static final String SUPPRESSION_SHAPE = "{\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}";
 
     private final Javalin app;
     private final SendEndpoint sender;
@@ -134,8 +135,8 @@ public final class AdminServer implements AutoCloseable {
                     .map(e -> Map.of("domain", e.domain(), "address", e.address(), "reason", e.reason() == null ? "" : e.reason(),
                             "added", e.added().toString())).toList()));
             c.routes.post("/api/v1/suppression", ctx -> {
-                JsonNode body = readJson(ctx);
-                if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: {\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}");
+                JsonNode body = readJson(ctx, SUPPRESSION_SHAPE);
+                if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: " + SUPPRESSION_SHAPE);
                 String address = textMember(body, "address", null);
                 if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
                 String domain = textMember(body, "domain", SuppressionList.ALL_SENDERS);
@@ -269,7 +270,7 @@ public final class AdminServer implements AutoCloseable {
      * (the CLI's {@code --all} and {@code --domain}), each id's result in order.
      */
     private static void bulk(Context ctx, QueueControl control) throws Exception {
-        JsonNode req = readJson(ctx);
+        JsonNode req = readJson(ctx, "{\"action\": \"hold\", \"ids\": [\"…\"]}");
         String action = textMember(req, "action", "");
         if (!QueueControl.ACTIONS.contains(action)) {
             throw new ApiError(400, "\"action\": one of hold, release, retry, delete, bounce (got \"" + action + "\")");
@@ -299,11 +300,12 @@ public final class AdminServer implements AutoCloseable {
     /** Admin request bodies: small (Javalin's 1 MB limit) and read with the same limits as the send API's JSON. */
     private static final StrictJson ADMIN_JSON = new StrictJson(1_000_000);
 
-    private static JsonNode readJson(Context ctx) {
+    /** @param shape what the body should look like, for the error */
+    private static JsonNode readJson(Context ctx, String shape) {
         try {
             return ADMIN_JSON.read(ctx.bodyAsBytes());
         } catch (Invalid e) {
-            throw new ApiError(e.status(), e.getMessage());
+            throw new ApiError(e.status(), e.getMessage() + "; expected " + shape);
         }
     }
 
