@@ -177,7 +177,7 @@ public final class AdminServer implements AutoCloseable {
             c.routes.post("/api/v1/queue-actions", ctx -> bulk(ctx, control));
             c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
             c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
-                    Map.of("error", e.getStatus() == 413 ? "the request body is too large (see [limits] max_message_size)" : e.getMessage())));
+                    Map.of("error", e.getStatus() == 413 ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage())));
             c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 // a defect, not the client's fault: logged in full, answered without internals
