@@ -126,7 +126,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
             // the API answers a page at a time; X-Next-After is the cursor of the next one, absent on the last
             String after = null;
             do {
-                String page = base + "/api/v1/queue?limit=10000"
+                String page = base + "/api/v1/queue?limit=1000"
                         + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8));
                 HttpResponse<String> r = send(http, token, HttpRequest.newBuilder(URI.create(page)).GET(), 200);
                 for (JsonNode m : json.readTree(r.body())) {

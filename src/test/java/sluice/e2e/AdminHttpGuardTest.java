@@ -178,6 +178,19 @@ class AdminHttpGuardTest {
                     .header("Authorization", "Bearer " + token(s)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(JSON.readTree(all.body())).hasSize(25);
             assertThat(all.headers().firstValue("X-Next-After")).isEmpty();
+
+            // `sluice queue hold --all` against the running server pages through (1,000 a page): all 1,025 held
+            for (int i = 0; i < 1000; i++) {
+                s.spool().commit(s.spool().newId(), new sluice.spool.Envelope("a@far.test",
+                        List.of(sluice.spool.Recipient.pending("bob@example.test", null, null)), java.time.Instant.now(), 3,
+                        java.util.Map.of()), "x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            Peer.Result held = sluice.testkit.SluiceProcess.run(null, "queue", "hold", "--all", "--config",
+                    s.dir.resolve("sluice.toml").toString());
+            assertThat(held.exit()).as(held.output().lines().limit(5).toList().toString()).isZero();
+            assertThat(held.output()).contains("admin API");
+            assertThat(held.output().lines().filter(l -> l.endsWith(": held"))).hasSize(1025);
+            assertThat(s.queue()).hasSize(1025).allSatisfy(m -> assertThat(m.state().held()).isTrue());
         }
     }
 }
