@@ -26,7 +26,7 @@ final class BodyBudget {
     /**
      * Two largest requests (about 100 MiB at the default max_message_size), at most an eighth of the heap, never
      * less than one request. Measured with 60 parallel 21 MB posts (valid key, 6 GB heap): an eighth of the heap
-     * (790 MB) let the heap reach 2.3 GB and SMTP greetings take 4 s; 100 MiB kept it at 0.65 GB and under 2 s.
+     * (790 MB) let the heap reach 2.3 GB and SMTP greetings take 4 s; 100 MiB kept it at 0.65-1.1 GB and 0.6-2 s.
      */
     static BodyBudget forHeap(long maxHeap, long largestRequest) {
         return new BodyBudget(Math.max(largestRequest, Math.min(2 * largestRequest, maxHeap / 8)));

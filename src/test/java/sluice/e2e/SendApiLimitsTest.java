@@ -72,6 +72,18 @@ class SendApiLimitsTest {
         return new String(buf, 0, n, StandardCharsets.ISO_8859_1);
     }
 
+    /** An interim answer's status line and headers, up to the blank line. */
+    private static String head(Socket socket) throws IOException {
+        InputStream in = socket.getInputStream();
+        StringBuilder h = new StringBuilder();
+        while (h.length() < 4 || !h.substring(h.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) break;
+            h.append((char) c);
+        }
+        return h.toString();
+    }
+
     private static String key(SluiceHarness s) throws IOException {
         return UserStore.open(s.dataDir()).createApiKey(SluiceHarness.USER);
     }
@@ -134,8 +146,10 @@ class SendApiLimitsTest {
             String json = "{\"from\": \"alice@example.test\", \"to\": \"alice@example.test\", \"subject\": \"big\", \"text\": \""
                     + "\\u0041".repeat(330_000) + "\"}"; // 2 MB of JSON, a 0.3 MB message
             byte[] body = json.getBytes(StandardCharsets.US_ASCII);
-            try (Socket first = open(s, key, "Content-Length: " + body.length + "\r\n")) {
-                first.getOutputStream().write(body, 0, 1000); // holds its 2 MB share while it dawdles
+            // Jetty sends 100 Continue when the endpoint starts reading: by then the first holds its 2 MB share
+            try (Socket first = open(s, key, "Content-Length: " + body.length + "\r\nExpect: 100-continue\r\n")) {
+                assertThat(head(first)).startsWith("HTTP/1.1 100");
+                first.getOutputStream().write(body, 0, 1000); // and keeps it while it dawdles
                 first.getOutputStream().flush();
                 long start = System.nanoTime();
                 try (Socket second = open(s, key, "Content-Length: " + body.length + "\r\n")) {
