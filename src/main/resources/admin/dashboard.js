@@ -230,7 +230,10 @@
   }
 
   function renderQueueSummary(q) {
-    $("queue-total").textContent = "(" + num(q.total) + " message" + (q.total === 1 ? "" : "s") + ")";
+    // the API answers one page (the oldest 1,000): say so rather than let the table look like the whole queue
+    const shown = (state.queue || []).length;
+    $("queue-total").textContent = "(" + num(q.total) + " message" + (q.total === 1 ? "" : "s")
+      + (shown < q.total && shown >= 1000 ? "; the oldest " + num(shown) + " listed" : "") + ")";
     const states = ["ready", "scheduled", "active", "held"];
     const by = q.by_state || {};
     for (const k of Object.keys(by)) if (!states.includes(k)) states.push(k);

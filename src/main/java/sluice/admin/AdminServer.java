@@ -25,8 +25,9 @@ import sluice.queue.QueueView;
 import sluice.observe.Alerts;
 import sluice.observe.Stats;
 import sluice.policy.SuppressionList;
-import sluice.send.InjectResult;
 import sluice.send.Injector;
+import sluice.send.Invalid;
+import sluice.send.StrictJson;
 import sluice.queue.BulkActions;
 import sluice.queue.QueueControl;
 import sluice.spool.QueuedMessage;
@@ -40,12 +41,16 @@ import sluice.spool.SpoolException;
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminServer.class);
     private static final String MESSAGES = "/api/v1/messages";
+    private static final String SUPPRESSION_SHAPE = "{\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}";
 
     private final Javalin app;
+    private final SendEndpoint sender;
 
-    private AdminServer(Javalin app) {
+    private AdminServer(Javalin app, SendEndpoint sender) {
         this.app = app;
+        this.sender = sender;
     }
 
     /** Raised when the admin address cannot be bound. */
@@ -74,59 +79,71 @@ public final class AdminServer implements AutoCloseable {
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
+        long largest = parts.injector() == null ? 0 : parts.injector().maxRequestBytes();
+        long budget = config.sendBytesInFlight() > 0 ? config.sendBytesInFlight()
+                : BodyBudget.forHeap(Runtime.getRuntime().maxMemory(), largest).bytes();
+        return start(config, parts, clock, budget);
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param bodyBudget bytes of send-API bodies held at once (raised to one largest request when smaller)
+     */
+    public static AdminServer start(AdminConfig config, Parts parts, Clock clock, long bodyBudget)
+            throws StartException, IOException {
         Spool spool = parts.spool();
         QueueControl control = parts.control();
         byte[] token = tokenBytes(config.tokenFile());
         HostPort where = HostPort.parse(config.address(), true);
+        HostGuard hosts = new HostGuard(where);
+        SendEndpoint sender = parts.injector() == null ? null : new SendEndpoint(parts.injector(), token,
+                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())));
         Javalin app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.jetty.host = where.host();
             c.jetty.port = where.port();
-            if (parts.injector() != null) c.http.maxRequestSize = Math.max(c.http.maxRequestSize, parts.injector().maxRequestBytes());
+            c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
+            c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
+            // admin bodies stay within Javalin's 1 MB default; the send API reads its own, bounded (SendEndpoint)
+            c.routes.before(ctx -> {
+                String refusal = hosts.refusal(ctx.header("Host"));
+                if (refusal != null) throw new ApiError(421, refusal);
+            });
             c.routes.before("/api/*", ctx -> {
                 if (ctx.path().equals("/api/v1/openapi.json")) return; // the description is public
                 if (ctx.path().equals(MESSAGES) && parts.injector() != null) return; // users' API keys, not the admin token
                 if (!authorized(ctx, token)) {
                     ctx.header("WWW-Authenticate", "Bearer");
+                    String presented = bearer(ctx);
+                    if (presented != null && presented.startsWith("sk_")) {
+                        throw new ApiError(401, "this is a user's API key, which works only on POST " + MESSAGES
+                                + "; the admin endpoints take the admin token (see [admin] token_file)");
+                    }
                     throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
                 }
             });
-            c.routes.get("/api/v1/queue", ctx -> {
-                List<Map<String, Object>> out = new ArrayList<>();
-                spool.scan(m -> out.add(QueueView.summary(m, clock.instant())));
-                json(ctx, 200, out);
-            });
+            c.routes.get("/api/v1/queue", ctx -> QueuePage.serve(ctx, spool, clock));
             c.routes.get("/api/v1/stats", ctx -> json(ctx, 200, stats(parts, clock)));
             c.routes.get("/api/v1/events", ctx -> {
-                int limit = 100;
-                String l = ctx.queryParam("limit");
-                if (l != null) {
-                    try {
-                        limit = Math.max(1, Math.min(2000, Integer.parseInt(l)));
-                    } catch (NumberFormatException e) {
-                        throw new ApiError(400, "limit must be a number from 1 to 2000");
-                    }
-                }
+                int limit = QueuePage.intParam(ctx, "limit", 100, 1, 2000);
                 json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
             });
             c.routes.get("/api/v1/suppression", ctx -> json(ctx, 200, parts.suppressions().list().stream()
                     .map(e -> Map.of("domain", e.domain(), "address", e.address(), "reason", e.reason() == null ? "" : e.reason(),
                             "added", e.added().toString())).toList()));
             c.routes.post("/api/v1/suppression", ctx -> {
-                com.fasterxml.jackson.databind.JsonNode body;
-                try {
-                    body = JSON.readTree(ctx.bodyAsBytes());
-                } catch (IOException e) {
-                    throw new ApiError(400, "the body must be JSON: {\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}");
-                }
-                String address = body == null ? null : body.path("address").asText(null);
+                JsonNode body = readJson(ctx, SUPPRESSION_SHAPE);
+                if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: " + SUPPRESSION_SHAPE);
+                String address = textMember(body, "address", null);
                 if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
-                String domain = body.path("domain").asText(SuppressionList.ALL_SENDERS);
+                String domain = textMember(body, "domain", SuppressionList.ALL_SENDERS);
+                String reason = textMember(body, "reason", "added by the operator");
                 boolean added;
                 try {
-                    added = parts.suppressions().add(domain, address, body.path("reason").asText("added by the operator"));
+                    added = parts.suppressions().add(domain, address, reason);
                 } catch (IllegalArgumentException e) {
                     throw new ApiError(400, e.getMessage());
                 }
@@ -134,12 +151,18 @@ public final class AdminServer implements AutoCloseable {
             });
             c.routes.delete("/api/v1/suppression/{address}", ctx -> {
                 String domain = ctx.queryParam("domain") == null ? SuppressionList.ALL_SENDERS : ctx.queryParam("domain");
-                if (!parts.suppressions().remove(domain, ctx.pathParam("address"))) {
+                boolean removed;
+                try {
+                    removed = parts.suppressions().remove(domain, ctx.pathParam("address"));
+                } catch (IllegalArgumentException e) {
+                    throw new ApiError(400, e.getMessage());
+                }
+                if (!removed) {
                     throw new ApiError(404, ctx.pathParam("address") + " is not on the list for " + domain);
                 }
                 json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
             });
-            if (parts.injector() != null) c.routes.post(MESSAGES, ctx -> send(ctx, parts.injector()));
+            if (sender != null) c.routes.post(MESSAGES, sender::handle);
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
                 c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -154,8 +177,13 @@ public final class AdminServer implements AutoCloseable {
             c.routes.post("/api/v1/queue-actions", ctx -> bulk(ctx, control));
             c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
             c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
-                    Map.of("error", e.getStatus() == 413 ? "the request body is too large (see [limits] max_message_size)" : e.getMessage())));
+                    Map.of("error", e.getStatus() == 413 ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage())));
             c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                // a defect, not the client's fault: logged in full, answered without internals
+                log.error("admin: {} {} failed", ctx.method(), ctx.path(), e);
+                json(ctx, 500, Map.of("error", "internal error while handling " + ctx.method() + " " + ctx.path() + " (see the server log)"));
+            });
             c.routes.error(404, ctx -> {
                 if (ctx.result() == null) json(ctx, 404, Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
             });
@@ -165,25 +193,17 @@ public final class AdminServer implements AutoCloseable {
             app.start();
         } catch (RuntimeException e) {
             app.stop();
+            if (sender != null) sender.close();
             Throwable cause = e;
             while (cause.getCause() != null && !(cause instanceof BindException)) cause = cause.getCause();
             throw new StartException("admin: cannot listen on " + config.address() + ": "
                     + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
         }
-        return new AdminServer(app);
+        return new AdminServer(app, sender);
     }
 
     public int port() {
         return app.port();
-    }
-
-    private static final class ApiError extends RuntimeException {
-        final int status;
-
-        ApiError(int status, String message) {
-            super(message);
-            this.status = status;
-        }
     }
 
     static Map<String, Object> stats(Parts parts, Clock clock) {
@@ -250,13 +270,8 @@ public final class AdminServer implements AutoCloseable {
      * (the CLI's {@code --all} and {@code --domain}), each id's result in order.
      */
     private static void bulk(Context ctx, QueueControl control) throws Exception {
-        JsonNode req;
-        try {
-            req = JSON.readTree(ctx.bodyAsBytes());
-        } catch (IOException e) {
-            throw new ApiError(400, "the body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        String action = req == null ? "" : req.path("action").asText("");
+        JsonNode req = readJson(ctx, "{\"action\": \"hold\", \"ids\": [\"…\"]}");
+        String action = textMember(req, "action", "");
         if (!QueueControl.ACTIONS.contains(action)) {
             throw new ApiError(400, "\"action\": one of hold, release, retry, delete, bounce (got \"" + action + "\")");
         }
@@ -282,7 +297,27 @@ public final class AdminServer implements AutoCloseable {
         json(ctx, 200, Map.of("results", out));
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    /** Admin request bodies: small (Javalin's 1 MB limit) and read with the same limits as the send API's JSON. */
+    private static final StrictJson ADMIN_JSON = new StrictJson(1_000_000);
+
+    /** @param shape what the body should look like, for the error */
+    private static JsonNode readJson(Context ctx, String shape) {
+        try {
+            return ADMIN_JSON.read(ctx.bodyAsBytes());
+        } catch (Invalid e) {
+            throw new ApiError(e.status(), e.getMessage() + "; expected " + shape);
+        }
+    }
+
+    /** A string member, {@code absent} when missing or null; any other type is a 400 naming the member. */
+    private static String textMember(JsonNode body, String name, String absent) {
+        JsonNode v = body.path(name);
+        if (v.isMissingNode() || v.isNull()) return absent;
+        if (!v.isTextual()) throw new ApiError(400, "\"" + name + "\" must be a string");
+        return v.asText();
+    }
+
+    static void json(Context ctx, int status, Object body) {
         try {
             ctx.status(status).contentType("application/json").result(JSON.writeValueAsBytes(body));
         } catch (IOException e) {
@@ -290,30 +325,7 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    /** {@code POST /api/v1/messages}: HTTP in and out; the work is the injector's. */
-    private static void send(Context ctx, Injector injector) {
-        if (ctx.contentLength() > injector.maxRequestBytes()) {
-            throw new ApiError(413, "the request body is too large (max_message_size is " + injector.maxMessageSize() + " bytes)");
-        }
-        String type = ctx.contentType() == null ? "" : ctx.contentType().split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
-        Injector.Body body = switch (type) {
-            case "application/json" -> new Injector.Body.Json(ctx.bodyAsBytes());
-            case "message/rfc822" -> new Injector.Body.Raw(ctx.bodyAsBytes(), ctx.queryParam("from"), ctx.queryParams("to"));
-            default -> throw new ApiError(415, "Content-Type must be application/json or message/rfc822 (got \"" + type + "\")");
-        };
-        String remote = ctx.req().getRemoteAddr();
-        java.net.InetAddress client = sluice.config.IpLiterals.toAddress(remote.startsWith("[") ? remote.substring(1, remote.length() - 1) : remote);
-        if (client == null) throw new ApiError(400, "cannot tell the client's address");
-        switch (injector.inject(bearer(ctx), client, ctx.req().getLocalPort(), body)) {
-            case InjectResult.Accepted a -> json(ctx, 202, Map.of("id", a.id(), "message_id", a.messageId(), "recipients", a.recipients()));
-            case InjectResult.Refused r -> {
-                if (r.status() == 401) ctx.header("WWW-Authenticate", "Bearer");
-                json(ctx, r.status(), Map.of("error", r.error()));
-            }
-        }
-    }
-
-    private static String bearer(Context ctx) {
+    static String bearer(Context ctx) {
         String h = ctx.header("Authorization");
         return h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7) ? null : h.substring(7).strip();
     }
@@ -344,5 +356,6 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (sender != null) sender.close();
     }
 }

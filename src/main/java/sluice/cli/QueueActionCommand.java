@@ -122,13 +122,20 @@ abstract class QueueActionCommand implements Callable<Integer> {
         if (which.ids != null) {
             ids.addAll(which.ids);
         } else {
-            JsonNode list = json.readTree(send(http, token, HttpRequest.newBuilder(URI.create(base + "/api/v1/queue")).GET(), 200).body());
             String d = which.domain == null ? null : "@" + which.domain.toLowerCase(Locale.ROOT);
-            for (JsonNode m : list) {
-                boolean match = d == null;
-                for (JsonNode r : m.path("recipients")) match |= r.asText().toLowerCase(Locale.ROOT).endsWith(d == null ? "" : d);
-                if (match) ids.add(m.path("id").asText());
-            }
+            // the API answers a page at a time; X-Next-After is the cursor of the next one, absent on the last
+            String after = null;
+            do {
+                String page = base + "/api/v1/queue?limit=1000"
+                        + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8));
+                HttpResponse<String> r = send(http, token, HttpRequest.newBuilder(URI.create(page)).GET(), 200);
+                for (JsonNode m : json.readTree(r.body())) {
+                    boolean match = d == null;
+                    for (JsonNode rc : m.path("recipients")) match |= rc.asText().toLowerCase(Locale.ROOT).endsWith(d == null ? "" : d);
+                    if (match) ids.add(m.path("id").asText());
+                }
+                after = r.headers().firstValue("X-Next-After").orElse(null);
+            } while (after != null);
         }
         int failures = 0;
         // POST /api/v1/queue-actions, BULK ids at a time (the server runs them in parallel), one id or many.

@@ -60,6 +60,7 @@ import java.nio.file.Path;
  * [local] catch_all                   {} ; "domain" = "addr"
  * [admin] address                     "127.0.0.1:8025" (literal IP and port)
  * [admin] token_file                  "admin.token"
+ * [admin] send_bytes_in_flight        0 (two largest requests, at most 1/8 of the heap, at least one request)
  * [log] delivery_log                  "log/delivery.jsonl"
  * [[dkim]] domain, selector, key_file none; all three required
  * [cluster] redis                     "" (single node); else redis:// or rediss://

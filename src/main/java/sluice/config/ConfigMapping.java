@@ -147,8 +147,9 @@ final class ConfigMapping {
         double bounce = s.decimal("alert_bounce_rate", 0, 1, Defaults.ALERT_BOUNCE_RATE);
         int minDeliveries = (int) s.integer("alert_min_deliveries", 0, 1_000_000_000, Defaults.ALERT_MIN_DELIVERIES);
         Duration growth = s.duration("alert_queue_growth", Defaults.ALERT_QUEUE_GROWTH, false);
+        long inFlight = s.size("send_bytes_in_flight", 0, 0);
         s.finish();
-        return new AdminConfig(address, token, bounce, minDeliveries, growth);
+        return new AdminConfig(address, token, bounce, minDeliveries, growth, inFlight);
     }
 
     private static LogConfig log(Section s, Path dataDir) {

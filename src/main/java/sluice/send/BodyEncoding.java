@@ -11,6 +11,7 @@ import java.util.Base64;
 record BodyEncoding(String transferEncoding, String body) {
     private static final int MAX_LINE = 998;
     private static final int QP_LINE = 76;
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static BodyEncoding of(String text) {
         String normal = text.replace("\r\n", "\n").replace('\r', '\n');
@@ -42,13 +43,17 @@ record BodyEncoding(String transferEncoding, String body) {
             if (i == 0 && b == 'F' && line.length >= 5 && new String(line, 0, 5, StandardCharsets.US_ASCII).equals("From ")) {
                 literal = false;
             }
-            String token = literal ? String.valueOf((char) b) : String.format("=%02X", b);
-            if (width + token.length() > QP_LINE - 1 && !(last && width + token.length() <= QP_LINE)) {
+            int tokenWidth = literal ? 1 : 3; // one character, or "=XX"; no String per byte (a 21 MB text made 21 M of them)
+            if (width + tokenWidth > QP_LINE - 1 && !(last && width + tokenWidth <= QP_LINE)) {
                 out.append("=\r\n");
                 width = 0;
             }
-            out.append(token);
-            width += token.length();
+            if (literal) {
+                out.append((char) b);
+            } else {
+                out.append('=').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+            }
+            width += tokenWidth;
         }
         out.append("\r\n");
     }

@@ -60,6 +60,7 @@ public final class Injector {
     private final int maxRecipients;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final StrictJson json;
 
     public Injector(Policies policies, Ingest ingest, MailAuthenticator auth, String hostname, long maxMessageSize,
                     int maxRecipients, Clock clock) {
@@ -70,6 +71,7 @@ public final class Injector {
         this.maxMessageSize = maxMessageSize;
         this.maxRecipients = maxRecipients;
         this.clock = clock;
+        this.json = new StrictJson(maxRequestBytes());
     }
 
     /** The largest request body worth reading: a message at the size limit, with room for JSON escaping. */
@@ -82,29 +84,35 @@ public final class Injector {
     }
 
     /**
-     * Sends one message.
+     * Sends one message: {@link #authenticate} and then {@link #inject(Authentication.Caller, Body)}.
      *
      * @param apiKey the bearer key presented, or null
      * @param port   the port the request came in on (the admin address), for the log and the trace
      */
     public InjectResult inject(String apiKey, InetAddress client, int port, Body body) {
+        return switch (authenticate(apiKey, client, port)) {
+            case Authentication.Caller c -> inject(c, body);
+            case Authentication.Refused r -> new InjectResult.Refused(r.status(), r.error());
+        };
+    }
+
+    /** Checks an API key (with the lockout SMTP AUTH uses), before anything of the body is read. */
+    public Authentication authenticate(String apiKey, InetAddress client, int port) {
+        if (apiKey == null) return new Authentication.Refused(401, "an API key is required: Authorization: Bearer <key> (sluice user apikey NAME)");
         ClientPolicy policy = policies.forClient(client, port);
-        if (apiKey == null) return new InjectResult.Refused(401, "an API key is required: Authorization: Bearer <key> (sluice user apikey NAME)");
-        String user;
-        switch (policy.authenticateKey(apiKey)) {
-            case AuthResult.Success s -> user = s.user();
-            case AuthResult.Failure f -> {
-                return new InjectResult.Refused(401, "wrong API key");
-            }
-            case AuthResult.LockedOut l -> {
-                return new InjectResult.Refused(429, "too many failed attempts from " + client.getHostAddress() + "; try again later");
-            }
-            case AuthResult.Unavailable u -> {
-                return new InjectResult.Refused(503, "users are unavailable right now; try again later");
-            }
-        }
+        return switch (policy.authenticateKey(apiKey)) {
+            case AuthResult.Success s -> new Authentication.Caller(s.user(), client, port, policy);
+            case AuthResult.Failure f -> new Authentication.Refused(401, "wrong API key");
+            case AuthResult.LockedOut l -> new Authentication.Refused(429, "too many failed attempts from "
+                    + client.getHostAddress() + "; try again later");
+            case AuthResult.Unavailable u -> new Authentication.Refused(503, "users are unavailable right now; try again later");
+        };
+    }
+
+    /** Sends one message for a caller whose key was accepted. */
+    public InjectResult inject(Authentication.Caller caller, Body body) {
         try {
-            return send(user, client, port, body, policy);
+            return send(caller.user(), caller.client(), caller.port(), body, caller.policy());
         } catch (Invalid e) {
             return new InjectResult.Refused(e.status, e.getMessage());
         }
@@ -116,7 +124,7 @@ public final class Injector {
         Stamp stamp = new Stamp("<" + id + "." + now.toInstant().toEpochMilli() + "@" + hostname + ">", now,
                 "=_sluice_" + HexFormat.of().formatHex(randomBytes(12)));
         Outgoing m = switch (body) {
-            case Body.Json j -> JsonMessage.parse(j.bytes(), stamp);
+            case Body.Json j -> JsonMessage.parse(json.read(j.bytes()), stamp);
             case Body.Raw r -> RawMessage.parse(r.bytes(), r.from(), r.to(), stamp);
         };
         if (m.recipients().size() > maxRecipients) {

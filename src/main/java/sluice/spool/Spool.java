@@ -267,6 +267,29 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * Visits up to {@code limit} messages in queue-id order, starting after {@code after} (null: from the first);
+     * returns whether more follow. One page of the queue, however long the queue is.
+     */
+    public boolean scanPage(String after, int limit, java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
+        try (RocksIterator it = db.newIterator(envelopes)) {
+            if (after == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(key(after));
+                if (it.isValid() && java.util.Arrays.equals(it.key(), key(after))) it.next();
+            }
+            for (int n = 0; it.isValid(); it.next(), n++) {
+                if (n == limit) return true;
+                visitor.accept(EnvelopeCodec.decode(new String(it.key(), StandardCharsets.US_ASCII), it.value()));
+            }
+            it.status();
+            return false;
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        }
+    }
+
     public Optional<QueuedMessage> find(String id) throws SpoolException {
         if (!QueueIds.plausible(id)) return Optional.empty();
         openLock.readLock().lock();

@@ -151,7 +151,7 @@ class AdminApiTest {
                 assertThat(curl(s, "/api/v1/suppression", true).toString()).contains("spamtrap@far.test").doesNotContain("nobody@far.test");
                 Peer.Result bad = Peer.run(java.util.List.of("curl", "-sS", "-w", "\n%{http_code}", "-H", "Authorization: Bearer " + token,
                         "--data", "not json", base + "/api/v1/suppression"), null, 30);
-                assertThat(bad.output()).contains("\"error\":\"the body must be JSON").endsWith("400");
+                assertThat(bad.output()).contains("\"error\":\"the body is not valid JSON").contains("expected {").endsWith("400");
                 Peer.Result notListed = Peer.run(java.util.List.of("curl", "-sS", "-w", "\n%{http_code}", "-X", "DELETE", "-H",
                         "Authorization: Bearer " + token, base + "/api/v1/suppression/nobody@far.test"), null, 30);
                 assertThat(notListed.output()).contains("is not on the list for *").endsWith("404");
