@@ -177,8 +177,13 @@ public final class Node implements AutoCloseable {
             throw new StartException(e.getMessage(), false);
         }
         try {
-            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
-                    alerts.every(java.time.Duration.ofMinutes(1)));
+            List<BoundListener> bound = server.start();
+            AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
+            IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, () -> {
+                trim.close();
+                alertTimer.close();
+            });
         } catch (ListenerBindException e) {
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
