@@ -1,8 +1,6 @@
 package sluice.auth;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -11,17 +9,21 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sluice.config.AuthConfig;
+import sluice.config.ClientNetwork;
 
 /**
  * Counts AUTH failures per client IP; locks an IP out for a cool-down after too many.
  *
  * <p>{@code maxFailures} failures within the sliding {@code window} lock the IP out for
  * {@code lockout}; the next attempt is refused. A success resets the count but does not lift a
- * lockout in force. A {@code maxFailures} below 1 disables locking. IPv4-mapped IPv6 addresses
- * count as their IPv4 address.
+ * lockout in force. A {@code maxFailures} below 1 disables locking. IPv6 clients count per network
+ * ({@code [limits] ipv6_prefix}, /64 by default) and IPv4-mapped IPv6 addresses as their IPv4
+ * address: see {@link ClientNetwork}.
  *
  * <p>Memory stays bounded under an attack from many addresses: idle entries are pruned at least
- * once per window, and at {@code maxEntries} addresses the tenth seen least recently is dropped.
+ * once per window, and at {@code maxEntries} addresses a tenth is dropped: addresses not locked
+ * out first, seen least recently first. A locked-out attacker therefore cannot flush its own
+ * lockout by failing from many other addresses while unlocked entries remain to drop.
  * All methods are lock-free apart from per-key {@link ConcurrentHashMap#compute}.
  */
 public final class Lockout {
@@ -41,16 +43,26 @@ public final class Lockout {
     private final long windowMillis;
     private final long lockoutMillis;
     private final int maxEntries;
+    private final int ipv6Prefix;
     private final Clock clock;
     private final Map<InetAddress, State> states = new ConcurrentHashMap<>();
     private final AtomicBoolean pruning = new AtomicBoolean();
     private volatile long lastPrune;
 
     public Lockout(AuthConfig config, Clock clock) {
-        this(config, clock, DEFAULT_MAX_ENTRIES);
+        this(config, ClientNetwork.DEFAULT_IPV6_PREFIX, clock);
+    }
+
+    public Lockout(AuthConfig config, int ipv6Prefix, Clock clock) {
+        this(config, ipv6Prefix, clock, DEFAULT_MAX_ENTRIES);
     }
 
     Lockout(AuthConfig config, Clock clock, int maxEntries) {
+        this(config, ClientNetwork.DEFAULT_IPV6_PREFIX, clock, maxEntries);
+    }
+
+    Lockout(AuthConfig config, int ipv6Prefix, Clock clock, int maxEntries) {
+        this.ipv6Prefix = ipv6Prefix;
         this.maxFailures = config.maxFailures();
         this.windowMillis = config.window().toMillis();
         this.lockoutMillis = config.lockout().toMillis();
@@ -129,7 +141,8 @@ public final class Lockout {
     }
 
     /**
-     * Drops idle entries and, if still full, the tenth seen least recently; evicting a batch keeps
+     * Drops idle entries and, if still full, a tenth: unlocked entries before locked ones, each
+     * oldest first (see the class comment); evicting a batch keeps
      * the cost of the scan low per new address. Concurrent callers skip it, so the map may briefly
      * exceed the cap by the number of threads inserting at that moment.
      */
@@ -143,7 +156,9 @@ public final class Lockout {
             int excess = states.size() - maxEntries + Math.max(1, maxEntries / 10);
             if (excess > 0) {
                 List<Map.Entry<InetAddress, State>> oldest = states.entrySet().stream()
-                        .sorted(Comparator.comparingLong(e -> e.getValue().lastSeen()))
+                        .sorted(Comparator.<Map.Entry<InetAddress, State>>comparingInt(
+                                        e -> e.getValue().lockedUntil() > now ? 1 : 0)
+                                .thenComparingLong(e -> e.getValue().lastSeen()))
                         .limit(excess)
                         .toList();
                 oldest.forEach(e -> states.remove(e.getKey(), e.getValue()));
@@ -153,25 +168,7 @@ public final class Lockout {
         }
     }
 
-    /** The address without host name or scope, IPv4-mapped IPv6 reduced to IPv4. */
-    static InetAddress key(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (address instanceof Inet6Address && isIpv4Mapped(b)) {
-            b = Arrays.copyOfRange(b, 12, 16);
-        }
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address length " + b.length, e);
-        }
-    }
-
-    private static boolean isIpv4Mapped(byte[] b) {
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+    private InetAddress key(InetAddress address) {
+        return ClientNetwork.of(address, ipv6Prefix);
     }
 }

@@ -33,6 +33,11 @@ final class ServeCommand implements Callable<Integer> {
         if (!config.cluster().redis().isEmpty()) {
             System.out.println("note: [cluster] redis is not supported yet; this node runs on its own (state stays local)");
         }
+        long heapCap = Runtime.getRuntime().maxMemory(), wanted = config.limits().heapWanted();
+        if (heapCap < wanted) {
+            System.out.println("note: the heap cap is " + (heapCap >> 20) + " MiB; [limits] max_connections and max_message_size"
+                    + " may need " + (wanted >> 20) + " MiB (set SLUICE_HEAP, e.g. SLUICE_HEAP=" + ((wanted >> 20) + 1) + "m)");
+        }
         if (node.users().list().isEmpty()) printNextSteps(node.listeners(), config);
         // The ready line comes last: a script that waits for it has seen everything printed at start-up.
         System.out.println("sluice ready: " + node.listeners().size() + " listeners, hostname " + config.hostname()

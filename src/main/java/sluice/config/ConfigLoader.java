@@ -32,6 +32,7 @@ import java.nio.file.Path;
  * [limits] max_connections            10000
  * [limits] max_connections_per_ip     50
  * [limits] max_errors                 10
+ * [limits] ipv6_prefix                64 (32-128): IPv6 clients counted per network by per-IP limits, lockout
  * [timeouts] command                  "5m"
  * [timeouts] data                     "3m"
  * [timeouts] handshake                "30s"

@@ -103,8 +103,10 @@ final class ConfigMapping {
         int connRate = (int) s.integer("connections_per_ip_per_minute", 0, Integer.MAX_VALUE, d.connectionsPerIpPerMinute());
         int msgRate = (int) s.integer("messages_per_ip_per_minute", 0, Integer.MAX_VALUE, d.messagesPerIpPerMinute());
         int userRate = (int) s.integer("messages_per_user_per_hour", 0, Integer.MAX_VALUE, d.messagesPerUserPerHour());
+        int ipv6Prefix = (int) s.integer("ipv6_prefix", ClientNetwork.MIN_IPV6_PREFIX, ClientNetwork.MAX_IPV6_PREFIX,
+                d.ipv6Prefix());
         s.finish();
-        return new LimitsConfig(size, recipients, connections, perIp, errors, connRate, msgRate, userRate);
+        return new LimitsConfig(size, recipients, connections, perIp, errors, connRate, msgRate, userRate, ipv6Prefix);
     }
 
     private static TimeoutsConfig timeouts(Section s) {

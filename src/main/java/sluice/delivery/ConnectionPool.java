@@ -44,7 +44,13 @@ final class ConnectionPool implements AutoCloseable {
             client.close();
             return;
         }
-        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addFirst(new Idle(client, System.nanoTime(), uses));
+        Idle entry = new Idle(client, System.nanoTime(), uses);
+        // Added inside compute, so the reaper cannot drop the deque between finding it and adding to it.
+        idle.compute(key, (k, q) -> {
+            ConcurrentLinkedDeque<Idle> d = q == null ? new ConcurrentLinkedDeque<>() : q;
+            d.addFirst(entry);
+            return d;
+        });
     }
 
     private void reap() {
@@ -54,14 +60,25 @@ final class ConnectionPool implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
-            for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
-                for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
-                    Idle i = it.next();
-                    if (now - i.since() >= idleNanos && q.removeFirstOccurrence(i)) i.client().close();
-                }
-            }
+            reapOnce(System.nanoTime());
         }
+    }
+
+    /** Closes connections idle too long and drops destinations with none left (keys are remote hosts: unbounded). */
+    void reapOnce(long now) {
+        for (Map.Entry<String, ConcurrentLinkedDeque<Idle>> e : idle.entrySet()) {
+            ConcurrentLinkedDeque<Idle> q = e.getValue();
+            for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
+                Idle i = it.next();
+                if (now - i.since() >= idleNanos && q.removeFirstOccurrence(i)) i.client().close();
+            }
+            idle.computeIfPresent(e.getKey(), (k, d) -> d.isEmpty() ? null : d);
+        }
+    }
+
+    /** Destinations with a deque in the pool (for tests). */
+    int keys() {
+        return idle.size();
     }
 
     @Override

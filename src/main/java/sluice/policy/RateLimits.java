@@ -9,14 +9,17 @@ import sluice.config.LimitsConfig;
  * The node's rate limits against abuse (Postfix's anvil): new connections and messages per client IP per
  * minute, messages per authenticated user per hour (a stolen password's spam run). Trusted networks are
  * exempt from the per-IP limits; the per-user limit applies to every authenticated user, also over the HTTP
- * send API. Zero turns a limit off (the default, as in Postfix).
+ * send API. Zero turns a limit off (the default, as in Postfix). IPv6 clients count per network
+ * ({@code [limits] ipv6_prefix}, /64 by default), as they do for the connection cap and the AUTH lockout.
  */
 public final class RateLimits {
     private final RateLimit connectionsPerIp;
     private final RateLimit messagesPerIp;
     private final RateLimit messagesPerUser;
+    private final LimitsConfig limits;
 
     public RateLimits(LimitsConfig limits, Clock clock) {
+        this.limits = limits;
         this.connectionsPerIp = new RateLimit(limits.connectionsPerIpPerMinute(), Duration.ofMinutes(1), clock);
         this.messagesPerIp = new RateLimit(limits.messagesPerIpPerMinute(), Duration.ofMinutes(1), clock);
         this.messagesPerUser = new RateLimit(limits.messagesPerUserPerHour(), Duration.ofHours(1), clock);
@@ -24,12 +27,12 @@ public final class RateLimits {
 
     /** Counts a new connection; false when the client opened too many in the last minute. */
     public boolean connectionAllowed(InetAddress client, boolean trusted) {
-        return trusted || connectionsPerIp.tryAcquire(client);
+        return trusted || connectionsPerIp.tryAcquire(limits.clientKey(client));
     }
 
     /** Whether a message (a MAIL command, or an HTTP send) may start now, and counts it when it may. */
     public Verdict message(InetAddress client, boolean trusted, String authUser) {
-        if (!trusted && !messagesPerIp.tryAcquire(client)) return Verdict.CLIENT_OVER;
+        if (!trusted && !messagesPerIp.tryAcquire(limits.clientKey(client))) return Verdict.CLIENT_OVER;
         if (authUser != null && !messagesPerUser.tryAcquire(authUser)) return Verdict.USER_OVER;
         return Verdict.ALLOWED;
     }

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
+import com.github.benmanes.caffeine.cache.Interner;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.bounce.BounceClassifier;
@@ -67,6 +69,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         boolean held;
         boolean busy;
         boolean retryRequested; // retry asked while busy: due now after the round
+        boolean acting;         // an operator action is reading or writing it in the spool (no lock held meanwhile)
         String[] destinations = NO_DESTINATIONS; // where its pending recipients go (interned keys)
         QueuedMessage fresh;   // a just-accepted message as stored, until its first round (saves reading it back)
         byte[] freshData;      // its data, when the carry budget allowed
@@ -77,14 +80,16 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong carried = new java.util.concurrent.atomic.AtomicLong();
 
     private static final String[] NO_DESTINATIONS = new String[0];
-    private final ConcurrentHashMap<String, String> keys = new ConcurrentHashMap<>();
+    // Destination keys are shared by many entries, so they are interned; weakly, because the set of domains ever
+    // seen is unbounded (a bulk sender meets millions): a key goes once no queued message refers to it.
+    private final Interner<String> keys = Interner.newWeakInterner();
 
     private String[] destinationsOf(QueuedMessage m) {
         java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() == RecipientState.PENDING) {
                 String k = router.route(r.address()).key();
-                out.add(keys.computeIfAbsent(k, x -> x));
+                out.add(keys.intern(k));
             }
         }
         return out.toArray(NO_DESTINATIONS);
@@ -103,18 +108,35 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         final AtomicInteger remaining;
         final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
         final Map<String, String> routes = new ConcurrentHashMap<>();
-        private byte[] data;
+        // The data, read once for all the round's jobs. The first job to need it reads it; the others wait on the
+        // future, not on a lock held across the (JNI) read.
+        private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<byte[]>> data =
+                new java.util.concurrent.atomic.AtomicReference<>();
 
-        Round(QueuedMessage message, int jobs) {
+        Round(QueuedMessage message, int jobs, byte[] carried) {
             this.message = message;
             this.remaining = new AtomicInteger(jobs);
+            if (carried != null) data.set(CompletableFuture.completedFuture(carried));
         }
 
-        synchronized byte[] data() throws SpoolException {
-            if (data == null) {
-                data = spool.readData(message.id()).orElseThrow(() -> new SpoolException("message data missing"));
+        byte[] data() throws SpoolException {
+            CompletableFuture<byte[]> mine = new CompletableFuture<>();
+            CompletableFuture<byte[]> f = data.compareAndExchange(null, mine);
+            if (f == null) {
+                try {
+                    mine.complete(spool.readData(message.id()).orElseThrow(() -> new SpoolException("message data missing")));
+                } catch (SpoolException | RuntimeException ex) {
+                    data.set(null); // the next job tries again
+                    mine.completeExceptionally(ex);
+                }
+                f = mine;
             }
-            return data;
+            try {
+                return f.join();
+            } catch (java.util.concurrent.CompletionException ex) {
+                if (ex.getCause() instanceof SpoolException se) throw se;
+                throw ex;
+            }
         }
     }
 
@@ -261,7 +283,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         Entry e = index.get(t.id());
         if (e == null) return false;
         synchronized (e) {
-            if (e.held || e.busy || e.due != t.due()) return false;
+            if (e.held || e.busy || e.acting || e.due != t.due()) return false;
             e.busy = true;
         }
         QueuedMessage m;
@@ -305,14 +327,13 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             dests.putIfAbsent(d.key(), d);
         }
         if (byKey.isEmpty()) { // nothing to send (all suppressed, or a crash after the last outcome)
-            Round r = new Round(m, 0);
+            Round r = new Round(m, 0, null);
             r.outcomes.addAll(dropped);
             rounds.incrementAndGet();
             settle(r);
             return true;
         }
-        Round round = new Round(m, byKey.size());
-        round.data = carriedData;
+        Round round = new Round(m, byKey.size(), carriedData);
         round.outcomes.addAll(dropped);
         rounds.incrementAndGet();
         for (Map.Entry<String, List<Recipient>> g : byKey.entrySet()) {
@@ -505,8 +526,10 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         return act(id, false, (e, m) -> {
             if (e.held) return new QueueOpResult.Done("already held");
             QueueOpResult r = onSpool.hold(m);
-            e.held = true;
-            timers.remove(new Timer(e.due, id));
+            synchronized (e) {
+                e.held = true;
+                timers.remove(new Timer(e.due, id));
+            }
             return r;
         });
     }
@@ -516,11 +539,11 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         return act(id, false, (e, m) -> {
             if (!e.held) return new QueueOpResult.Done("not held");
             QueueOpResult r = onSpool.release(m, "released");
-            e.held = false;
-            e.due = clock.millis();
-            timers.add(new Timer(e.due, id));
-            wake();
-            return r;
+            synchronized (e) {
+                e.held = false;
+                e.due = clock.millis();
+            }
+            return r; // the claim's end adds its timer and wakes the timer
         });
     }
 
@@ -533,6 +556,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 e.retryRequested = true;
                 return new QueueOpResult.Done("being delivered now; will be retried right after");
             }
+            if (e.acting) return new QueueOpResult.Busy();
             if (e.held) return new QueueOpResult.Failed("held; release it first");
             timers.remove(new Timer(e.due, id));
             e.due = clock.millis();
@@ -567,30 +591,49 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         QueueOpResult apply(Entry e, QueuedMessage m) throws SpoolException;
     }
 
+    /**
+     * Runs an operator action on a message that is not in a round. The entry is claimed ({@code acting}) under its
+     * monitor and the spool is read and written with no lock held: a RocksDB call is JNI and pins its carrier, so
+     * the timer, the counts and other actions must never wait on a monitor held across one. While claimed, the
+     * timer skips the entry and other actions answer busy; the claim's end puts its timer back.
+     */
     private QueueOpResult act(String id, boolean removes, Action action) {
         Entry e = index.get(id);
         if (e == null) return new QueueOpResult.NotFound();
         synchronized (e) {
-            if (e.busy) return new QueueOpResult.Busy();
+            if (e.busy || e.acting) return new QueueOpResult.Busy();
+            e.acting = true;
             if (removes && e.freshData != null) { // gives the carry budget back
                 carried.addAndGet(-e.freshData.length);
                 e.freshData = null;
                 e.fresh = null;
             }
-            try {
-                Optional<QueuedMessage> m = spool.find(id);
-                if (m.isEmpty()) {
-                    index.remove(id);
-                    return new QueueOpResult.NotFound();
-                }
-                return action.apply(e, m.get());
-            } catch (SpoolException ex) {
-                return new QueueOpResult.Failed(ex.getMessage());
+        }
+        try {
+            Optional<QueuedMessage> m = spool.find(id);
+            if (m.isEmpty()) {
+                index.remove(id, e);
+                return new QueueOpResult.NotFound();
             }
+            return action.apply(e, m.get());
+        } catch (SpoolException ex) {
+            return new QueueOpResult.Failed(ex.getMessage());
+        } finally {
+            synchronized (e) {
+                e.acting = false;
+                if (index.get(id) == e && !e.held) timers.add(new Timer(e.due, id)); // a timer skipped meanwhile
+            }
+            wake();
         }
     }
 
     // ---- views ------------------------------------------------------------------------------------
+
+    /** The interned destination keys of a queued message's pending recipients (for tests); null when not queued. */
+    String[] destinationKeys(String id) {
+        Entry e = index.get(id);
+        return e == null ? null : e.destinations.clone();
+    }
 
     public int size() {
         return index.size();

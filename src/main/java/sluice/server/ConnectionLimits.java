@@ -4,16 +4,22 @@ import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Caps on open connections: all listeners together, and per client IP (trusted clients exempt). */
+/**
+ * Caps on open connections: all listeners together, and per client IP (trusted clients exempt). IPv6 clients
+ * count per network ({@code [limits] ipv6_prefix}). The per-IP map holds only addresses with connections open:
+ * an entry goes when its last connection closes, so its size is bounded by {@code max_connections}.
+ */
 final class ConnectionLimits {
     private final int maxTotal;
     private final int maxPerIp;
+    private final java.util.function.UnaryOperator<InetAddress> keyOf;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
-    ConnectionLimits(int maxTotal, int maxPerIp) {
-        this.maxTotal = maxTotal;
-        this.maxPerIp = maxPerIp;
+    ConnectionLimits(sluice.config.LimitsConfig limits) {
+        this.maxTotal = limits.maxConnections();
+        this.maxPerIp = limits.maxConnectionsPerIp();
+        this.keyOf = limits::clientKey;
     }
 
     /** Whether a connection got a slot, or which cap turned it away. */
@@ -39,8 +45,13 @@ final class ConnectionLimits {
             return Admission.MAX_CONNECTIONS;
         }
         if (exempt) return Admission.ADMITTED;
-        AtomicInteger n = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-        if (n.incrementAndGet() > maxPerIp) {
+        // Counted inside compute, so a release emptying the entry can never remove it under a new connection.
+        AtomicInteger n = perIp.compute(keyOf.apply(ip), (k, v) -> {
+            AtomicInteger c = v == null ? new AtomicInteger() : v;
+            c.incrementAndGet();
+            return c;
+        });
+        if (n.get() > maxPerIp) {
             release(ip, false);
             return Admission.MAX_CONNECTIONS_PER_IP;
         }
@@ -50,7 +61,12 @@ final class ConnectionLimits {
     void release(InetAddress ip, boolean exempt) {
         total.decrementAndGet();
         if (exempt) return;
-        perIp.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        perIp.computeIfPresent(keyOf.apply(ip), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    }
+
+    /** Client networks with connections open now (for tests). */
+    int trackedClients() {
+        return perIp.size();
     }
 
     int open() {

@@ -191,8 +191,13 @@ public final class Node implements AutoCloseable {
             throw new StartException(e.getMessage(), false);
         }
         try {
-            return new Node(config, spool, deliveryLog, users, server, server.start(), delivery, admin,
-                    alerts.every(java.time.Duration.ofMinutes(1)));
+            List<BoundListener> bound = server.start();
+            AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
+            IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, () -> {
+                trim.close();
+                alertTimer.close();
+            });
         } catch (ListenerBindException e) {
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
@@ -245,30 +250,24 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private static AdminServer.QueueCounts cached(AdminServer.QueueCounts counts) {
-        long ttl = 3_000_000_000L;
-        return new AdminServer.QueueCounts() {
-            private java.util.Map<String, Long> state;
-            private java.util.Map<String, Long> destination;
-            private long stateAt;
-            private long destinationAt;
+    /**
+     * Queue counts for the API, the dashboard and metrics scrapes, at most 3 s old. Computed on a platform thread
+     * and never under a lock readers wait on: see {@link sluice.observe.RefreshingValue}.
+     */
+    static AdminServer.QueueCounts cached(AdminServer.QueueCounts counts) {
+        return cached(counts, java.time.Duration.ofSeconds(3));
+    }
 
-            public synchronized java.util.Map<String, Long> byState() {
-                long now = System.nanoTime();
-                if (state == null || now - stateAt > ttl) {
-                    state = counts.byState();
-                    stateAt = now;
-                }
-                return state;
+    static AdminServer.QueueCounts cached(AdminServer.QueueCounts counts, java.time.Duration ttl) {
+        var state = new sluice.observe.RefreshingValue<>("queue-counts-state", counts::byState, ttl);
+        var destination = new sluice.observe.RefreshingValue<>("queue-counts-destination", counts::byDestination, ttl);
+        return new AdminServer.QueueCounts() {
+            public java.util.Map<String, Long> byState() {
+                return state.get();
             }
 
-            public synchronized java.util.Map<String, Long> byDestination() {
-                long now = System.nanoTime();
-                if (destination == null || now - destinationAt > ttl) {
-                    destination = counts.byDestination();
-                    destinationAt = now;
-                }
-                return destination;
+            public java.util.Map<String, Long> byDestination() {
+                return destination.get();
             }
         };
     }

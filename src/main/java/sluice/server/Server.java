@@ -69,10 +69,10 @@ public final class Server {
         this.tls = tls;
         this.clock = clock;
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
-        this.lockout = new Lockout(config.auth(), clock);
+        this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock);
         this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules, clock);
         this.events = deliveryLog;
-        this.limits = new ConnectionLimits(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
+        this.limits = new ConnectionLimits(config.limits());
     }
 
     /** Binds every listener (all or none), then starts accepting. */

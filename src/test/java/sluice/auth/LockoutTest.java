@@ -60,7 +60,10 @@ class LockoutTest {
     void mappedAddressKeysAsIpv4() throws Exception {
         InetAddress mapped = java.net.Inet6Address.getByAddress(null, mappedBytes(), null);
         assertThat(mapped).isInstanceOf(java.net.Inet6Address.class);
-        assertThat(Lockout.key(mapped)).isEqualTo(InetAddress.getByName("192.0.2.1"));
+        for (int i = 0; i < 5; i++) {
+            lockout.recordFailure(mapped);
+        }
+        assertThat(lockout.isLockedOut(InetAddress.getByName("192.0.2.1"))).isTrue();
     }
 
     @Test
@@ -130,6 +133,36 @@ class LockoutTest {
         assertThat(many.isLockedOut(ip("a"))).isFalse();
         many.recordFailure(ip("a"));
         assertThat(many.isLockedOut(ip("a"))).isTrue();
+    }
+
+    @Test
+    void aLockedOutClientCannotFlushItsLockoutWithAFloodOfOtherAddresses() throws Exception {
+        Lockout capped = new Lockout(CONFIG, clock, 1_000);
+        for (int i = 0; i < 5; i++) {
+            capped.recordFailure(ip("a"));
+        }
+        assertThat(capped.isLockedOut(ip("a"))).isTrue();
+        for (int i = 0; i < 100_000; i++) {
+            clock.advance(Duration.ofMillis(1)); // all within the window: nothing is idle
+            capped.recordFailure(v4(i));
+        }
+        assertThat(capped.size()).isLessThanOrEqualTo(1_000);
+        assertThat(capped.isLockedOut(ip("a"))).isTrue();
+    }
+
+    @Test
+    void anIpv6ClientIsLockedOutWithItsWholeSlash64() throws Exception {
+        Lockout v6 = new Lockout(CONFIG, 64, clock);
+        for (int i = 1; i <= 5; i++) {
+            v6.recordFailure(InetAddress.getByName("2001:db8:1:2::" + i)); // a fresh address for every try
+        }
+        assertThat(v6.isLockedOut(InetAddress.getByName("2001:db8:1:2:dead:beef::1"))).isTrue();
+        assertThat(v6.isLockedOut(InetAddress.getByName("2001:db8:1:3::1"))).isFalse();
+        Lockout perAddress = new Lockout(CONFIG, 128, clock);
+        for (int i = 1; i <= 5; i++) {
+            perAddress.recordFailure(InetAddress.getByName("2001:db8:1:2::" + i));
+        }
+        assertThat(perAddress.isLockedOut(InetAddress.getByName("2001:db8:1:2::1"))).isFalse();
     }
 
     private static InetAddress ip(String name) {

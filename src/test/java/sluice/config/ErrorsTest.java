@@ -73,6 +73,8 @@ class ErrorsTest {
                 row("[limits]\nmax_message_size = 1.5", 2, "limits.max_message_size", "must be a size in bytes"),
                 row("[limits]\nmax_message_size = 0", 2, "limits.max_message_size", "must be at least 1 bytes"),
                 row("[limits]\nmax_recipients = 0", 2, "limits.max_recipients", "must be between 1 and"),
+                row("[limits]\nipv6_prefix = 31", 2, "limits.ipv6_prefix", "must be between 32 and 128 (got 31)"),
+                row("[limits]\nipv6_prefix = 129", 2, "limits.ipv6_prefix", "must be between 32 and 128 (got 129)"),
                 row("[limits]\nmax_connections = 99999999999999999999", 2, "limits.max_connections", "must be between"),
                 row("[timeouts]\ncommand = \"0s\"", 2, "timeouts.command", "must be longer than zero"),
                 row("[timeouts]\ndata = \"3 minutes\"", 2, "timeouts.data", "must be a duration"),

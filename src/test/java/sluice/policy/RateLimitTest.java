@@ -59,4 +59,20 @@ class RateLimitTest {
         for (int i = 0; i < 5000; i++) r.tryAcquire("busy"); // passes a sweep
         assertThat(r.keys()).isEqualTo(1);
     }
+
+    @Test
+    void distinctKeysStayBoundedByMaxKeys() {
+        RateLimit r = new RateLimit(10, Duration.ofMinutes(1), clock, 1_000);
+        for (int i = 0; i < 100_000; i++) r.tryAcquire("client-" + i);
+        assertThat(r.keys()).isLessThanOrEqualTo(1_000);
+    }
+
+    @Test
+    void aFloodOfNewKeysDoesNotEvictTheFloodersOwnCounter() {
+        RateLimit r = new RateLimit(10, Duration.ofMinutes(1), clock, 1_000);
+        assertThat(allowed(r, "attacker", 30)).isEqualTo(10); // at its limit, and asking often
+        for (int i = 0; i < 100_000; i++) r.tryAcquire("spoofed-" + i); // hoping to push its counter out
+        assertThat(r.keys()).isLessThanOrEqualTo(1_000);
+        assertThat(allowed(r, "attacker", 5)).as("still limited in the same minute").isZero();
+    }
 }

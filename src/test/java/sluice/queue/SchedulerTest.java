@@ -275,4 +275,56 @@ class SchedulerTest {
         slowGate.countDown();
         await(() -> scheduler.idle());
     }
+
+    @Test
+    void aDestinationKeyIsNotKeptOnceNoQueuedMessageGoesThere() throws Exception {
+        start();
+        String id = submit("s@src.test", "defer@gone.test");
+        await(() -> scheduler.active() == 0 && attempts.size() == 1);
+        await(() -> scheduler.destinationKeys(id) != null && scheduler.destinationKeys(id).length == 1);
+        java.lang.ref.WeakReference<String> key = new java.lang.ref.WeakReference<>(scheduler.destinationKeys(id)[0]);
+        assertThat(scheduler.delete(id)).isInstanceOf(QueueOpResult.Done.class);
+        // Destinations are as many as the domains mail ever went to: the intern table must not keep them all.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            System.gc();
+            return key.get() == null;
+        });
+    }
+
+    @Test
+    void anOperatorActionHoldsNoLockWhileItWorksOnTheSpool() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch inAction = new java.util.concurrent.CountDownLatch(1);
+        spool = Spool.open(dir.resolve("spool"), 0);
+        log = DeliveryLog.open(dir.resolve("delivery.jsonl"));
+        // The bounce's DSN is sent from inside the action: it stands for any slow spool call made there.
+        Notices slowNotices = (m, list) -> {
+            inAction.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        scheduler = new Scheduler(spool, new Router(List.of("local.test"), List.of()), transport, policy, slowNotices, log,
+                clock, new Scheduler.Settings(4, 1000));
+        scheduler.start();
+        String id = submit("s@src.test", "defer@slow.test");
+        await(() -> scheduler.active() == 0 && attempts.size() == 1);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var bounce = pool.submit(() -> scheduler.bounce(id));
+            assertThat(inAction.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            try {
+                // The counts (API, metrics), another action and the timer must not wait for it.
+                assertThat(pool.submit(scheduler::countsByState).get(2, java.util.concurrent.TimeUnit.SECONDS)).isNotEmpty();
+                assertThat(pool.submit(() -> scheduler.hold(id)).get(2, java.util.concurrent.TimeUnit.SECONDS))
+                        .isInstanceOf(QueueOpResult.Busy.class);
+            } finally {
+                gate.countDown();
+            }
+            assertThat(bounce.get(5, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(QueueOpResult.Done.class);
+        }
+        assertThat(spool.find(id)).isEmpty();
+        assertThat(scheduler.size()).isZero();
+    }
 }

@@ -1,0 +1,48 @@
+package sluice.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import sluice.testkit.FakeSmtpServer;
+
+/** The idle-connection pool drops a destination's entry with its last connection: keys are remote hosts. */
+class ConnectionPoolTest {
+    @Test
+    void destinationsWithNoIdleConnectionLeaveThePool() throws Exception {
+        ClientSettings settings = ClientSettings.plain("client.test")
+                .withTimeouts(Duration.ofSeconds(3), Timeouts.uniform(Duration.ofSeconds(5)));
+        try (var server = FakeSmtpServer.start(s -> {});
+                var pool = new ConnectionPool(Duration.ofSeconds(5), 100)) {
+            for (int i = 0; i < 20; i++) {
+                pool.put("mx" + i + ".example.test|25", SmtpClient.open(server.address(), settings), 1);
+            }
+            // Taken and given back, like a delivery: its entry must not outlive it either.
+            ConnectionPool.Taken t = pool.take("mx0.example.test|25");
+            assertThat(t).isNotNull();
+            pool.put("mx0.example.test|25", t.client(), t.uses() + 1);
+            assertThat(pool.keys()).isEqualTo(20);
+
+            pool.reapOnce(System.nanoTime() + Duration.ofSeconds(6).toNanos());
+            assertThat(pool.keys()).isZero();
+        }
+    }
+
+    @Test
+    void manyDestinationsTakenEmptyLeaveNothingBehind() throws Exception {
+        ClientSettings settings = ClientSettings.plain("client.test")
+                .withTimeouts(Duration.ofSeconds(3), Timeouts.uniform(Duration.ofSeconds(5)));
+        try (var server = FakeSmtpServer.start(s -> {});
+                var pool = new ConnectionPool(Duration.ofSeconds(5), 1_000_000)) {
+            SmtpClient client = SmtpClient.open(server.address(), settings);
+            for (int i = 0; i < 100_000; i++) { // one connection handed from destination to destination
+                String key = "mx" + i + ".example.test|25";
+                pool.put(key, client, 1);
+                assertThat(pool.take(key).client()).isSameAs(client);
+            }
+            pool.reapOnce(System.nanoTime());
+            assertThat(pool.keys()).isZero();
+            client.close();
+        }
+    }
+}
