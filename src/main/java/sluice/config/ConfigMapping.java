@@ -88,9 +88,16 @@ final class ConfigMapping {
             cert = null;
             key = null;
         }
+        // Found here, not at the first TLS handshake: check-config must refuse what serve would.
+        if (cert != null && !java.nio.file.Files.isReadable(cert)) s.error("cert_file", unreadable(cert));
+        if (key != null && !java.nio.file.Files.isReadable(key)) s.error("key_file", unreadable(key));
         var reload = s.duration("reload_interval", Defaults.TLS_RELOAD, true);
         s.finish();
         return new TlsConfig(cert, key, reload);
+    }
+
+    private static String unreadable(Path file) {
+        return (java.nio.file.Files.exists(file) ? "cannot read " : "file not found: ") + file;
     }
 
     private static LimitsConfig limits(Section s) {

@@ -74,6 +74,11 @@ public final class Node implements AutoCloseable {
     }
 
     public static Node start(Config config, Clock clock) throws StartException, IOException {
+        try {
+            Server.checkPorts(config.listeners(), sluice.config.HostPort.parse(config.admin().address(), true));
+        } catch (ListenerBindException e) {
+            throw new StartException(e.getMessage(), false);
+        }
         Files.createDirectories(config.dataDir());
         TlsContexts tls;
         try {
