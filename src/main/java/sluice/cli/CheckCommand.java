@@ -89,7 +89,7 @@ final class CheckCommand implements Callable<Integer> {
             return unknown(e.errors().isEmpty() ? "configuration error" : e.errors().get(0).toString());
         } catch (Exception e) {
             if (options.debug) e.printStackTrace();
-            return unknown(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return unknown(sluice.observe.FailureText.of(e));
         }
         System.out.println(HealthCheck.statusLine(findings));
         return HealthCheck.worst(findings).ordinal();

@@ -32,6 +32,7 @@ public final class Main implements Runnable {
 
     /** The command tree with the contract's error handling: one line on stderr, exit 1 or 2. */
     static CommandLine configured(String... args) {
+        Failures.debug(args);
         CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, line, parsed) -> Failures.report(e, Failures.debug(args)));
         cl.setParameterExceptionHandler((e, a) -> {

@@ -160,9 +160,19 @@ abstract class QueueActionCommand implements Callable<Integer> {
                     + req.build().uri().getAuthority());
         }
         if (expect > 0 && r.statusCode() != expect) {
-            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + r.body());
+            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + errorOf(r.body()));
         }
         return r;
+    }
+
+    /** The API's {"error": "..."} text, not its JSON. */
+    private static String errorOf(String body) {
+        try {
+            JsonNode e = new ObjectMapper().readTree(body).path("error");
+            return e.isTextual() ? e.asText() : body;
+        } catch (java.io.IOException | RuntimeException notJson) {
+            return body;
+        }
     }
 
     @picocli.CommandLine.Command(name = "hold", description = "Keep messages out of delivery until released.")
