@@ -114,7 +114,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
         try {
             token = Files.readString(config.admin().tokenFile()).strip();
         } catch (java.io.IOException e) {
-            throw new Failures.UserError(1, "cannot read the admin token " + config.admin().tokenFile() + ": " + e.getMessage());
+            throw new Failures.UserError(1, "cannot read the admin token: " + sluice.observe.FailureText.of(e));
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();

@@ -59,6 +59,8 @@ public final class FailureText {
                 return (peer == null ? "the other side" : peer) + " closed the connection";
             }
             if (t instanceof SSLException) return "TLS handshake" + (peer == null ? "" : " with" + at) + " failed: " + tls(t);
+            if (t instanceof java.nio.file.NoSuchFileException f) return "file not found: " + f.getFile();
+            if (t instanceof java.nio.file.AccessDeniedException f) return "permission denied: " + f.getFile();
             if (m.contains("permission denied")) return "permission denied" + (peer == null ? "" : " for" + at);
         }
         String m = plain(e);

@@ -43,6 +43,8 @@ class FailureTextTest {
                 Arguments.of(new IOException("wrapped", new SocketException("Network is unreachable")), null,
                         "no route to the host (network unreachable)"),
                 Arguments.of(new IOException("java.lang.IllegalStateException: disk on fire"), null, "disk on fire"),
+                Arguments.of(new java.nio.file.NoSuchFileException("/var/lib/sluice/admin.token"), null,
+                        "file not found: /var/lib/sluice/admin.token"),
                 Arguments.of(new IOException(), null, "an unexpected input/output error"));
     }
 
