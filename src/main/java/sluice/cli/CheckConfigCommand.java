@@ -16,7 +16,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
-        Config c = ConfigLoader.load(file, null);
+        Config c = ConfigLoader.loadForServing(file, null);
         System.out.println(file + ": OK (" + c.listeners().size() + " listeners, hostname " + c.hostname() + ")");
         return 0;
     }

@@ -71,7 +71,7 @@ final class DkimCommand {
                 System.out.println(minimalConfig(dataDir, block));
                 System.out.println("EOF");
             } else {
-                System.out.println("Add this to " + config.source() + ", then reload (kill -HUP) or restart the server:");
+                System.out.println("Add this to " + config.source() + " and restart the server:");
                 System.out.println(block);
             }
             return 0;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sluice.observe.FailureText;
 import sluice.policy.LocalRecipients;
 import sluice.spool.Recipient;
 import sluice.smtp.Addresses;
@@ -72,7 +73,7 @@ public final class LocalTransport implements Transport {
             return outcome(r, 250, "2.0.0", text, start);
         } catch (IOException | RuntimeException e) {
             log.error("local delivery of {} to {} failed: {}", job.queueId(), r.address(), e.toString());
-            return outcome(r, 451, "4.3.0", "Local delivery failed: " + e.getMessage(), start);
+            return outcome(r, 451, "4.3.0", "Local delivery failed: " + FailureText.of(e), start);
         }
     }
 

@@ -83,5 +83,9 @@ class UsageCliTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).isEqualTo(config + ":5: tls.cert_file: file not found: " + dir.resolve("nope.crt") + "\n"
                 + config + ":6: tls.key_file: file not found: " + dir.resolve("nope.key") + "\n");
+        SluiceProcess.Outcome serve = SluiceProcess.runApart(null, "serve", "--config", config.toString());
+        assertThat(serve.exit()).isEqualTo(2);
+        assertThat(serve.stderr()).isEqualTo(r.stderr());
+        assertThat(dir.resolve("data")).doesNotExist();
     }
 }
