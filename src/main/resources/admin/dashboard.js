@@ -175,7 +175,7 @@
     drawBounce($("chart-bounce"), series, s.bounce_rate_threshold);
     drawReplies($("chart-replies"), w.replies || {});
     renderCodes(w.codes || []);
-    renderClasses(w.bounce_classes || {});
+    renderClasses(w.bounce_classes || {}, w.local_bounced || 0);
     renderListeners(w.listeners || {});
     renderQueueSummary(s.queue);
     // Ages tick, so the queue table is rebuilt at least every 30 s even when nothing changed.
@@ -210,11 +210,15 @@
       el("td", { class: "num" }, num(c.count)),
       el("td", null, c.text || ""))), 3, "No remote replies in this window");
   }
-  function renderClasses(classes) {
+  // Bounce classes are remote verdicts; operator and local bounces are a row of their own, not a class.
+  function renderClasses(classes, local) {
     const names = Object.keys(classes).sort((a, b) => classes[b] - classes[a] || a.localeCompare(b));
-    fill($("classes-table").tBodies[0], names.map((n) => el("tr", { "data-class": n },
+    const rows = names.map((n) => el("tr", { "data-class": n },
       el("td", { class: "mono" }, n.replace(/_/g, " ")),
-      el("td", { class: "num" }, num(classes[n])))), 2, "No failed deliveries in this window");
+      el("td", { class: "num" }, num(classes[n]))));
+    if (local) rows.push(el("tr", { "data-class": "local" },
+      el("td", null, "not remote (operator or local delivery)"), el("td", { class: "num" }, num(local))));
+    fill($("classes-table").tBodies[0], rows, 2, "No failed deliveries in this window");
   }
   const codeClass = (code) => ({ 2: "delivered", 4: "deferred", 5: "bounced" })[String(code).charAt(0)] || "";
 
@@ -371,11 +375,12 @@
     legend(root, keys.map((k) => [k, COLORS[k]]));
   }
 
-  // Per point: failed / (delivered + failed), failed = bounced + expired; no point where nothing finished.
+  // Per point: failed / (delivered + failed), failed = bounced + expired, remote outcomes only (as the alert);
+  // no point where nothing finished.
   function drawBounce(root, series, threshold) {
     const rates = series.map((p) => {
-      const failed = (p.bounced || 0) + (p.expired || 0);
-      const done = failed + (p.delivered || 0);
+      const failed = (p.remote_bounced || 0) + (p.remote_expired || 0);
+      const done = failed + (p.remote_delivered || 0);
       return done ? failed / done : null;
     });
     const max = scale(Math.min(1, Math.max(threshold * 2, ...rates.filter((r) => r != null))), false);

@@ -37,7 +37,7 @@ final class CheckCommand implements Callable<Integer> {
     @Option(names = "--oldest-critical", paramLabel = "DUR", defaultValue = "4h", description = "(default 4h)")
     String oldestCritical;
     @Option(names = "--bounce-warning", paramLabel = "PCT", defaultValue = "3",
-            description = "bounced / (delivered + bounced) over the last hour, in percent (default 3)")
+            description = "failed / finished remote deliveries over the last hour, in percent; operator bounces do not count (default 3)")
     double bounceWarning;
     @Option(names = "--bounce-critical", paramLabel = "PCT", defaultValue = "10", description = "(default 10)")
     double bounceCritical;
@@ -89,7 +89,7 @@ final class CheckCommand implements Callable<Integer> {
             return unknown(e.errors().isEmpty() ? "configuration error" : e.errors().get(0).toString());
         } catch (Exception e) {
             if (options.debug) e.printStackTrace();
-            return unknown(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return unknown(sluice.observe.FailureText.of(e));
         }
         System.out.println(HealthCheck.statusLine(findings));
         return HealthCheck.worst(findings).ordinal();

@@ -18,7 +18,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
-        Config c = ConfigLoader.load(file, null);
+        Config c = ConfigLoader.loadForServing(file, null);
         // Alias targets are checked against the users of the config's data dir, as `serve` checks them.
         UserStore users;
         try {

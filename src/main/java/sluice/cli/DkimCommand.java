@@ -47,7 +47,8 @@ final class DkimCommand {
             if (!alg.equals("rsa2048") && !alg.equals("ed25519")) {
                 throw new Failures.UserError(2, "--algorithm must be rsa2048 or ed25519, not " + algorithm);
             }
-            Path dataDir = options.load().dataDir();
+            sluice.config.Config config = options.load();
+            Path dataDir = config.dataDir();
             String relative = "dkim/" + d + "." + selector + ".key";
             Path file = dataDir.resolve(relative);
             if (Files.exists(file) && !force) {
@@ -61,12 +62,35 @@ final class DkimCommand {
             System.out.println("Publish this DNS TXT record:");
             System.out.println(name + " IN TXT " + quoted(DkimKeys.txtRecord(pair.getPublic())));
             System.out.println();
-            System.out.println("Add this to the config and restart the server:");
-            System.out.println("[[dkim]]");
-            System.out.println("domain = \"" + d + "\"");
-            System.out.println("selector = \"" + selector + "\"");
-            System.out.println("key_file = \"" + relative + "\"");
+            String block = "[[dkim]]\ndomain = \"" + d + "\"\nselector = \"" + selector + "\"\nkey_file = \"" + relative + "\"";
+            if (config.isEmbeddedDefault()) {
+                // The embedded default cannot be edited: the key is only used once a config file names it.
+                System.out.println("No config file is in use (the embedded default signs nothing). Create ./sluice.toml,"
+                        + " e.g. by pasting this, then start sluice serve in this directory (or restart it):");
+                System.out.println("cat > sluice.toml <<'EOF'");
+                System.out.println(minimalConfig(dataDir, block));
+                System.out.println("EOF");
+            } else {
+                System.out.println("Add this to " + config.source() + " and restart the server:");
+                System.out.println(block);
+            }
             return 0;
+        }
+
+        /**
+         * The embedded default as a file, plus the block. A file's listeners do not move to port + 10000 without root,
+         * so for a user without root they are written out with the ports the embedded default would have used.
+         */
+        static String minimalConfig(Path dataDir, String block) {
+            StringBuilder toml = new StringBuilder("data_dir = \"" + dataDir.toAbsolutePath().normalize() + "\"\n");
+            if (!"root".equals(System.getProperty("user.name"))) {
+                toml.append("\n# without root, ports below 1024 cannot be bound: the ports the embedded default moves to\n");
+                String[][] listeners = {{"10025", "mx"}, {"10587", "submission"}, {"10465", "submissions"}, {"2525", "submission"}};
+                for (String[] l : listeners) {
+                    toml.append("[[listeners]]\nport = ").append(l[0]).append("\nmode = \"").append(l[1]).append("\"\n");
+                }
+            }
+            return toml.append("\n").append(block).toString();
         }
     }
 

@@ -54,17 +54,24 @@ final class DoctorCommand implements Callable<Integer> {
                 selectors.add(new DomainDoctor.Selector(k.selector(),
                         DkimKeys.txtRecord(DkimKeys.publicKey(DkimKeys.load(k.keyFile())))));
             } catch (java.io.IOException e) {
-                throw new Failures.UserError(1, "dkim key " + k.keyFile() + ": " + e.getMessage());
+                throw new Failures.UserError(1, "dkim key " + k.keyFile() + ": " + sluice.observe.FailureText.of(e));
             }
         }
         Resolver resolver = Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), Clock.systemUTC());
-        List<DomainDoctor.Finding> findings = new DomainDoctor(resolver, config.hostname(), Clock.systemUTC())
-                .examine(d, egress, selectors, dnsbls == null ? DomainDoctor.DEFAULT_DNSBLS : dnsbls);
-        boolean failed = findings.stream().anyMatch(f -> f.status() == DomainDoctor.Status.FAIL);
+        // One question first: a resolver that does not answer is one line, not a FAIL (and a timeout) per check.
+        String silence = resolver.silence(d);
+        if (silence != null) {
+            throw new Failures.UserError(1, "doctor: " + silence + "; nothing checked ("
+                    + (config.delivery().dnsServers().isEmpty() ? "the system's resolvers, from /etc/resolv.conf"
+                    : "[delivery] dns_servers") + ")");
+        }
+        DomainDoctor doctor = new DomainDoctor(resolver, config.hostname(), Clock.systemUTC());
+        List<String> zones = dnsbls == null ? DomainDoctor.DEFAULT_DNSBLS : dnsbls;
         if (json) {
+            List<DomainDoctor.Finding> findings = doctor.examine(d, egress, selectors, zones);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("domain", d);
-            out.put("ok", !failed);
+            out.put("ok", findings.stream().noneMatch(f -> f.status() == DomainDoctor.Status.FAIL));
             List<Map<String, Object>> list = new ArrayList<>();
             for (DomainDoctor.Finding f : findings) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -76,16 +83,19 @@ final class DoctorCommand implements Callable<Integer> {
             }
             out.put("checks", list);
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
-        } else {
-            System.out.println("sluice doctor " + d);
-            for (DomainDoctor.Finding f : findings) {
-                System.out.printf("%-4s  %-7s %s%n", f.status(), f.check(), f.detail());
-                if (f.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", f.fix());
-            }
-            long fails = findings.stream().filter(f -> f.status() == DomainDoctor.Status.FAIL).count();
-            long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count();
-            System.out.println(fails + " failed, " + warns + " warning(s)");
+            return out.get("ok") == Boolean.TRUE ? 0 : 1;
         }
+        System.out.println("sluice doctor " + d);
+        // Each finding is printed as soon as it is known: the output itself shows the progress.
+        List<DomainDoctor.Finding> findings = doctor.examine(d, egress, selectors, zones, f -> {
+            System.out.printf("%-4s  %-7s %s%n", f.status(), f.check(), f.detail());
+            if (f.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", f.fix());
+            System.out.flush();
+        });
+        long fails = findings.stream().filter(f -> f.status() == DomainDoctor.Status.FAIL).count();
+        long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count();
+        System.out.println(fails + " failed, " + warns + " warning(s)");
+        boolean failed = fails > 0;
         return failed ? 1 : 0;
     }
 }

@@ -2,6 +2,7 @@ package sluice.cli;
 
 import sluice.config.ConfigError;
 import sluice.config.ConfigException;
+import sluice.observe.FailureText;
 
 /** Turns failures into one readable line each on stderr and the contract's exit code. */
 final class Failures {
@@ -17,8 +18,14 @@ final class Failures {
         }
     }
 
+    /** --debug anywhere on the line; it also makes {@link FailureText} keep the exception's own text. */
     static boolean debug(String[] args) {
-        for (String a : args) if (a.equals("--debug")) return true;
+        for (String a : args) {
+            if (a.equals("--debug")) {
+                System.setProperty("sluice.debug", "true");
+                return true;
+            }
+        }
         return false;
     }
 
@@ -32,7 +39,7 @@ final class Failures {
             return u.exitCode;
         }
         if (debug) e.printStackTrace();
-        System.err.println("sluice: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        System.err.println("sluice: " + FailureText.of(e));
         return 1;
     }
 }

@@ -1,14 +1,17 @@
 package sluice.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point: `sluice COMMAND …` (CONTRACT.md). Exit 0 success, 1 runtime failure, 2 usage or config error. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+        // INHERIT: every command and subcommand answers --help/-h (and --version), present and future ones alike.
+        scope = CommandLine.ScopeType.INHERIT,
         description = "Sluice mail transfer agent",
-        subcommands = {ServeCommand.class, CheckConfigCommand.class, UserCommand.class, QueueCommand.class,
-                TraceCommand.class, CheckCommand.class, SuppressionCommand.class, ProbeCommand.class,
-                DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, CheckConfigCommand.class, UserCommand.class,
+                QueueCommand.class, TraceCommand.class, CheckCommand.class, SuppressionCommand.class,
+                ProbeCommand.class, DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -16,7 +19,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (see sluice help)");
     }
 
     public static void main(String[] args) {
@@ -25,14 +28,53 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return configured(args).execute(args);
+    }
+
+    /** The command tree with the contract's error handling: one line on stderr, exit 1 or 2. */
+    static CommandLine configured(String... args) {
+        Failures.debug(args);
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((e, line, parsed) -> Failures.report(e, Failures.debug(args)));
         cl.setParameterExceptionHandler((e, a) -> {
             // A monitoring plugin reports every failure, usage included, as UNKNOWN on stdout.
-            if (e.getCommandLine().getCommandName().equals("check")) return CheckCommand.unknown(e.getMessage());
-            System.err.println("sluice: " + e.getMessage());
+            if (e.getCommandLine().getCommandName().equals("check")) return CheckCommand.unknown(usageProblem(e));
+            System.err.println("sluice: " + usageProblem(e));
             return 2;
         });
-        return cl.execute(args);
+        return cl;
+    }
+
+    /** The whole command tree, as the launcher runs it (tests enumerate it to cover every command). */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    /** One line: for a mistyped command or subcommand, the nearest real one. */
+    static String usageProblem(CommandLine.ParameterException e) {
+        CommandLine cl = e.getCommandLine();
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !cl.getSubcommands().isEmpty()
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+            String typed = u.getUnmatched().get(0);
+            String where = cl.getCommandSpec().qualifiedName();
+            String prefix = cl.getParent() == null ? "" : where.substring(where.indexOf(' ') + 1) + ": ";
+            List<String> near = u.getSuggestions().stream()
+                    .filter(s -> cl.getSubcommands().containsKey(s) && !s.equals("help")).toList();
+            return prefix + "unknown command '" + typed + "'"
+                    + (near.isEmpty() ? "; see '" + where + " --help'" : "; did you mean '" + near.get(0) + "'?");
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && u.getUnmatched().get(0).startsWith("--")) {
+            String typed = u.getUnmatched().get(0).split("=", 2)[0];
+            List<String> near = u.getSuggestions().stream().filter(s -> s.startsWith("--")).toList();
+            return "unknown option '" + typed + "'" + (near.isEmpty() ? "" : "; did you mean '" + near.get(0) + "'?");
+        }
+        if (e.getMessage() != null && e.getMessage().startsWith("Missing required subcommand")) {
+            String where = cl.getCommandSpec().qualifiedName();
+            List<String> names = cl.getSubcommands().keySet().stream().filter(s -> !s.equals("help")).toList();
+            return where.substring(where.indexOf(' ') + 1) + ": a subcommand is required: " + String.join(", ", names)
+                    + " (see '" + where + " --help')";
+        }
+        return e.getMessage();
     }
 }

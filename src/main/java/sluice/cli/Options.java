@@ -20,10 +20,19 @@ final class Options {
     boolean debug;
 
     Config load() throws ConfigException {
+        return load(false);
+    }
+
+    /** For serve: the certificate files the config names must be there too (as check-config demands). */
+    Config loadForServing() throws ConfigException {
+        return load(true);
+    }
+
+    private Config load(boolean serving) throws ConfigException {
         Path file = config;
         if (file == null && Files.isRegularFile(Path.of("sluice.toml"))) file = Path.of("sluice.toml");
         if (file == null) return ConfigLoader.embeddedDefault(dataDir);
         if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
-        return ConfigLoader.load(file, dataDir);
+        return serving ? ConfigLoader.loadForServing(file, dataDir) : ConfigLoader.load(file, dataDir);
     }
 }

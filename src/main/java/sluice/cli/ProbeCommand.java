@@ -75,7 +75,7 @@ final class ProbeCommand implements Callable<Integer> {
                 try {
                     out.add(f.get());
                 } catch (ExecutionException e) {
-                    throw new IllegalStateException("probe failed: " + e.getCause(), e.getCause());
+                    throw new IllegalStateException("probe failed: " + sluice.observe.FailureText.of(e.getCause()), e.getCause());
                 }
             }
             return out;
@@ -89,6 +89,8 @@ final class ProbeCommand implements Callable<Integer> {
         // RFC 6761: localhost is the loopback, and DNS servers are not asked about it.
         if (host.equalsIgnoreCase("localhost") || host.equalsIgnoreCase("localhost.")) return InetAddress.getLoopbackAddress();
         Resolver resolver = Resolver.create(config.delivery().dnsServers(), config.delivery().dnsTimeout(), Clock.systemUTC());
+        String silence = resolver.silence(host);
+        if (silence != null) throw new Failures.UserError(1, "probe: cannot look up " + host + ": " + silence);
         return switch (resolver.addresses(host)) {
             // IPv4 first: a probe from a host without IPv6 routing would otherwise report every port unreachable.
             case AddressAnswer.Addresses a -> a.list().stream().filter(i -> i instanceof Inet4Address).findFirst()

@@ -52,7 +52,7 @@ final class ProbeReportText {
         } else {
             out.println("recommendation: port " + advice.port() + " - " + advice.reason());
         }
-        out.println("(submit on 587 with STARTTLS; if 587 is blocked use 2525; 465 for implicit TLS; 25 only server-to-server)");
+        out.println("(" + SubmissionAdvice.PREFERENCE + ")");
     }
 
     private static String tlsCell(PortReport r) {

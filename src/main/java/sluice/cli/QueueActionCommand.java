@@ -114,7 +114,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
         try {
             token = Files.readString(config.admin().tokenFile()).strip();
         } catch (java.io.IOException e) {
-            throw new Failures.UserError(1, "cannot read the admin token " + config.admin().tokenFile() + ": " + e.getMessage());
+            throw new Failures.UserError(1, "cannot read the admin token: " + sluice.observe.FailureText.of(e));
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();
@@ -167,9 +167,19 @@ abstract class QueueActionCommand implements Callable<Integer> {
                     + req.build().uri().getAuthority());
         }
         if (expect > 0 && r.statusCode() != expect) {
-            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + r.body());
+            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + errorOf(r.body()));
         }
         return r;
+    }
+
+    /** The API's {"error": "..."} text, not its JSON. */
+    private static String errorOf(String body) {
+        try {
+            JsonNode e = new ObjectMapper().readTree(body).path("error");
+            return e.isTextual() ? e.asText() : body;
+        } catch (java.io.IOException | RuntimeException notJson) {
+            return body;
+        }
     }
 
     @picocli.CommandLine.Command(name = "hold", description = "Keep messages out of delivery until released.")

@@ -54,6 +54,9 @@ final class SendmailCommand implements Callable<Integer> {
     @Option(names = "-f", paramLabel = "FROM", description = "envelope sender (default: USER@hostname)")
     String from;
 
+    @Option(names = "-v", description = "say what happened (like real sendmail, silent on success without it)")
+    boolean verbose;
+
     @Parameters(paramLabel = "RCPT", arity = "0..*")
     List<String> recipients = new ArrayList<>();
 
@@ -78,7 +81,7 @@ final class SendmailCommand implements Callable<Integer> {
             List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r, null, null)).toList();
             ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), m.data().length,
                     Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1")), m.data());
-            System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
+            if (verbose) System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
             return 0;
         }
     }
@@ -91,7 +94,10 @@ final class SendmailCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Failures.UserError(2, "sendmail: " + e.getMessage() + "; nothing was queued");
         }
-        if (m.recipients().isEmpty()) throw new Failures.UserError(2, "sendmail: no recipients (give them, or -t)");
+        if (m.recipients().isEmpty()) {
+            throw new Failures.UserError(2, fromHeaders ? "sendmail: no recipients: the message has no To, Cc or Bcc field"
+                    : "sendmail: no recipients: give them as arguments, or -t to take them from To, Cc and Bcc");
+        }
         return m;
     }
 
@@ -104,15 +110,19 @@ final class SendmailCommand implements Callable<Integer> {
         try (SmtpClient client = SmtpClient.open(new InetSocketAddress(InetAddress.getByAddress(
                 sluice.config.IpLiterals.parse(host)), mx.port()), settings)) {
             MessageResult r = client.send(OutboundMessage.of(sender, m.recipients(), m.data()));
-            int failed = 0;
+            List<String> queued = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
             for (RecipientResult x : r.recipients()) {
-                if (!x.delivered()) {
-                    System.err.println("sendmail: " + x.recipient().address() + ": " + x.reply().summary());
-                    failed++;
-                }
+                if (x.delivered()) queued.add(x.recipient().address());
+                else refused.add(x.recipient().address() + " (" + x.reply().summary() + ")");
             }
-            if (failed == 0) System.err.println("sendmail: " + (r.dataReply() == null ? "queued" : r.dataReply().summary()));
-            return failed == 0 ? 0 : 1;
+            if (!refused.isEmpty()) { // one line: what went in and what did not, so a script's log says both
+                System.err.println("sendmail: " + (queued.isEmpty() ? "nothing queued" : "queued for " + String.join(", ", queued))
+                        + "; refused: " + String.join(", ", refused));
+                return 1;
+            }
+            if (verbose) System.err.println("sendmail: " + (r.dataReply() == null ? "queued" : r.dataReply().summary()));
+            return 0;
         } catch (ClientFailure e) {
             throw new Failures.UserError(1, "sendmail: the running server did not take the message: " + e.getMessage());
         }

@@ -19,7 +19,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Config config = options.load();
+        Config config = options.loadForServing();
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
@@ -83,15 +83,23 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
+    /** The port `sluice probe 127.0.0.1` would recommend: the same order (587, 465, 2525, others), actual ports. */
+    static BoundListener submissionListener(List<BoundListener> bound) {
+        List<BoundListener> submit = bound.stream().filter(b -> b.config().mode() != ListenerMode.MX).toList();
+        return submit.stream().min(java.util.Comparator.comparingInt(
+                b -> sluice.delivery.SubmissionAdvice.rank(b.port(), b.config().implicitTls(), submit.indexOf(b)))).orElse(null);
+    }
+
     private static void printNextSteps(List<BoundListener> bound, Config config) {
-        int submission = bound.stream().filter(b -> b.config().mode() == ListenerMode.SUBMISSION)
-                .mapToInt(BoundListener::port).findFirst().orElse(587);
+        BoundListener best = submissionListener(bound);
+        int submission = best == null ? 587 : best.port();
+        String tlsFlag = best != null && best.config().implicitTls() ? "-tlsc" : "-tls";
         String domain = config.localDomains().isEmpty() ? "localhost" : config.localDomains().get(0);
         String user = "alice@" + domain;
         String configArg = config.isEmbeddedDefault() ? "" : " --config " + config.source();
         System.out.println("No users yet. Next steps (in another terminal):");
         System.out.println("  1. add a user:      printf 'secret' | ./sluice user add " + user + " --password-stdin" + configArg);
-        System.out.println("  2. send a message:  swaks --server 127.0.0.1:" + submission + " -tls --auth PLAIN --auth-user "
+        System.out.println("  2. send a message:  swaks --server 127.0.0.1:" + submission + " " + tlsFlag + " --auth PLAIN --auth-user "
                 + user + " --auth-password secret --from " + user + " --to " + user);
         System.out.println("  3. see it arrive:   ls " + shown(java.nio.file.Path.of(config.local().maildirRoot(), domain,
                 user.substring(0, user.indexOf('@')), "new")) + "   (the queue: ./sluice queue list" + configArg

@@ -23,7 +23,7 @@ final class SuppressionCommand {
         try {
             return SuppressionList.open(config.dataDir());
         } catch (IOException e) {
-            throw new Failures.UserError(1, e.getMessage());
+            throw new Failures.UserError(1, "suppression list: " + sluice.observe.FailureText.of(e));
         }
     }
 

@@ -109,6 +109,15 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * As {@link #load}, and the files the config names for serving ([tls] cert_file and key_file) must exist and be
+     * readable: what check-config and serve use, so check-config refuses what serve would. Other commands (and
+     * tests) load without touching those files.
+     */
+    public static Config loadForServing(Path file, Path dataDirOverride) throws ConfigException {
+        return ConfigMapping.map(TomlDocument.read(file), dataDirOverride, true);
+    }
+
     /** The embedded default of CONTRACT.md (no config file). */
     public static Config embeddedDefault(Path dataDirOverride) {
         return Defaults.embedded(dataDirOverride);

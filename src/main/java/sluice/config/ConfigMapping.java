@@ -11,6 +11,11 @@ final class ConfigMapping {
     private ConfigMapping() {}
 
     static Config map(TomlDocument doc, Path dataDirOverride) throws ConfigException {
+        return map(doc, dataDirOverride, false);
+    }
+
+    /** @param filesMustExist also refuse named files that are missing or unreadable (check-config, serve) */
+    static Config map(TomlDocument doc, Path dataDirOverride, boolean filesMustExist) throws ConfigException {
         Diagnostics diagnostics = new Diagnostics(doc.file(), doc.lines());
         Section top = new Section(doc.root(), KeyPath.ROOT, diagnostics);
 
@@ -19,7 +24,7 @@ final class ConfigMapping {
         List<String> localDomains = localDomains(top, hostname);
         List<Cidr> trusted = top.list("trusted_networks", Defaults.TRUSTED_NETWORKS, false, Section.Element::cidr);
         List<ListenerConfig> listeners = ListenerMapping.read(top, diagnostics);
-        TlsConfig tls = tls(top.table("tls"), dataDir);
+        TlsConfig tls = tls(top.table("tls"), dataDir, filesMustExist);
         LimitsConfig limits = limits(top.table("limits"));
         TimeoutsConfig timeouts = timeouts(top.table("timeouts"));
         AuthConfig auth = auth(top.table("auth"));
@@ -78,7 +83,7 @@ final class ConfigMapping {
         return new ArrayList<>(given.stream().distinct().toList());
     }
 
-    private static TlsConfig tls(Section s, Path dataDir) {
+    private static TlsConfig tls(Section s, Path dataDir, boolean filesMustExist) {
         Path cert = s.path("cert_file", dataDir, null);
         Path key = s.path("key_file", dataDir, null);
         if (s.has("cert_file") != s.has("key_file")) {
@@ -88,9 +93,16 @@ final class ConfigMapping {
             cert = null;
             key = null;
         }
+        // Found here, not at the first TLS handshake: check-config must refuse what serve would.
+        if (filesMustExist && cert != null && !java.nio.file.Files.isReadable(cert)) s.error("cert_file", unreadable(cert));
+        if (filesMustExist && key != null && !java.nio.file.Files.isReadable(key)) s.error("key_file", unreadable(key));
         var reload = s.duration("reload_interval", Defaults.TLS_RELOAD, true);
         s.finish();
         return new TlsConfig(cert, key, reload);
+    }
+
+    private static String unreadable(Path file) {
+        return (java.nio.file.Files.exists(file) ? "cannot read " : "file not found: ") + file;
     }
 
     private static LimitsConfig limits(Section s) {

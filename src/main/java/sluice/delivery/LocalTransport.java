@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sluice.observe.FailureText;
 import sluice.policy.LocalRecipients;
 import sluice.spool.Recipient;
 import sluice.smtp.Addresses;
@@ -92,7 +93,7 @@ public final class LocalTransport implements Transport {
             return outcome(r, 550, "5.1.3", "Mailbox name not usable: " + unsafe.getMessage(), start);
         } catch (IOException | RuntimeException e) {
             log.error("local delivery of {} to {} failed: {}", job.queueId(), r.address(), e.toString());
-            return outcome(r, 451, "4.3.0", "Local delivery failed: " + e.getMessage(), start);
+            return outcome(r, 451, "4.3.0", "Local delivery failed: " + FailureText.of(e), start);
         }
     }
 

@@ -27,6 +27,7 @@ import javax.net.ssl.X509TrustManager;
 import javax.security.auth.x500.X500Principal;
 import sluice.config.IpLiterals;
 import sluice.delivery.PortReport.Status;
+import sluice.observe.FailureText;
 import sluice.smtp.Capabilities;
 import sluice.smtp.Reply;
 import sluice.smtp.ReplyReader;
@@ -132,7 +133,7 @@ public final class PortProbe {
             return a;
         } catch (IOException e) {
             a.status = Status.UNREACHABLE;
-            a.error = e.getMessage() == null ? e.toString() : e.getMessage();
+            a.error = FailureText.of(e);
             return a;
         }
         a.connectMs = millisSince(start);
@@ -167,7 +168,7 @@ public final class PortProbe {
             a.error = "not an SMTP server: " + e.getMessage();
             return;
         } catch (IOException e) {
-            a.error = "reading the greeting: " + e.getMessage();
+            a.error = "reading the greeting: " + FailureText.of(e);
             return;
         }
         a.bannerMs = millisSince(t);
@@ -188,7 +189,7 @@ public final class PortProbe {
             }
             if (implicit || startTls(wire, host, caps, a)) quit(wire);
         } catch (IOException e) {
-            a.problems.add("the dialog broke off: " + e.getMessage());
+            a.problems.add("the dialog broke off: " + FailureText.of(e));
         }
         judge(a, wire.remote().getPort(), implicit);
     }
@@ -244,7 +245,7 @@ public final class PortProbe {
             String sni = IpLiterals.parse(host) == null ? host : null;
             wire.startTls(context, sni, false, timeout);
         } catch (GeneralSecurityException | IOException e) {
-            return PortReport.Tls.failed(mode, millisSince(t), e.getMessage() == null ? e.toString() : e.getMessage());
+            return PortReport.Tls.failed(mode, millisSince(t), FailureText.of(e));
         }
         long handshakeMs = millisSince(t);
         SSLSession session = wire.tlsSession();
@@ -323,7 +324,7 @@ public final class PortProbe {
 
         /** The PKIX messages name JDK internals; say what they mean. */
         private static String plain(Exception e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String m = FailureText.of(e);
             if (m.contains("unable to find valid certification path")) return "self-signed or issued by an unknown CA";
             if (m.contains("validity check failed") || m.contains("NotAfter")) return "the chain is expired";
             return m;

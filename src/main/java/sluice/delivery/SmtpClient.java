@@ -9,6 +9,7 @@ import java.util.Set;
 import javax.net.ssl.SSLSession;
 import sluice.delivery.ClientFailure.Kind;
 import sluice.delivery.ClientFailure.Stage;
+import sluice.observe.FailureText;
 import sluice.smtp.Capabilities;
 import sluice.smtp.ClientCommands;
 import sluice.smtp.Reply;
@@ -117,11 +118,11 @@ public final class SmtpClient implements AutoCloseable {
         try {
             return Wire.connect(address, settings.connectTimeout());
         } catch (ConnectException e) {
-            throw new ClientFailure(Stage.CONNECT, Kind.REFUSED, null, address + ": " + e.getMessage(), e);
+            throw new ClientFailure(Stage.CONNECT, Kind.REFUSED, null, FailureText.of(e, where(address)), e);
         } catch (SocketTimeoutException e) {
-            throw new ClientFailure(Stage.CONNECT, Kind.TIMEOUT, null, address + ": " + e.getMessage(), e);
+            throw new ClientFailure(Stage.CONNECT, Kind.TIMEOUT, null, FailureText.of(e, where(address)), e);
         } catch (IOException e) {
-            throw new ClientFailure(Stage.CONNECT, Kind.IO, null, address + ": " + e, e);
+            throw new ClientFailure(Stage.CONNECT, Kind.IO, null, FailureText.of(e, where(address)), e);
         }
     }
 
@@ -163,10 +164,10 @@ public final class SmtpClient implements AutoCloseable {
             wire.startTls(settings.sslContext(), settings.sniHost(), settings.verifyHostname(),
                     settings.timeouts().command());
         } catch (SocketTimeoutException e) {
-            throw new ClientFailure(Stage.TLS_HANDSHAKE, Kind.TIMEOUT, null, e.getMessage(), e);
+            throw new ClientFailure(Stage.TLS_HANDSHAKE, Kind.TIMEOUT, null, FailureText.of(e), e);
         } catch (IOException e) {
             // A reset or close during the handshake is a TLS failure too: the caller may retry without TLS.
-            throw new ClientFailure(Stage.TLS_HANDSHAKE, Kind.TLS, null, e.toString(), e);
+            throw new ClientFailure(Stage.TLS_HANDSHAKE, Kind.TLS, null, FailureText.of(e), e);
         }
     }
 
@@ -214,7 +215,12 @@ public final class SmtpClient implements AutoCloseable {
 
     private static ClientFailure ioFailure(Stage stage, IOException e) {
         Kind kind = e instanceof SocketTimeoutException ? Kind.TIMEOUT : Kind.IO;
-        return new ClientFailure(stage, kind, null, e.toString(), e);
+        return new ClientFailure(stage, kind, null, FailureText.of(e), e);
+    }
+
+    private static String where(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     private ClientFailure fail(Stage stage, Kind kind, Reply reply, String detail) {

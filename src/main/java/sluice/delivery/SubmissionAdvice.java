@@ -13,6 +13,10 @@ public final class SubmissionAdvice {
     /** The recommended port and why; {@code port} is null when no probed port is usable. */
     public record Recommendation(Integer port, String reason) {}
 
+    /** The order {@link #recommend} follows, for the closing line of a probe report. */
+    public static final String PREFERENCE = "preference: 587 with STARTTLS, then 465 with implicit TLS, then 2525 with"
+            + " STARTTLS, then any other working port; 25 is for server-to-server mail only";
+
     private SubmissionAdvice() {}
 
     public static Recommendation recommend(List<PortReport> reports) {
@@ -54,14 +58,21 @@ public final class SubmissionAdvice {
         return "works but ranks lower";
     }
 
-    /** 587 STARTTLS < 465 implicit < 2525 STARTTLS < others in probe order. */
     private static int rank(PortReport r, List<PortReport> order) {
         // A port without TLS ranks as its standard role, so that a blocked 465 is named before 2525.
         boolean implicit = r.tls() == null ? r.port() == 465 : "implicit".equals(r.tls().mode());
-        if (r.port() == 587 && !implicit) return 0;
-        if (r.port() == 465 && implicit) return 1;
-        if (r.port() == 2525 && !implicit) return 2;
-        if (r.port() == 587 || r.port() == 465 || r.port() == 2525) return 3; // a standard port in the other mode
-        return 10 + order.indexOf(r);
+        return rank(r.port(), implicit, order.indexOf(r));
+    }
+
+    /**
+     * 587 STARTTLS < 465 implicit < 2525 STARTTLS < others in the order given ({@code index}). Also how `serve` picks
+     * the port its next steps name, so that it and a probe of it name the same port.
+     */
+    public static int rank(int port, boolean implicitTls, int index) {
+        if (port == 587 && !implicitTls) return 0;
+        if (port == 465 && implicitTls) return 1;
+        if (port == 2525 && !implicitTls) return 2;
+        if (port == 587 || port == 465 || port == 2525) return 3; // a standard port in the other mode
+        return 10 + index;
     }
 }

@@ -3,6 +3,7 @@ package sluice.delivery;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import sluice.observe.FailureText;
 import sluice.smtp.Capabilities;
 import sluice.smtp.ClientCommands;
 import sluice.smtp.Reply;
@@ -63,7 +64,7 @@ final class Transaction {
         } catch (IOException e) {
             broken = true;
             wire.close();
-            Reply r = lost(wire.timedOut() ? e.getMessage() : e.toString());
+            Reply r = lost(wire.timedOut() ? e.getMessage() : FailureText.of(e));
             if (o.anyAccepted() && o.dataReply == null) o.dataReply = r;
             o.decideUndecided(r);
         }

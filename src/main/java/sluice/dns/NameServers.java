@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -18,6 +19,7 @@ import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
+import sluice.observe.FailureText;
 
 /**
  * Asks the configured servers one question and classifies the reply. Servers are tried in order, once each, moving on
@@ -95,6 +97,27 @@ final class NameServers {
         return new LookupStats(queries.sum(), failures.sum(), cacheHits, Duration.ofNanos(latencyNanos.sum()));
     }
 
+    /**
+     * Null when some server replies to (name, type), whatever its rcode; otherwise why none did, naming the servers.
+     * Tools that ask many questions (doctor) ask this first, to stop after one timeout instead of one per question.
+     */
+    String silence(Name name, int type) {
+        Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
+        List<String> why = new ArrayList<>();
+        for (SimpleResolver resolver : resolvers) {
+            queries.increment();
+            try {
+                resolver.send(query);
+                return null;
+            } catch (IOException | RuntimeException e) {
+                failures.increment();
+                why.add(timedOut(e) ? "the DNS server " + server(resolver) + " did not answer within " + timeout.toMillis() + " ms"
+                        : FailureText.of(e, "the DNS server " + server(resolver)));
+            }
+        }
+        return why.isEmpty() ? "no DNS servers configured" : String.join("; ", why);
+    }
+
     /** One question sent to the servers in turn until one gives a final rcode. */
     private Exchange exchange(Name name, int type) {
         Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
@@ -111,7 +134,9 @@ final class NameServers {
                 }
                 last = Rcode.string(rcode) + " for " + question;
             } catch (IOException | RuntimeException e) {
-                last = (timedOut(e) ? "no answer within " + timeout.toMillis() + " ms" : "error " + e) + " for " + question;
+                last = timedOut(e) ? "no answer within " + timeout.toMillis() + " ms for " + question
+                        : FailureText.of(e, "the DNS server " + server(resolver)) + " (asking for " + DomainName.text(name)
+                                + "/" + Type.string(type) + ")";
             } finally {
                 latencyNanos.add(System.nanoTime() - start);
             }

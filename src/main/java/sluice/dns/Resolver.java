@@ -57,6 +57,18 @@ public final class Resolver {
         return new Resolver(new NameServers(addresses, timeout), new AnswerCache(CACHE_CAPACITY, clock));
     }
 
+    /**
+     * Null when the name servers reply to a question about {@code domain} (whatever the answer); otherwise, in words,
+     * why none did (no answer in time, unreachable), naming each server.
+     */
+    public String silence(String domain) {
+        try {
+            return servers.silence(DomainName.parse(domain), Type.SOA);
+        } catch (IllegalArgumentException e) {
+            return null; // not a name: the lookups themselves report that
+        }
+    }
+
     /** Where mail for {@code domain} goes: MX hosts sorted by preference then name, the implicit MX, or null MX. */
     public MxAnswer mx(String domain) {
         Name name;

@@ -46,8 +46,14 @@ public final class DomainDoctor {
     }
 
     public List<Finding> examine(String domain, List<InetAddress> egressIps, List<Selector> selectors, List<String> dnsbls) {
+        return examine(domain, egressIps, selectors, dnsbls, f -> { });
+    }
+
+    /** As {@link #examine(String, List, List, List)}, handing each finding to {@code each} as soon as it is known. */
+    public List<Finding> examine(String domain, List<InetAddress> egressIps, List<Selector> selectors, List<String> dnsbls,
+                                 java.util.function.Consumer<Finding> each) {
         String d = domain.toLowerCase(Locale.ROOT);
-        List<Finding> out = new ArrayList<>();
+        Findings out = new Findings(each);
         mx(d, out);
         spf(d, egressIps, out);
         dkim(d, selectors, out);
@@ -62,10 +68,22 @@ public final class DomainDoctor {
             ptr(ip, out);
             for (String zone : dnsbls) dnsbl(ip, zone, out);
         }
-        return out;
+        return out.all;
     }
 
-    private void mx(String d, List<Finding> out) {
+    /** The findings so far; each is passed on as it is added, so a slow lookup does not hide the ones before it. */
+    private record Findings(List<Finding> all, java.util.function.Consumer<Finding> each) {
+        Findings(java.util.function.Consumer<Finding> each) {
+            this(new ArrayList<>(), each);
+        }
+
+        void add(Finding f) {
+            all.add(f);
+            each.accept(f);
+        }
+    }
+
+    private void mx(String d, Findings out) {
         switch (resolver.mx(d)) {
             case MxAnswer.Hosts h -> out.add(new Finding("MX", Status.PASS, (h.implicit() ? "no MX; the domain's own address: "
                     : "") + String.join(", ", h.hosts().stream().map(x -> x.host() + " (" + x.preference() + ")").toList()),
@@ -78,7 +96,7 @@ public final class DomainDoctor {
         }
     }
 
-    private List<String> txt(String name, List<Finding> out, String check) {
+    private List<String> txt(String name, Findings out, String check) {
         return switch (resolver.txt(name)) {
             case TxtAnswer.Records r -> r.strings();
             case TxtAnswer.NoSuchDomain n -> List.of();
@@ -96,7 +114,7 @@ public final class DomainDoctor {
                 .toList();
     }
 
-    private void spf(String d, List<InetAddress> ips, List<Finding> out) {
+    private void spf(String d, List<InetAddress> ips, Findings out) {
         List<String> all = txt(d, out, "SPF");
         if (all == null) return;
         List<String> spf = starting(all, "v=spf1");
@@ -135,7 +153,7 @@ public final class DomainDoctor {
         }
     }
 
-    private void dkim(String d, List<Selector> selectors, List<Finding> out) {
+    private void dkim(String d, List<Selector> selectors, Findings out) {
         if (selectors.isEmpty()) {
             out.add(new Finding("DKIM", Status.WARN, "no [[dkim]] key configured for " + d,
                     "sluice dkim keygen " + d + " --selector s1, then publish the record it prints"));
@@ -166,7 +184,7 @@ public final class DomainDoctor {
         return "";
     }
 
-    private void dmarc(String d, List<Finding> out) {
+    private void dmarc(String d, Findings out) {
         List<String> records = txt("_dmarc." + d, out, "DMARC");
         if (records == null) return;
         List<String> dmarc = starting(records, "v=DMARC1");
@@ -198,7 +216,7 @@ public final class DomainDoctor {
         return null;
     }
 
-    private void optional(String d, String name, String prefix, String check, String suggested, List<Finding> out) {
+    private void optional(String d, String name, String prefix, String check, String suggested, Findings out) {
         List<String> records = txt(name, out, check);
         if (records == null) return;
         List<String> found = starting(records, prefix);
@@ -209,7 +227,7 @@ public final class DomainDoctor {
         }
     }
 
-    private void ptr(InetAddress ip, List<Finding> out) {
+    private void ptr(InetAddress ip, Findings out) {
         String a = ip.getHostAddress();
         switch (resolver.ptr(ip)) {
             case PtrAnswer.Names n -> {
@@ -233,7 +251,7 @@ public final class DomainDoctor {
         }
     }
 
-    private void dnsbl(InetAddress ip, String zone, List<Finding> out) {
+    private void dnsbl(InetAddress ip, String zone, Findings out) {
         String name = ReverseNames.dnsbl(ip, zone);
         switch (resolver.addresses(name)) {
             case AddressAnswer.Addresses x -> out.add(new Finding("DNSBL", Status.FAIL, ip.getHostAddress() + " is listed on "

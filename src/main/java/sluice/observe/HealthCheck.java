@@ -1,5 +1,6 @@
 package sluice.observe;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -96,13 +97,13 @@ public final class HealthCheck {
     }
 
     private static Finding bounces(Config config, Thresholds t, Instant now) throws IOException {
-        long[] n = {0, 0}; // delivered, bounced
+        long[] n = {0, 0}; // delivered, failed (bounced or expired): remote outcomes only, as the alert counts them
         DeliveryLogReader.read(config.log().deliveryLog(), now.minus(Duration.ofHours(1)), e -> {
-            switch (e.path("event").asText()) {
-                case "delivered" -> n[0]++;
-                case "bounced" -> n[1]++;
-                default -> { }
-            }
+            String event = e.path("event").asText();
+            JsonNode remote = e.get("remote_host");
+            if (!Stats.countsTowardBounceRate(event, remote == null || remote.isNull() ? null : remote.asText())) return;
+            if (event.equals("delivered")) n[0]++;
+            else n[1]++;
         });
         double rate = n[0] + n[1] == 0 ? 0 : 100.0 * n[1] / (n[0] + n[1]);
         State s = rate > t.bounceCritical() ? State.CRITICAL : rate > t.bounceWarning() ? State.WARNING : State.OK;

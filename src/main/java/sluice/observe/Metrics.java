@@ -148,11 +148,15 @@ public final class Metrics implements EventSink {
     private void attempt(DeliveryEvent.Attempt a) {
         if (a.event().equals("suppressed")) suppressed.inc();
         if (!DELIVERY_RESULTS.contains(a.event())) return;
-        // classes come from a fixed list (BounceClassifier.CLASSES): the label set stays bounded
-        if (a.bounceClass() != null) bounceClasses.labelValues(a.event(), a.bounceClass()).inc();
+        // As in Stats: an operator's bounce or a local failure (no remote host) is no remote verdict, so neither a
+        // bounce class nor an outbound reply. Classes come from a fixed list (BounceClassifier.CLASSES): bounded labels.
+        boolean remote = a.remoteHost() != null;
+        if (a.bounceClass() != null && (remote || !a.event().equals("bounced"))) {
+            bounceClasses.labelValues(a.event(), a.bounceClass()).inc();
+        }
         deliveries.labelValues(a.event()).inc();
         if (!a.event().equals("expired")) deliveryDuration.observe(a.durationMs() / 1000.0);
-        reply("outbound", a.code());
+        if (remote) reply("outbound", a.code());
     }
 
     /** Only well-formed codes become labels: a remote server cannot grow the label set beyond 400 values. */

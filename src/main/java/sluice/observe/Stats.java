@@ -134,7 +134,19 @@ public final class Stats implements EventSink {
             if (s.text() != null) b.codeTexts.put(key, s.text().length() > 200 ? s.text().substring(0, 200) : s.text());
         }
         if (s.event().equals("delivered")) b.latency[latencyBucket(s.durationMs())]++;
-        if (s.bounceClass() != null) b.bounceClasses.merge(s.bounceClass(), 1L, Long::sum);
+        if (countsTowardBounceRate(s.event(), s.remoteHost())) b.counts.merge("remote_" + s.event(), 1L, Long::sum);
+        // Operator bounces and local failures are not the receivers' verdict: counted apart, not as bounce classes.
+        if (s.event().equals("bounced") && !remote) b.counts.merge("local_bounced", 1L, Long::sum);
+        else if (s.bounceClass() != null) b.bounceClasses.merge(s.bounceClass(), 1L, Long::sum);
+    }
+
+    /**
+     * The bounce rate is what receiving servers think of our mail: only outcomes a remote server gave count (an
+     * operator's {@code sluice queue bounce} or a local delivery failure does not). Stats, Alerts and the check all
+     * ask this one rule.
+     */
+    public static boolean countsTowardBounceRate(String event, String remoteHost) {
+        return remoteHost != null && (event.equals("delivered") || event.equals("bounced") || event.equals("expired"));
     }
 
     static int latencyBucket(long ms) {
@@ -172,6 +184,7 @@ public final class Stats implements EventSink {
             out.put(e, counts.getOrDefault(e, 0L));
         }
         out.put("bounce_rate", bounceRate(counts));
+        out.put("local_bounced", counts.getOrDefault("local_bounced", 0L));
         Map<String, Object> replyClasses = new LinkedHashMap<>();
         for (String c : List.of("2xx", "4xx", "5xx")) replyClasses.put(c, classes.getOrDefault(c, 0L));
         out.put("replies", replyClasses);
@@ -200,10 +213,13 @@ public final class Stats implements EventSink {
         return out;
     }
 
-    /** Failed / (delivered + failed), failed = bounced + expired; 0 when nothing was attempted to the end. */
+    /**
+     * Failed / (delivered + failed), failed = bounced + expired, remote outcomes only ({@link #countsTowardBounceRate});
+     * 0 when nothing was attempted to the end.
+     */
     static double bounceRate(Map<String, Long> counts) {
-        long failed = counts.getOrDefault("bounced", 0L) + counts.getOrDefault("expired", 0L);
-        long done = failed + counts.getOrDefault("delivered", 0L);
+        long failed = counts.getOrDefault("remote_bounced", 0L) + counts.getOrDefault("remote_expired", 0L);
+        long done = failed + counts.getOrDefault("remote_delivered", 0L);
         return done == 0 ? 0.0 : round((double) failed / done);
     }
 
@@ -211,10 +227,16 @@ public final class Stats implements EventSink {
         return (double) window(minutes).get("bounce_rate");
     }
 
-    /** Deliveries to the end (delivered + bounced + expired) in the last {@code minutes}. */
+    /** Remote deliveries to the end (delivered + bounced + expired) in the last {@code minutes}: the bounce rate's base. */
     public synchronized long completed(int minutes) {
-        Map<String, Object> w = window(minutes);
-        return (long) w.get("delivered") + (long) w.get("bounced") + (long) w.get("expired");
+        long now = clock.instant().getEpochSecond() / 60;
+        long n = 0;
+        for (long m = now - minutes + 1; m <= now; m++) {
+            Bucket b = buckets[(int) Math.floorMod(m, (long) MINUTES)];
+            if (b.minute != m) continue;
+            for (String e : List.of("remote_delivered", "remote_bounced", "remote_expired")) n += b.counts.getOrDefault(e, 0L);
+        }
+        return n;
     }
 
     private static Map<String, Object> percentiles(long[] hist) {
@@ -254,7 +276,10 @@ public final class Stats implements EventSink {
             }
             Map<String, Object> pt = new LinkedHashMap<>();
             pt.put("t", Instant.ofEpochSecond(start * 60).toString());
-            for (String e : List.of("received", "delivered", "deferred", "bounced", "expired")) pt.put(e, counts.getOrDefault(e, 0L));
+            for (String e : List.of("received", "delivered", "deferred", "bounced", "expired", "remote_delivered",
+                    "remote_bounced", "remote_expired")) {
+                pt.put(e, counts.getOrDefault(e, 0L));
+            }
             out.add(pt);
         }
         return out;

@@ -82,6 +82,11 @@ public final class Node implements AutoCloseable {
      *                         the users in the data dir, before anything is opened)
      */
     public static Node start(Config config, Clock clock) throws StartException, IOException, ConfigException {
+        try {
+            Server.checkPorts(config.listeners(), sluice.config.HostPort.parse(config.admin().address(), true));
+        } catch (ListenerBindException e) {
+            throw new StartException(e.getMessage(), false);
+        }
         Files.createDirectories(config.dataDir());
         UserStore users;
         try {

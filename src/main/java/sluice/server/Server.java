@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import sluice.auth.Lockout;
 import sluice.auth.UserStore;
 import sluice.config.Config;
+import sluice.config.HostPort;
 import sluice.config.IpLiterals;
 import sluice.config.ListenerConfig;
 import sluice.observe.DeliveryEvent;
@@ -100,7 +101,28 @@ public final class Server {
         return bound;
     }
 
-    private BoundListener bind(ListenerConfig l, List<ServerSocket> opened) throws ListenerBindException {
+    /**
+     * Binds every listener port and the admin port, and lets go: run before anything is created in the data dir, so a
+     * port conflict leaves no data dir, certificate or token behind. (Sockets only listened on, never connected, leave
+     * no TIME_WAIT: the real bind a moment later succeeds.)
+     */
+    public static void checkPorts(List<ListenerConfig> listeners, HostPort admin) throws ListenerBindException {
+        List<ServerSocket> opened = new ArrayList<>();
+        try {
+            for (ListenerConfig l : listeners) bind(l, opened);
+            if (admin != null && admin.port() != 0) {
+                try {
+                    opened.add(open(admin.host(), admin.port()));
+                } catch (IOException e) {
+                    throw new ListenerBindException("admin: " + why(admin.host(), admin.port(), e));
+                }
+            }
+        } finally {
+            for (ServerSocket s : opened) closeQuietly(s);
+        }
+    }
+
+    private static BoundListener bind(ListenerConfig l, List<ServerSocket> opened) throws ListenerBindException {
         String shown = l.address() == null ? "*" : l.address();
         try {
             opened.add(open(l.address(), l.port()));

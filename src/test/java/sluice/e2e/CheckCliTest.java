@@ -71,6 +71,10 @@ class CheckCliTest {
             for (int i = 0; i < 9; i++) lines.append(event(now.minusSeconds(60), "delivered"));
             lines.append(event(now.minusSeconds(30), "bounced"));
             for (int i = 0; i < 5; i++) lines.append(event(now.minus(Duration.ofHours(2)), "bounced")); // too old
+            for (int i = 0; i < 8; i++) { // `sluice queue bounce`: no remote server said anything, so no bounce rate
+                lines.append("{\"ts\":\"" + now.minusSeconds(20) + "\",\"event\":\"bounced\",\"queue_id\":\"Q\","
+                        + "\"recipient\":\"x@far.test\",\"code\":550,\"bounce_class\":\"other\"}\n");
+            }
             Files.createDirectories(s.deliveryLog().getParent());
             Files.writeString(s.deliveryLog(), lines, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 
@@ -84,7 +88,8 @@ class CheckCliTest {
     }
 
     private static String event(Instant ts, String event) {
-        return "{\"ts\":\"" + ts + "\",\"event\":\"" + event + "\",\"queue_id\":\"Q\",\"recipient\":\"x@far.test\"}\n";
+        return "{\"ts\":\"" + ts + "\",\"event\":\"" + event + "\",\"queue_id\":\"Q\",\"recipient\":\"x@far.test\","
+                + "\"remote_host\":\"mx.far.test\"}\n";
     }
 
     @Test

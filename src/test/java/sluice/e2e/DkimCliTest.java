@@ -94,6 +94,26 @@ class DkimCliTest {
         assertThat(missing.output()).contains("--selector");
     }
 
+    /** With no config file in use, keygen says to create ./sluice.toml and prints all of it; the file loads as printed. */
+    @Test
+    void withoutAConfigFileItPrintsTheFileToCreate() throws Exception {
+        Peer.Result r = keygen();
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("No config file is in use").contains("Create ./sluice.toml")
+                .doesNotContain("Add this to the config");
+        Matcher file = Pattern.compile("(?s)cat > sluice.toml <<'EOF'\n(.*?)\nEOF\n").matcher(r.output());
+        assertThat(file.find()).as(r.output()).isTrue();
+        Path toml = Files.writeString(dir.resolve("sluice.toml"), file.group(1) + "\n");
+        Config config = ConfigLoader.load(toml, null);
+        assertThat(config.dataDir()).isEqualTo(dir.toAbsolutePath().normalize());
+        assertThat(config.dkim()).singleElement().satisfies(k -> assertThat(k.keyFile()).isEqualTo(dir.resolve("dkim/example.test.s1.key")));
+
+        // With a config file, the block to add and where.
+        Peer.Result again = SluiceProcess.run(null, "dkim", "keygen", "example.test", "--selector", "s2", "--config", toml.toString());
+        assertThat(again.exit()).as(again.output()).isZero();
+        assertThat(again.output()).contains("Add this to " + toml.toAbsolutePath().normalize()).doesNotContain("No config file");
+    }
+
     /** The pasted block loads, signs, and verifies against the printed record: the whole operator path. */
     @Test
     void thePrintedBlockAndRecordWorkTogether() throws Exception {

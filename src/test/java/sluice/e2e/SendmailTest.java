@@ -33,12 +33,19 @@ class SendmailTest {
     void withoutAServerTheMessageGoesStraightIntoTheSpool() throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
-        Peer.Result r = SluiceProcess.run(MESSAGE, "sendmail", "-t", "-f", "cron@example.test", "--config", config.toString());
+        SluiceProcess.Outcome quiet = SluiceProcess.runApart(MESSAGE, "sendmail", "-t", "-f", "cron@example.test", "--config",
+                config.toString());
+        assertThat(quiet.exit()).as(quiet.stderr()).isZero();
+        assertThat(quiet.stdout() + quiet.stderr()).as("sendmail is silent on success").isEmpty();
+        Peer.Result r = SluiceProcess.run(MESSAGE, "sendmail", "-v", "-t", "-f", "cron@example.test", "--config", config.toString());
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("queued as").contains("no server running");
+        SluiceProcess.Outcome none = SluiceProcess.runApart("Subject: x\n\nx\n", "sendmail", "-t", "--config", config.toString());
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.stderr()).isEqualTo("sluice: sendmail: no recipients: the message has no To, Cc or Bcc field\n");
         try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
             List<QueuedMessage> q = spool.list();
-            assertThat(q).singleElement().satisfies(m -> {
+            assertThat(q).hasSize(2).first().satisfies(m -> { // the quiet run and the -v run
                 assertThat(m.envelope().sender()).isEqualTo("cron@example.test");
                 assertThat(m.envelope().recipients()).extracting(x -> x.address())
                         .containsExactly("bob@example.test", "secret@far.test");
@@ -56,10 +63,16 @@ class SendmailTest {
         Path config = SluiceHarness.writeConfig(dir, ports, "[\"127.0.0.0/8\"]", "");
         try (SluiceProcess p = SluiceProcess.start("serve", "--config", config.toString())) {
             assertThat(p.awaitReady(60)).as(p.output()).isTrue();
-            Peer.Result r = SluiceProcess.run("Subject: via smtp\n\nhello\n", "sendmail", "-i", "-f", "cron@example.test",
-                    "bob@example.test", "--config", config.toString());
-            assertThat(r.exit()).as(r.output()).isZero();
-            assertThat(r.output()).contains("250 2.0.0");
+            SluiceProcess.Outcome r = SluiceProcess.runApart("Subject: via smtp\n\nhello\n", "sendmail", "-i", "-f",
+                    "cron@example.test", "bob@example.test", "--config", config.toString());
+            assertThat(r.exit()).as(r.stderr()).isZero();
+            assertThat(r.stdout() + r.stderr()).as("sendmail is silent on success").isEmpty();
+            // Partial failure: one line saying who got it and who did not (nobody@strict.test is no local user).
+            SluiceProcess.Outcome partial = SluiceProcess.runApart("Subject: partly\n\nhello\n", "sendmail", "-f",
+                    "cron@example.test", "bob@example.test", "nobody@strict.test", "--config", config.toString());
+            assertThat(partial.exit()).isEqualTo(1);
+            assertThat(partial.stderr()).startsWith("sendmail: queued for bob@example.test; refused: nobody@strict.test (550")
+                    .endsWith(")\n").hasLineCount(1);
             Peer.Result list = SluiceProcess.run(null, "queue", "list", "--json", "--config", config.toString());
             assertThat(list.output()).contains("cron@example.test").contains("bob@example.test");
             Peer.Result none = SluiceProcess.run("Subject: x\n\nx\n", "sendmail", "--config", config.toString());

@@ -110,6 +110,17 @@ class MetricsTest {
     }
 
     @Test
+    void anOperatorBounceIsNeitherARemoteReplyNorABounceClass() {
+        Metrics m = new Metrics(); // as QueueActions logs `sluice queue bounce`: no remote host, class "other"
+        m.publish(new DeliveryEvent.Attempt(T, "bounced", "Q1", null, "a@example.com", "b@example.net", null, null, 0, null,
+                550, "5.0.0", "Bounced by the postmaster", 1, 0, 1000, null, "other"));
+        List<String> lines = m.scrape().lines().toList();
+        assertThat(lines).contains("sluice_deliveries_total{result=\"bounced\"} 1.0")
+                .noneMatch(l -> l.startsWith("sluice_replies_total{class=\"5xx\"") && l.contains("outbound"))
+                .noneMatch(l -> l.startsWith("sluice_bounce_class_total{") && !l.endsWith(" 0.0"));
+    }
+
+    @Test
     void outOfRangeCodesAddNoLabels() {
         Metrics m = new Metrics();
         m.publish(attempt("deferred", 999, 10));

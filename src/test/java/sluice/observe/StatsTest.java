@@ -87,6 +87,22 @@ class StatsTest {
     }
 
     @Test
+    void operatorAndLocalBouncesAreNotRemoteVerdicts() {
+        Alerts alerts = new Alerts(stats, () -> 0, 0.03, 20, Duration.ofMinutes(30), clock);
+        for (int i = 0; i < 20; i++) stats.publish(attempt("delivered", "a@far.test", 250, "2.0.0", 5, Duration.ZERO));
+        for (int i = 0; i < 8; i++) { // as QueueActions logs `sluice queue bounce`: no remote host, class "other"
+            stats.publish(new DeliveryEvent.Attempt(clock.instant(), "bounced", "Q" + i, null, "s@src.test", "b@far.test",
+                    null, null, 0, null, 550, "5.0.0", "Bounced by the postmaster", 1, 0, 100, null, "other"));
+        }
+        Map<String, Object> hour = stats.window(60);
+        assertThat(hour).containsEntry("bounce_rate", 0.0).containsEntry("bounced", 8L).containsEntry("local_bounced", 8L);
+        assertThat(hour.get("bounce_classes")).isEqualTo(Map.of());
+        assertThat(stats.completed(60)).isEqualTo(20);
+        assertThat(alerts.evaluate()).isEmpty();
+        assertThat(stats.series(60, 1).get(59)).containsEntry("remote_bounced", 0L).containsEntry("remote_delivered", 20L);
+    }
+
+    @Test
     void alertsForBounceRateAboveTheThresholdAndAQueueThatKeepsGrowing() {
         AtomicLong queue = new AtomicLong(10);
         Alerts alerts = new Alerts(stats, queue::get, 0.03, 20, Duration.ofMinutes(30), clock);

@@ -53,6 +53,30 @@ public final class SluiceProcess implements AutoCloseable {
         return Peer.run(command(args), stdin, 60);
     }
 
+    /** Exit code, standard output and standard error of one run, kept apart. */
+    public record Outcome(int exit, String stdout, String stderr) {}
+
+    /** Runs a command to completion with stdout and stderr kept apart (for "exactly one line on stderr" checks). */
+    public static Outcome runApart(String stdin, String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("sluice-out", ".log");
+        Path err = Files.createTempFile("sluice-err", ".log");
+        try {
+            Process p = new ProcessBuilder(command(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) in.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+                return new Outcome(-1, Files.readString(out), Files.readString(err) + "\n[timed out after 60s]");
+            }
+            return new Outcome(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
     /** Waits for the line containing "ready"; false if the process ended or the time ran out. */
     public boolean awaitReady(int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
