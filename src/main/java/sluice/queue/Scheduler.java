@@ -353,7 +353,9 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         long started = System.nanoTime();
         try {
             out = transport.deliver(w.job(), w.round().data());
-        } catch (SpoolException | RuntimeException ex) {
+        } catch (SpoolException | RuntimeException | Error ex) {
+            // an Error too (a StackOverflowError in a parser, an OutOfMemoryError on a huge message): uncaught, the
+            // round never settled and the message stayed "active" until a restart
             log.error("queue: delivery of {} to {} failed: {}", w.job().queueId(), w.job().destination().key(), ex.toString(), ex);
             long ms = (System.nanoTime() - started) / 1_000_000;
             out = w.job().recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DEFERRED, 451, "4.3.0",

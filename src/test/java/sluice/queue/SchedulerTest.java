@@ -51,6 +51,7 @@ class SchedulerTest {
         for (Recipient r : job.recipients()) {
             int n = attempts.computeIfAbsent(r.address(), k -> new AtomicInteger()).incrementAndGet();
             String local = Addresses.localPartOf(r.address());
+            if (local.equals("crash")) throw new StackOverflowError("scripted");
             int code = switch (local) {
                 case "ok" -> 250;
                 case "bounce" -> 550;
@@ -215,6 +216,16 @@ class SchedulerTest {
         assertThat(spool.find(id)).isEmpty();
         assertThat(scheduler.delete(id)).isInstanceOf(QueueOpResult.NotFound.class);
         assertThat(logLines()).extracting(n -> n.path("event").asText()).contains("held", "released", "deleted");
+    }
+
+    @Test
+    void anErrorInADeliveryIsADeferralNotAMessageActiveForever() throws Exception {
+        start();
+        String id = submit("s@src.test", "crash@a.test");
+        await(() -> attempts.containsKey("crash@a.test") && scheduler.active() == 0);
+        assertThat(spool.find(id)).isPresent();
+        assertThat(logLines()).filteredOn(n -> n.path("event").asText().equals("deferred"))
+                .extracting(n -> n.path("enhanced_code").asText()).containsExactly("4.3.0");
     }
 
     @Test
