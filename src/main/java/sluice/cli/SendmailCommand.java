@@ -25,7 +25,11 @@ import sluice.delivery.RecipientResult;
 import sluice.delivery.SmtpClient;
 import sluice.delivery.Timeouts;
 import sluice.observe.DeliveryLog;
+import sluice.auth.SendAsRule;
+import sluice.mailauth.DkimSigner;
 import sluice.queue.Ingest;
+import sluice.smtp.Originators;
+import sluice.smtp.SendAs;
 import sluice.queue.LocalMessage;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
@@ -78,12 +82,26 @@ final class SendmailCommand implements Callable<Integer> {
             Ingest ingest = new Ingest(owned, log, Clock.systemUTC());
             String id = ingest.newId();
             LocalMessage m = prepare(config, input, sender, id);
+            byte[] data = signed(config, m.data());
             List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r, null, null)).toList();
-            ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), m.data().length,
-                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1")), m.data());
+            ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), data.length,
+                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1")), data);
             if (verbose) System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
             return 0;
         }
+    }
+
+    /**
+     * DKIM-signed as the server signs the same message handed over SMTP from a trusted network (the rule of
+     * {@link SendAsRule#trusted}: the author domain of the one parse of From, when a [[dkim]] key has it), so the
+     * message does not leave unsigned just because no server was running.
+     */
+    private static byte[] signed(Config config, byte[] data) throws java.io.IOException {
+        if (config.dkim().isEmpty()) return data;
+        if (!(SendAsRule.trusted(Originators.parse(data)) instanceof SendAs.Allowed allowed)) return data;
+        DkimSigner signer = DkimSigner.fromConfig(config.dkim(), Clock.systemUTC());
+        String domain = allowed.signingDomain();
+        return domain != null && signer.signsFor(domain) ? signer.sign(data, domain) : data;
     }
 
     private LocalMessage prepare(Config config, byte[] input, String sender, String id) {

@@ -58,6 +58,30 @@ class SendmailTest {
     }
 
     @Test
+    void withoutAServerTheMessageIsSignedAsTheServerWouldSignIt() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Peer.Result key = SluiceProcess.run(null, "dkim", "keygen", "example.test", "--selector", "s1", "--algorithm", "ed25519",
+                "--data-dir", dir.resolve("data").toString());
+        assertThat(key.exit()).as(key.output()).isZero();
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", "[[dkim]]\ndomain = \"example.test\"\nselector = \"s1\"\n"
+                + "key_file = \"" + dir.resolve("data/dkim/example.test.s1.key") + "\"\n");
+        SluiceProcess.Outcome own = SluiceProcess.runApart("From: Cron <cron@example.test>\nTo: bob@far.test\nSubject: s\n\nx\n",
+                "sendmail", "-t", "-f", "cron@example.test", "--config", config.toString());
+        assertThat(own.exit()).as(own.stderr()).isZero();
+        SluiceProcess.Outcome other = SluiceProcess.runApart("From: someone@elsewhere.test\nTo: bob@far.test\nSubject: s\n\nx\n",
+                "sendmail", "-t", "--config", config.toString());
+        assertThat(other.exit()).as(other.stderr()).isZero();
+        try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
+            List<QueuedMessage> q = spool.list();
+            assertThat(q).hasSize(2);
+            String signed = new String(spool.readData(q.get(0).id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(signed).startsWith("DKIM-Signature:").contains("d=example.test").contains("s=s1");
+            String unsigned = new String(spool.readData(q.get(1).id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(unsigned).doesNotContain("DKIM-Signature");
+        }
+    }
+
+    @Test
     void withAServerRunningItIsHandedOverSmtp() throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path config = SluiceHarness.writeConfig(dir, ports, "[\"127.0.0.0/8\"]", "");
