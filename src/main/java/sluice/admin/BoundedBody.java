@@ -8,7 +8,10 @@ import java.util.Arrays;
 /**
  * Reads a request body no larger than a limit, taking its bytes from the {@link BodyBudget} before it reads them.
  * A declared Content-Length over the limit is refused before a byte is read; a chunked body is read in growing
- * steps and stops as soon as it passes the limit, so nothing is ever buffered beyond it.
+ * steps and stops as soon as it passes the limit, so nothing is ever buffered beyond it. The body's stream is opened
+ * only once the first share is held: opening it is what answers {@code Expect: 100-continue} (Jetty writes the
+ * {@code 100 Continue} in {@code getInputStream()}), and a client must not be told to send a body that is then
+ * refused 413 or 503.
  */
 final class BoundedBody {
     private static final int FIRST_STEP = 64 * 1024;
@@ -27,23 +30,30 @@ final class BoundedBody {
         record Short(long received, long declared) implements Outcome {}
     }
 
+    /** Opens the body's stream; called at most once, and only when the body is going to be read. */
+    @FunctionalInterface
+    interface Source {
+        InputStream open() throws IOException;
+    }
+
     private BoundedBody() {}
 
     /**
      * @param declared the Content-Length, or -1 when the body is chunked
      * @param max      the largest body accepted
      */
-    static Outcome read(InputStream in, long declared, long max, BodyBudget.Lease lease, Duration wait)
+    static Outcome read(Source source, long declared, long max, BodyBudget.Lease lease, Duration wait)
             throws IOException, InterruptedException {
         if (declared > max) return new Outcome.TooLarge(true);
         if (declared >= 0) {
             if (!lease.grow(declared, wait)) return new Outcome.Busy();
-            byte[] body = in.readNBytes((int) declared);
+            byte[] body = source.open().readNBytes((int) declared);
             return body.length < declared ? new Outcome.Short(body.length, declared) : new Outcome.Read(body);
         }
         long cap = max + 1; // one byte past the limit tells "too large" from "exactly at the limit"
         int size = (int) Math.min(cap, FIRST_STEP);
         if (!lease.grow(size, wait)) return new Outcome.Busy();
+        InputStream in = source.open();
         byte[] buf = new byte[size];
         int n = 0;
         while (true) {

@@ -70,7 +70,8 @@ final class SendEndpoint implements AutoCloseable {
         try (BodyBudget.Lease lease = budget.lease()) {
             BoundedBody.Outcome read;
             try {
-                read = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(),
+                // opened by BoundedBody once the share is held: opening it sends an Expect: 100-continue client 100 Continue
+                read = BoundedBody.read(ctx.req()::getInputStream, ctx.req().getContentLengthLong(),
                         injector.maxRequestBytes(), lease, BUDGET_WAIT);
             } catch (IOException e) {
                 throw new ApiError(400, "the request body could not be read (the client went away or sent a broken chunk)");
