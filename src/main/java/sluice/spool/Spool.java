@@ -272,7 +272,8 @@ public final class Spool implements AutoCloseable {
      * returns whether more follow. One page of the queue, however long the queue is.
      */
     public boolean scanPage(String after, int limit, java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
-        try (RocksIterator it = db.newIterator(envelopes)) {
+        openLock.readLock().lock(); // as every reader: a reopen after a failed write must not close the db under it
+        try (RocksIterator it = live().newIterator(envelopes)) {
             if (after == null) {
                 it.seekToFirst();
             } else {
@@ -287,6 +288,8 @@ public final class Spool implements AutoCloseable {
             return false;
         } catch (RocksDBException e) {
             throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 
