@@ -67,8 +67,8 @@ final class Connection implements Runnable {
                 if (!listener.proxyAllowedFrom(client)) {
                     // Not a load balancer: its header would let it claim any address (127.0.0.1 relays), so
                     // nothing is read and nothing is said.
-                    log.warn("refused a connection on port {} from {}: not in proxy_from, so its PROXY header is"
-                            + " not trusted", port, client.getHostAddress());
+                    server.proxyRefusals().warn("refused a connection on port {} from {}: not in proxy_from, so its"
+                            + " PROXY header is not trusted", port, client.getHostAddress());
                     refused(client, "proxy_header");
                     return;
                 }

@@ -53,6 +53,7 @@ public final class Server {
     private final ConnectionLimits limits;
     private final Dnsbl dnsbl;
     private final RateLimits rates;
+    private final RepeatedWarning proxyRefusals;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private SessionTimeouts timeouts;
@@ -64,6 +65,7 @@ public final class Server {
         this.suppressions = suppressions;
         this.dnsbl = dnsbl;
         this.rates = new RateLimits(config.limits(), clock);
+        this.proxyRefusals = new RepeatedWarning(org.slf4j.LoggerFactory.getLogger(Connection.class), clock, java.time.Duration.ofMinutes(1));
         this.config = config;
         this.ingest = ingest;
         this.users = users;
@@ -252,6 +254,11 @@ public final class Server {
 
     Config config() {
         return config;
+    }
+
+    /** The warning for peers outside proxy_from, at most once a minute (sluice_connections_rejected_total counts all). */
+    RepeatedWarning proxyRefusals() {
+        return proxyRefusals;
     }
 
     RelayRules relayRules() {
