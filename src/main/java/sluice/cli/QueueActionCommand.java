@@ -64,7 +64,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
         try {
             spool = Spool.open(dir, 0);
         } catch (SpoolException e) {
-            if (e.reason() != SpoolException.Reason.LOCKED) throw new Failures.UserError(1, sluice.server.Node.spoolProblem(config.dataDir(), e));
+            if (e.reason() != SpoolException.Reason.LOCKED) throw new Failures.UserError(1, e.openProblem(config.dataDir()));
             return viaApi(config);
         }
         System.err.println("(no server running: changing the spool in " + dir + " directly)");

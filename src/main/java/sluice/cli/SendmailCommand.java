@@ -75,7 +75,7 @@ final class SendmailCommand implements Callable<Integer> {
             Files.createDirectories(config.dataDir());
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
-            if (e.reason() != SpoolException.Reason.LOCKED) throw new Failures.UserError(1, sluice.server.Node.spoolProblem(config.dataDir(), e));
+            if (e.reason() != SpoolException.Reason.LOCKED) throw new Failures.UserError(1, e.openProblem(config.dataDir()));
         }
         if (spool == null) return viaServer(config, input, sender);
         try (Spool owned = spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {

@@ -10,7 +10,7 @@ import sluice.config.Config;
 import sluice.config.ListenerConfig;
 import sluice.config.ListenerMode;
 import sluice.server.BoundListener;
-import sluice.server.Node;
+import sluice.node.Node;
 import sun.misc.Signal;
 
 @Command(name = "serve", description = "Run the server in the foreground until SIGTERM or SIGINT.")

@@ -1,6 +1,7 @@
 package sluice.spool;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Status;
 
@@ -36,6 +37,23 @@ public final class SpoolException extends IOException {
 
     public Reason reason() {
         return reason;
+    }
+
+    /**
+     * One line saying what really stopped the spool under {@code dataDir} from opening, and what to do: the same words
+     * for {@code sluice serve}, {@code sendmail} and the queue commands.
+     */
+    public String openProblem(Path dataDir) {
+        Path dir = dataDir.resolve("spool");
+        return switch (reason) {
+            case LOCKED -> "cannot open the spool in " + dir + ": another process holds its lock"
+                    + " (is another sluice running with this data dir?)";
+            case CORRUPT -> "the spool in " + dir + " is damaged (" + getMessage() + "); nothing was changed or dropped."
+                    + " Run `sluice spool salvage --data-dir " + dataDir + "` (it copies the spool aside first, then"
+                    + " recovers what it can and lists what it cannot), or restore " + dir + " from a backup";
+            case NO_SPACE -> "cannot open the spool in " + dir + ": no space left on the device (free some space and start again)";
+            case IO, OTHER -> "cannot open the spool in " + dir + ": " + getMessage();
+        };
     }
 
     /** Classifies a RocksDB failure by its status (codes are stable; messages are looked at only for the lock). */

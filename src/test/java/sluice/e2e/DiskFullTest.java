@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import sluice.server.Node;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 import sluice.testkit.Dialog;
@@ -53,7 +52,7 @@ class DiskFullTest {
             try (Spool spool = Spool.open(data.resolve("spool"), 0)) {
                 assertThat(spool.count()).isEqualTo(3); // it may still open if nothing needed writing
             } catch (SpoolException e) {
-                assertThat(Node.spoolProblem(data, e)).contains("no space left on the device").doesNotContain("another sluice");
+                assertThat(e.openProblem(data)).contains("no space left on the device").doesNotContain("another sluice");
             }
             Files.delete(filler);
             try (Spool first = Spool.open(data.resolve("spool"), 0)) {
@@ -61,7 +60,7 @@ class DiskFullTest {
                 SpoolException held = org.junit.jupiter.api.Assertions.assertThrows(SpoolException.class,
                         () -> Spool.open(data.resolve("spool"), 0).close());
                 assertThat(held.reason()).isEqualTo(SpoolException.Reason.LOCKED);
-                assertThat(Node.spoolProblem(data, held)).contains("another sluice running with this data dir");
+                assertThat(held.openProblem(data)).contains("another sluice running with this data dir");
             }
         } finally {
             Peer.run(List.of("umount", "-l", dir.toString()), null, 10);

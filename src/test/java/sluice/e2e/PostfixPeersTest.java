@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sluice.config.ConfigLoader;
-import sluice.server.Node;
+import sluice.node.Node;
 import sluice.spool.QueuedMessage;
 import sluice.testkit.Dnsmasq;
 import sluice.testkit.FreePorts;

@@ -9,7 +9,7 @@ import java.util.List;
 import sluice.auth.UserStore;
 import sluice.config.Config;
 import sluice.config.ConfigLoader;
-import sluice.server.Node;
+import sluice.node.Node;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
 

@@ -1,4 +1,4 @@
-package sluice.server;
+package sluice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package sluice.server;
+package sluice.node;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package sluice.server;
+package sluice.admin;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.filter.Filter;

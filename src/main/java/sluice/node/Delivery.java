@@ -1,4 +1,4 @@
-package sluice.server;
+package sluice.node;
 
 import java.nio.file.Path;
 import java.time.Clock;

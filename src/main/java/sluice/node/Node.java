@@ -1,4 +1,4 @@
-package sluice.server;
+package sluice.node;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,9 +19,8 @@ import sluice.mailauth.DkimSigner;
 import sluice.mailauth.MailAuthenticator;
 import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
-import sluice.observe.DeliveryEvent;
-import sluice.observe.EventSink;
 import sluice.observe.Events;
+import sluice.policy.HardBounceSuppression;
 import sluice.policy.SuppressionList;
 import sluice.queue.Scheduler;
 import sluice.observe.MetricSources;
@@ -33,6 +32,11 @@ import sluice.send.Injector;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 import sluice.smtp.Addresses;
+import sluice.server.BoundListener;
+import sluice.server.ListenerBindException;
+import sluice.server.Server;
+import sluice.server.TlsContexts;
+import sluice.server.TlsSetupException;
 
 /** One running Sluice: spool, delivery log, users, TLS, listeners and delivery, started and stopped together. */
 public final class Node implements AutoCloseable {
@@ -109,7 +113,7 @@ public final class Node implements AutoCloseable {
         try {
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
-            throw new StartException(spoolProblem(config.dataDir(), e), false);
+            throw new StartException(e.openProblem(config.dataDir()), false);
         }
         DeliveryLog deliveryLog;
         try {
@@ -138,20 +142,7 @@ public final class Node implements AutoCloseable {
             throw new StartException("dkim: " + e.getMessage(), true);
         }
         SuppressionList suppressions = SuppressionList.open(config.dataDir());
-        // An invalid-recipient hard bounce puts the address on the list for the sender's domain.
-        EventSink hardBounces = e -> {
-            if (e instanceof DeliveryEvent.Attempt a && a.event().equals("bounced") && "invalid_recipient".equals(a.bounceClass())
-                    && a.sender() != null && !a.sender().isEmpty() && a.remoteHost() != null) {
-                try {
-                    suppressions.add(Addresses.domainOf(a.sender()), a.recipient(), SuppressionList.boundedReason(
-                            "hard bounce " + a.code() + (a.enhancedCode() == null ? "" : " " + a.enhancedCode()) + " from "
-                                    + a.remoteHost() + " on " + a.ts().toString().substring(0, 10)));
-                } catch (IOException ex) {
-                    log.error("suppression list: {}", ex.getMessage());
-                }
-            }
-        };
-        Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(hardBounces);
+        Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Ingest ingest = new Ingest(spool, events, clock);
         Delivery delivery = null;
         if (!config.delivery().paused()) {
@@ -210,20 +201,6 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
-    }
-
-    /** One line saying what really stopped the spool from opening, and what to do. */
-    public static String spoolProblem(Path dataDir, SpoolException e) {
-        Path dir = dataDir.resolve("spool");
-        return switch (e.reason()) {
-            case LOCKED -> "cannot open the spool in " + dir + ": another process holds its lock"
-                    + " (is another sluice running with this data dir?)";
-            case CORRUPT -> "the spool in " + dir + " is damaged (" + e.getMessage() + "); nothing was changed or dropped."
-                    + " Run `sluice spool salvage --data-dir " + dataDir + "` (it copies the spool aside first, then"
-                    + " recovers what it can and lists what it cannot), or restore " + dir + " from a backup";
-            case NO_SPACE -> "cannot open the spool in " + dir + ": no space left on the device (free some space and start again)";
-            case IO, OTHER -> "cannot open the spool in " + dir + ": " + e.getMessage();
-        };
     }
 
     private static java.util.Map<String, Integer> ints(java.util.Map<String, Long> m) {

@@ -1,0 +1,100 @@
+package sluice.queue;
+
+import java.util.LinkedHashSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import com.github.benmanes.caffeine.cache.Interner;
+import sluice.delivery.Router;
+import sluice.spool.QueuedMessage;
+import sluice.spool.Recipient;
+import sluice.spool.RecipientState;
+
+/**
+ * The scheduler's small in-memory picture of the queue, shared by its three parts (dispatch in {@link Scheduler},
+ * {@link Settlement} of rounds, and the {@link IndexedQueueActions operator actions}): one entry per queued message,
+ * the timers ordered by due time, and the wake-up the timer thread waits on. An entry's fields are read and written
+ * under its own monitor, never across a spool (RocksDB) call.
+ */
+final class QueueIndex {
+    static final class Entry {
+        long due; // epoch millis; meaningful when !held
+        boolean held;
+        boolean busy;
+        boolean retryRequested; // retry asked while busy: due now after the round
+        boolean acting;         // an operator action is reading or writing it in the spool (no lock held meanwhile)
+        String[] destinations = NO_DESTINATIONS; // where its pending recipients go (interned keys)
+        QueuedMessage fresh;   // a just-accepted message as stored, until its first round (saves reading it back)
+        byte[] freshData;      // its data, when the carry budget allowed
+    }
+
+    record Timer(long due, String id) implements Comparable<Timer> {
+        public int compareTo(Timer o) {
+            int c = Long.compare(due, o.due);
+            return c != 0 ? c : id.compareTo(o.id);
+        }
+    }
+
+    /** Bytes of just-accepted message data kept for their first round; beyond it, data is read from the spool. */
+    static final long CARRY_BUDGET = 64L << 20;
+    final AtomicLong carried = new AtomicLong();
+
+    private static final String[] NO_DESTINATIONS = new String[0];
+    // Destination keys are shared by many entries, so they are interned; weakly, because the set of domains ever
+    // seen is unbounded (a bulk sender meets millions): a key goes once no queued message refers to it.
+    private final Interner<String> keys = Interner.newWeakInterner();
+
+    final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    final ConcurrentSkipListSet<Timer> timers = new ConcurrentSkipListSet<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Router router;
+
+    QueueIndex(Router router) {
+        this.router = router;
+    }
+
+    String[] destinationsOf(QueuedMessage m) {
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        for (Recipient r : m.envelope().recipients()) {
+            if (r.state() == RecipientState.PENDING) {
+                String k = router.route(r.address()).key();
+                out.add(keys.intern(k));
+            }
+        }
+        return out.toArray(NO_DESTINATIONS);
+    }
+
+    /** Makes the timer look again (after the clock moved, in tests, or when something became due). */
+    void wake() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The timer thread's wait: up to {@code millis}, or until {@link #wake()}. */
+    void await(long millis) throws InterruptedException {
+        lock.lock();
+        try {
+            if (millis > 0) wake.await(millis, TimeUnit.MILLISECONDS);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A round or a failed read ended: the entry is free again and due at {@code due}. */
+    void release(String id, Entry e, long due) {
+        synchronized (e) {
+            e.busy = false;
+            e.due = due;
+            if (!e.held) timers.add(new Timer(due, id));
+        }
+        wake();
+    }
+}
