@@ -89,13 +89,15 @@ final class EgressMapping {
             return n;
         });
         if (sources == null) t.missing("sources");
+        boolean[] badWeight = {false};
         List<Integer> weights = t.list("weights", null, false, e -> {
             Long w = e.integer(1, MAX_WEIGHT);
+            if (w == null) badWeight[0] = true;
             return w == null ? null : w.intValue();
         });
         String overflow = t.string("overflow", "spill");
         t.finish();
-        boolean ok = name != null && sources != null && !badSource[0];
+        boolean ok = name != null && sources != null && !badSource[0] && !badWeight[0];
         if (sources != null && t.isEmptyArray("sources")) {
             t.error("sources", "must name at least one source");
             ok = false;

@@ -71,7 +71,9 @@ public final class Server {
         this.clock = clock;
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock);
-        this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules, clock);
+        this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules,
+                config.egress().pools().stream().map(sluice.config.EgressConfig.Pool::name)
+                        .collect(java.util.stream.Collectors.toSet()), clock);
         this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits());
     }
