@@ -36,7 +36,7 @@ final class ConfigMapping {
         List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
         ClusterConfig cluster = cluster(top.table("cluster"));
         MailauthConfig mailauth = mailauth(top.table("mailauth"));
-        EgressConfig egress = EgressMapping.egress(top.table("egress"));
+        EgressConfig egress = EgressMapping.egress(top.table("egress"), EgressMapping.warmups(top.table("warmup")));
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();

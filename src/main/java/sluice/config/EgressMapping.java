@@ -15,11 +15,32 @@ final class EgressMapping {
 
     private EgressMapping() {}
 
-    static EgressConfig egress(Section s) {
+    /**
+     * The names of the {@code [warmup.NAME]} schedules, each checked ({@code daily}: rising positive caps,
+     * {@code advance}: "used" or "calendar"). Warm-up itself is not implemented yet: nothing else reads them.
+     */
+    static Set<String> warmups(Section warmup) {
+        Set<String> names = new HashSet<>();
+        for (String name : warmup.keys()) {
+            Section t = warmup.table(name);
+            List<Long> daily = t.list("daily", null, false, e -> e.integer(1, Integer.MAX_VALUE));
+            if (daily == null) t.missing("daily");
+            else if (t.isEmptyArray("daily")) t.error("daily", "must list at least one day's cap");
+            String advance = t.string("advance", "used");
+            if (!advance.equals("used") && !advance.equals("calendar")) {
+                t.error("advance", "must be one of used, calendar (got \"" + advance + "\")");
+            }
+            t.finish();
+            names.add(name);
+        }
+        return names;
+    }
+
+    static EgressConfig egress(Section s, Set<String> warmups) {
         List<EgressConfig.Source> sources = new ArrayList<>();
         Set<String> sourceNames = new HashSet<>();
         for (Section t : s.tables("sources")) {
-            EgressConfig.Source src = source(t);
+            EgressConfig.Source src = source(t, warmups);
             if (src == null) continue;
             if (!sourceNames.add(src.name())) t.error("name", "another source is already named \"" + src.name() + "\"");
             else sources.add(src);
@@ -43,7 +64,7 @@ final class EgressMapping {
         return new EgressConfig(sources, pools, defaultPool, byDomain, byUser);
     }
 
-    private static EgressConfig.Source source(Section t) {
+    private static EgressConfig.Source source(Section t, Set<String> warmups) {
         String name = t.requiredString("name");
         String address = t.requiredString("address");
         String ehlo = t.requiredString("ehlo");
@@ -63,8 +84,8 @@ final class EgressMapping {
             t.error("ehlo", "must be a host name such as \"out1.example.com\" (got \"" + ehlo + "\")");
             ok = false;
         }
-        if (warmup != null && !isName(warmup)) {
-            t.error("warmup", "must be the name of a [warmup.NAME] schedule (got \"" + warmup + "\")");
+        if (warmup != null && !warmups.contains(warmup)) {
+            t.error("warmup", "no [warmup." + warmup + "] schedule is configured");
         }
         if (warmupStart != null) {
             try {

@@ -126,4 +126,17 @@ class EgressDeliveryTest {
             assertThat(server.ehloName(2)).isEqualTo("mx.sluice.test");
         }
     }
+
+    @Test
+    void aSourceWithAWarmupScheduleLoadsAndSendsAtFullVolume() throws Exception {
+        // Warm-up is not implemented yet: the schedule is checked and the source used like any other (README).
+        Config c = config(25, TWO_SOURCES.replace("ehlo = \"out1.sluice.test\"",
+                "ehlo = \"out1.sluice.test\"\nwarmup = \"default\"\nwarmup_start = \"2026-12-01\"")
+                + "[warmup.default]\ndaily = [50, 100, 250]\nadvance = \"used\"\n");
+        assertThat(c.egress().sources().getFirst().warmup()).isEqualTo("default");
+        EgressPools pools = new EgressPools(c.egress(), new Random(3));
+        Envelope e = job(1, "a@x.test").envelope();
+        assertThat(java.util.stream.IntStream.range(0, 40).mapToObj(i -> pools.pick(e).name()).distinct())
+                .containsExactlyInAnyOrder("ip1", "ip2");
+    }
 }
