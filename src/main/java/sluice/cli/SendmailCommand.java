@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,8 +86,7 @@ final class SendmailCommand implements Callable<Integer> {
             // X-Sluice-Pool header chooses the pool and is removed before signing, or a pool that does not exist
             // is refused, as at DATA.
             sluice.smtp.PoolHeader.Stripped stripped = sluice.smtp.PoolHeader.strip(m.data());
-            Set<String> pools = config.egress().pools().stream().map(p -> p.name()).collect(Collectors.toSet());
-            String pool = switch (sluice.smtp.PoolHeader.judge(stripped.values(), true, pools)) {
+            String pool = switch (sluice.smtp.PoolHeader.judge(stripped.values(), true, config.egress().poolNames())) {
                 case sluice.smtp.PoolHeader.Verdict.Use u -> u.pool();
                 case sluice.smtp.PoolHeader.Verdict.Ignored i -> null;
                 case sluice.smtp.PoolHeader.Verdict.Refused r -> throw new Failures.UserError(1,

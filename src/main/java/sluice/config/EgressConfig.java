@@ -2,6 +2,8 @@ package sluice.config;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Outbound source addresses and the weighted pools that group them ({@code [[egress.sources]]},
@@ -41,7 +43,8 @@ public record EgressConfig(List<Source> sources, List<Pool> pools, String defaul
         }
     }
 
-    public boolean hasPool(String name) {
-        return pools.stream().anyMatch(p -> p.name().equals(name));
+    /** The pools a message may name (X-Sluice-Pool, the send API's member). */
+    public Set<String> poolNames() {
+        return pools.stream().map(Pool::name).collect(Collectors.toUnmodifiableSet());
     }
 }

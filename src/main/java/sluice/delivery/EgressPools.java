@@ -54,7 +54,12 @@ public final class EgressPools {
 
     /** The pool this message leaves from, or null: no binding, the system picks the address. */
     public String poolFor(Envelope envelope) {
-        if (envelope.pool() != null && pools.containsKey(envelope.pool())) return envelope.pool();
+        if (envelope.pool() != null) {
+            if (pools.containsKey(envelope.pool())) return envelope.pool();
+            // Checked when it was queued; the configuration lost the pool since: said, then the usual rules.
+            log.warn("message from {} names egress pool \"{}\", which is no longer configured: using the next rule",
+                    envelope.sender(), envelope.pool());
+        }
         String user = envelope.attributes().get("auth_user");
         if (user != null && config.poolByUser().containsKey(user)) return config.poolByUser().get(user);
         String sender = envelope.sender();

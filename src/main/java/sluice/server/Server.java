@@ -72,8 +72,7 @@ public final class Server {
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock);
         this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules,
-                config.egress().pools().stream().map(sluice.config.EgressConfig.Pool::name)
-                        .collect(java.util.stream.Collectors.toSet()), clock);
+                config.egress().poolNames(), clock);
         this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits());
     }
