@@ -82,10 +82,20 @@ final class SendmailCommand implements Callable<Integer> {
             Ingest ingest = new Ingest(owned, log, Clock.systemUTC());
             String id = ingest.newId();
             LocalMessage m = prepare(config, input, sender, id);
-            byte[] data = signed(config, m.data());
+            // A local user is trusted as a trusted network is (the server's rule, smtp/PoolHeader): its
+            // X-Sluice-Pool header chooses the pool and is removed before signing, or a pool that does not exist
+            // is refused, as at DATA.
+            sluice.smtp.PoolHeader.Stripped stripped = sluice.smtp.PoolHeader.strip(m.data());
+            String pool = switch (sluice.smtp.PoolHeader.judge(stripped.values(), true, config.egress().poolNames())) {
+                case sluice.smtp.PoolHeader.Verdict.Use u -> u.pool();
+                case sluice.smtp.PoolHeader.Verdict.Ignored i -> null;
+                case sluice.smtp.PoolHeader.Verdict.Refused r -> throw new Failures.UserError(1,
+                        "sendmail: " + r.reply().lines().getFirst());
+            };
+            byte[] data = signed(config, stripped.message());
             List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r, null, null)).toList();
             ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), data.length,
-                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1")), data);
+                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1"), pool), data);
             if (verbose) System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
             return 0;
         }

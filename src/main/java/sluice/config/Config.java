@@ -27,6 +27,7 @@ public record Config(
         List<DkimConfig> dkim,
         ClusterConfig cluster,
         MailauthConfig mailauth,
+        EgressConfig egress,
         Path source) {
 
     public Config {

@@ -36,11 +36,12 @@ final class ConfigMapping {
         List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
         ClusterConfig cluster = cluster(top.table("cluster"));
         MailauthConfig mailauth = mailauth(top.table("mailauth"));
+        EgressConfig egress = EgressMapping.egress(top.table("egress"), EgressMapping.warmups(top.table("warmup")));
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();
         return new Config(hostname, dataDir, localDomains, trusted, listeners, tls, limits, timeouts, auth, spool,
-                delivery, local, admin, log, dkim, cluster, mailauth, source);
+                delivery, local, admin, log, dkim, cluster, mailauth, egress, source);
     }
 
     private static String hostname(Section top) {

@@ -311,7 +311,7 @@ final class Section {
         }
 
         Integer port() {
-            long p = integer(value, at, 1, 65535, -1);
+            long p = Section.this.integer(value, at, 1, 65535, -1);
             return p < 0 ? null : (int) p;
         }
 
@@ -328,6 +328,12 @@ final class Section {
 
         Duration duration(boolean zeroAllowed) {
             return Section.this.duration(value, at, zeroAllowed);
+        }
+
+        /** An integer between min and max, or null when it is not one (reported). */
+        Long integer(long min, long max) {
+            long v = Section.this.integer(value, at, min, max, Long.MIN_VALUE);
+            return v == Long.MIN_VALUE ? null : v;
         }
     }
 }

@@ -1,5 +1,6 @@
 package sluice.delivery;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
@@ -15,9 +16,11 @@ import javax.net.ssl.SSLContext;
  * @param sniHost        name for SNI and hostname verification, or null
  * @param verifyHostname check the certificate against sniHost (needs sniHost)
  * @param credentials    AUTH credentials, or null
+ * @param bindAddress    the local address the socket binds to before connecting (an egress source), or null
  */
 public record ClientSettings(String ehloName, Duration connectTimeout, Timeouts timeouts, TlsMode tls,
-        boolean implicitTls, SSLContext sslContext, String sniHost, boolean verifyHostname, Credentials credentials) {
+        boolean implicitTls, SSLContext sslContext, String sniHost, boolean verifyHostname, Credentials credentials,
+        InetAddress bindAddress) {
 
     public ClientSettings {
         Objects.requireNonNull(ehloName, "ehloName");
@@ -35,6 +38,19 @@ public record ClientSettings(String ehloName, Duration connectTimeout, Timeouts 
         }
     }
 
+    /** Settings with no bound source address. */
+    public ClientSettings(String ehloName, Duration connectTimeout, Timeouts timeouts, TlsMode tls, boolean implicitTls,
+                          SSLContext sslContext, String sniHost, boolean verifyHostname, Credentials credentials) {
+        this(ehloName, connectTimeout, timeouts, tls, implicitTls, sslContext, sniHost, verifyHostname, credentials, null);
+    }
+
+    /** Leaves from this source: bound to its address, saying its EHLO name. */
+    public ClientSettings from(EgressSource source) {
+        if (source == null) return this;
+        return new ClientSettings(source.ehlo(), connectTimeout, timeouts, tls, implicitTls, sslContext, sniHost,
+                verifyHostname, credentials, source.address());
+    }
+
     /** Plaintext, RFC 5321 timeouts, 30 s connect timeout, no credentials. */
     public static ClientSettings plain(String ehloName) {
         return new ClientSettings(ehloName, Duration.ofSeconds(30), Timeouts.rfc5321(), TlsMode.NONE, false, null, null,
@@ -42,26 +58,27 @@ public record ClientSettings(String ehloName, Duration connectTimeout, Timeouts 
     }
 
     public ClientSettings withTimeouts(Duration connect, Timeouts t) {
-        return new ClientSettings(ehloName, connect, t, tls, implicitTls, sslContext, sniHost, verifyHostname, credentials);
+        return new ClientSettings(ehloName, connect, t, tls, implicitTls, sslContext, sniHost, verifyHostname, credentials,
+                bindAddress);
     }
 
     public ClientSettings withTls(TlsMode mode, SSLContext context) {
         return new ClientSettings(ehloName, connectTimeout, timeouts, mode, implicitTls, context, sniHost, verifyHostname,
-                credentials);
+                credentials, bindAddress);
     }
 
     public ClientSettings withImplicitTls(SSLContext context) {
         return new ClientSettings(ehloName, connectTimeout, timeouts, tls, true, context, sniHost, verifyHostname,
-                credentials);
+                credentials, bindAddress);
     }
 
     public ClientSettings withHostname(String sni, boolean verify) {
         return new ClientSettings(ehloName, connectTimeout, timeouts, tls, implicitTls, sslContext, sni, verify,
-                credentials);
+                credentials, bindAddress);
     }
 
     public ClientSettings withCredentials(Credentials c) {
         return new ClientSettings(ehloName, connectTimeout, timeouts, tls, implicitTls, sslContext, sniHost,
-                verifyHostname, c);
+                verifyHostname, c, bindAddress);
     }
 }

@@ -10,9 +10,18 @@ package sluice.delivery;
  * @param remotePort   its port, 0 when no connection was made
  * @param dsnPassedOn  the remote host advertised DSN and got the recipient's NOTIFY/ORCPT: a success is its to
  *                     report, not ours (RFC 3461 5.2.1; no "relayed" DSN)
+ * @param egress       the source the connection was bound to, or null (no pool applied)
  */
 public record Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
-                      String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn) {
+                      String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn,
+                      EgressSource egress) {
+
+    /** An attempt from no particular source (no pool applied, or no connection). */
+    public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
+                   String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn) {
+        this(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls, durationMillis,
+                dsnPassedOn, null);
+    }
 
     /** An outcome no DSN-capable next hop took over (local, refused before sending, or no connection). */
     public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,

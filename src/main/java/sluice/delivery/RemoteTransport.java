@@ -48,6 +48,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private final Map<Integer, SSLContext> smarthostTls = new ConcurrentHashMap<>();
     private final Map<Integer, PortChoice> smarthostPorts = new ConcurrentHashMap<>();
     private final Clock clock;
+    private final EgressPools egress;
 
     /** The smarthost port that last worked, and since when; the preferred (first) port is re-tried later. */
     private record PortChoice(int index, Instant since) {}
@@ -55,8 +56,15 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     /** One place to try: a host name (for logs, SNI), an address and port, and how to talk to it. */
     private record Candidate(String host, InetSocketAddress address, ClientSettings settings, boolean opportunistic,
                              int smarthost, int portIndex) {
-        String poolKey(String destination) {
-            return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort();
+        /** A connection from one source is never reused for a message assigned to another. */
+        String poolKey(String destination, EgressSource source) {
+            return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort() + "|"
+                    + (source == null ? "" : source.name());
+        }
+
+        Candidate from(EgressSource source) {
+            return source == null ? this
+                    : new Candidate(host, address, settings.from(source), opportunistic, smarthost, portIndex);
         }
 
         String where() {
@@ -76,6 +84,12 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     }
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock) {
+        this(resolver, config, ehloName, timeouts, clock, EgressPools.none());
+    }
+
+    public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock,
+                           EgressPools egress) {
+        this.egress = egress;
         this.resolver = resolver;
         this.config = config;
         this.ehloName = ehloName;
@@ -110,29 +124,31 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         }
         OutboundMessage message = message(job, data);
         String key = job.destination().key();
-        for (Candidate c : candidates) {
-            ConnectionPool.Taken taken = pool.take(c.poolKey(key));
+        EgressSource source = egress.pick(job.envelope()); // one draw per attempt: every candidate leaves from it
+        for (Candidate bare : candidates) {
+            Candidate c = bare.from(source);
+            ConnectionPool.Taken taken = pool.take(c.poolKey(key, source));
             SmtpClient client;
             int uses = 0;
             if (taken != null) {
                 client = taken.client();
                 uses = taken.uses();
                 MessageResult result = client.send(message);
-                if (!connectionLost(result)) return finish(job, c, client, key, uses + 1, result, start);
+                if (!connectionLost(result)) return finish(job, c, source, client, key, uses + 1, result, start);
                 client.close(); // the idle connection had gone stale: try again on a fresh one
             }
             client = open(c, failures);
             if (client == null) continue;
             MessageResult result = client.send(message);
-            return finish(job, c, client, key, 1, result, start);
+            return finish(job, c, source, client, key, 1, result, start);
         }
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
         return all(job, 451, "4.4.1", "Delivery to " + key + " failed: " + why, start);
     }
 
-    private List<Outcome> finish(Job job, Candidate c, SmtpClient client, String key, int uses, MessageResult result,
-                                 long start) {
+    private List<Outcome> finish(Job job, Candidate c, EgressSource source, SmtpClient client, String key, int uses,
+                                 MessageResult result, long start) {
         long ms = (System.nanoTime() - start) / 1_000_000;
         String tls = client.tlsVersion();
         List<Outcome> out = new ArrayList<>();
@@ -140,10 +156,10 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             Reply reply = r.reply();
             out.add(new Outcome(r.recipient().address(), Outcome.resultOf(reply.code()), reply.code(),
                     reply.status() == null ? null : reply.status().toString(), String.join(" ", reply.lines()), c.host(),
-                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn()));
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source));
         }
         if (c.smarthost() >= 0) remember(c);
-        pool.put(c.poolKey(key), client, uses);
+        pool.put(c.poolKey(key, source), client, uses);
         return out;
     }
 

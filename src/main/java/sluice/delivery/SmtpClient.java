@@ -116,7 +116,7 @@ public final class SmtpClient implements AutoCloseable {
     private static Wire connect(InetSocketAddress address, ClientSettings settings) throws ClientFailure {
         if (address.isUnresolved()) throw new IllegalArgumentException("unresolved address (no DNS here): " + address);
         try {
-            return Wire.connect(address, settings.connectTimeout());
+            return Wire.connect(address, settings.connectTimeout(), settings.bindAddress());
         } catch (ConnectException e) {
             throw new ClientFailure(Stage.CONNECT, Kind.REFUSED, null, FailureText.of(e, where(address)), e);
         } catch (SocketTimeoutException e) {

@@ -40,9 +40,15 @@ final class Wire implements AutoCloseable {
 
     /** Connects; exceptions are the socket's own (ConnectException, SocketTimeoutException, ...). */
     static Wire connect(InetSocketAddress address, Duration timeout) throws IOException {
+        return connect(address, timeout, null);
+    }
+
+    /** @param bind the local address to leave from (an egress source), or null for the system's choice */
+    static Wire connect(InetSocketAddress address, Duration timeout, java.net.InetAddress bind) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
+            if (bind != null) s.bind(new InetSocketAddress(bind, 0));
             s.connect(address, (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
             return new Wire(s);
         } catch (IOException | RuntimeException e) {

@@ -58,7 +58,8 @@ public final class Delivery {
             return id;
         });
         RemoteTransport remote = new RemoteTransport(resolver, d, config.hostname(),
-                d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock);
+                d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock,
+                new sluice.delivery.EgressPools(config.egress(), java.util.random.RandomGenerator.getDefault()));
         RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
         DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
         Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),

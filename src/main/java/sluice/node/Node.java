@@ -175,7 +175,7 @@ public final class Node implements AutoCloseable {
         Server server = new Server(config, ingest, events, users, recipients,
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
-                config.limits().maxRecipients(), clock);
+                config.limits().maxRecipients(), config.egress().poolNames(), clock);
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,

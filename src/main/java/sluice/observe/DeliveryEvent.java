@@ -35,8 +35,17 @@ public sealed interface DeliveryEvent {
      */
     record Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
                    String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
-                   String text, int attempt, long durationMs, long size, String route, String bounceClass)
-            implements DeliveryEvent {}
+                   String text, int attempt, long durationMs, long size, String route, String bounceClass,
+                   String egressSource, String egressIp)
+            implements DeliveryEvent {
+        /** An attempt from no named egress source. */
+        public Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
+                       String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
+                       String text, int attempt, long durationMs, long size, String route, String bounceClass) {
+            this(ts, event, queueId, messageId, sender, recipient, remoteHost, remoteIp, remotePort, tls, code,
+                    enhancedCode, text, attempt, durationMs, size, route, bounceClass, null, null);
+        }
+    }
 
     /** An operator's action on a queued message: {@code held}, {@code released}, {@code deleted}. */
     record QueueAction(Instant ts, String event, String queueId, String messageId, String sender, String text)

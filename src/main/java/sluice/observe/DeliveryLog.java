@@ -157,6 +157,8 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     g.writeNumberField("duration_ms", a.durationMs());
                     g.writeNumberField("size", a.size());
                     field(g, "bounce_class", a.bounceClass());
+                    field(g, "egress_source", a.egressSource());
+                    field(g, "egress_ip", a.egressIp());
                 }
                 case DeliveryEvent.QueueAction q -> {
                     field(g, "queue_id", q.queueId());

@@ -180,6 +180,7 @@ final class Settlement {
                 m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
                 o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route,
                 event.equals("delivered") || event.equals("suppressed") ? null
-                        : classifier.classify(o.code(), o.enhancedCode(), o.text())));
+                        : classifier.classify(o.code(), o.enhancedCode(), o.text()),
+                o.egress() == null ? null : o.egress().name(), o.egress() == null ? null : o.egress().ip()));
     }
 }

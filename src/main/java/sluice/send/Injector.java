@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.ListenerMode;
@@ -17,6 +18,7 @@ import sluice.policy.ClientPolicy;
 import sluice.queue.Ingest;
 import sluice.smtp.AuthResult;
 import sluice.smtp.Mailbox;
+import sluice.smtp.PoolHeader;
 import sluice.smtp.Reply;
 import sluice.smtp.SendAs;
 import sluice.smtp.SessionFacts;
@@ -61,9 +63,17 @@ public final class Injector {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final StrictJson json;
+    private final Set<String> pools;
 
     public Injector(Policies policies, Ingest ingest, MailAuthenticator auth, String hostname, long maxMessageSize,
                     int maxRecipients, Clock clock) {
+        this(policies, ingest, auth, hostname, maxMessageSize, maxRecipients, Set.of(), clock);
+    }
+
+    /** @param pools the egress pools a message may name (the "pool" member, an X-Sluice-Pool header) */
+    public Injector(Policies policies, Ingest ingest, MailAuthenticator auth, String hostname, long maxMessageSize,
+                    int maxRecipients, Set<String> pools, Clock clock) {
+        this.pools = Set.copyOf(pools);
         this.policies = policies;
         this.ingest = ingest;
         this.auth = auth;
@@ -127,6 +137,11 @@ public final class Injector {
             case Body.Json j -> JsonMessage.parse(json.read(j.bytes()), stamp);
             case Body.Raw r -> RawMessage.parse(r.bytes(), r.from(), r.to(), stamp);
         };
+        // An API caller is authenticated: its pool choice counts, by the rule SMTP applies (smtp/PoolHeader); the
+        // header is removed whatever it says, before the message is checked, signed and queued.
+        PoolHeader.Stripped stripped = PoolHeader.strip(m.data());
+        String pool = pool(m.pool(), stripped.values());
+        m = new Outgoing(m.sender(), m.recipients(), m.originators(), stripped.message(), m.messageId(), pool);
         if (m.recipients().size() > maxRecipients) {
             throw new Invalid(400, "\"to\": " + m.recipients().size() + " recipients, more than max_recipients (" + maxRecipients + ")");
         }
@@ -157,7 +172,7 @@ public final class Injector {
         data = auth.signOutbound(data, signingDomain);
         List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r.address(), null, null)).toList();
         Envelope envelope = new Envelope(m.sender().address(), rcpts, clock.instant(), data.length,
-                attributes(facts, m, data));
+                attributes(facts, m, data), m.pool());
         try {
             ingest.accept(id, envelope, data);
         } catch (SpoolException e) {
@@ -185,6 +200,21 @@ public final class Injector {
         boolean utf8 = !m.sender().isAscii() || m.recipients().stream().anyMatch(r -> !r.isAscii());
         if (utf8) a.put("smtputf8", "true");
         return a;
+    }
+
+    /** The pool the request names by its member or by an X-Sluice-Pool header (which must agree), or null. */
+    private String pool(String member, List<String> headerValues) throws Invalid {
+        if (member != null && !pools.contains(member)) {
+            throw Invalid.field("pool", "no egress pool is named \"" + member + "\""
+                    + (pools.isEmpty() ? " (none are configured)" : " (pools: " + String.join(", ", pools.stream().sorted().toList()) + ")"));
+        }
+        List<String> all = new java.util.ArrayList<>(headerValues);
+        if (member != null) all.add(member);
+        return switch (PoolHeader.judge(all, true, pools)) {
+            case PoolHeader.Verdict.Use u -> u.pool();
+            case PoolHeader.Verdict.Ignored i -> throw new IllegalStateException("an API caller is authenticated");
+            case PoolHeader.Verdict.Refused r -> throw new Invalid(400, "message: " + r.reply().lines().getFirst());
+        };
     }
 
     private byte[] randomBytes(int n) {

@@ -18,14 +18,14 @@ import sluice.smtp.Originators;
 
 /**
  * The JSON body of the send API, made into an RFC 5322 / MIME message:
- * {@code {"from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers"}}. Addresses are strings
+ * {@code {"from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers", "pool"}}. Addresses are strings
  * ({@code "a@x"} or {@code "Name <a@x>"}); to, cc, bcc and reply_to may also be arrays of them. One of text and
  * html is required; both make a multipart/alternative. Bcc recipients go only into the envelope.
  */
 final class JsonMessage {
     private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
-    private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers");
+    private static final Set<String> FIELDS = Set.of("from", "to", "cc", "bcc", "reply_to", "subject", "text", "html", "headers", "pool");
     /** Fields the request sets by its own members, or Sluice sets; "headers" may not set them (nor any Content-*). */
     private static final Set<String> RESERVED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date", "mime-version",
             "received", "dkim-signature", "return-path", "sender");
@@ -45,7 +45,7 @@ final class JsonMessage {
     static Outgoing parse(JsonNode root, Stamp stamp) throws Invalid {
         if (root == null || !root.isObject()) throw new Invalid(400, "the body must be a JSON object");
         for (var name : (Iterable<String>) root::fieldNames) {
-            if (!FIELDS.contains(name)) throw Invalid.field(name, "unknown field (known: from, to, cc, bcc, reply_to, subject, text, html, headers)");
+            if (!FIELDS.contains(name)) throw Invalid.field(name, "unknown field (known: from, to, cc, bcc, reply_to, subject, text, html, headers, pool)");
         }
         if (!root.path("from").isTextual()) throw Invalid.field("from", "required, a string such as \"Name <you@example.com>\"");
         NamedAddress from = single(oneLine(root.get("from").asText(), "from"), "from");
@@ -57,6 +57,7 @@ final class JsonMessage {
         String subject = text(root, "subject");
         String text = text(root, "text");
         String html = text(root, "html");
+        String pool = text(root, "pool");
         if (text == null && html == null) throw Invalid.field("text", "one of \"text\" and \"html\" is required");
         Map<String, String> headers = headers(root.path("headers"));
         String messageId = headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("message-id"))
@@ -95,7 +96,7 @@ final class JsonMessage {
         byte[] data = m.toString().getBytes(StandardCharsets.UTF_8);
         // The originators are read from the message as composed, by the parser every door uses: what is checked and
         // signed is what recipients get, including a Resent-From given in "headers".
-        return new Outgoing(from.mailbox(), recipients, Originators.parse(data), data, messageId);
+        return new Outgoing(from.mailbox(), recipients, Originators.parse(data), data, messageId, pool);
     }
 
     private static void part(StringBuilder m, String type, String content) {

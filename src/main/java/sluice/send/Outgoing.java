@@ -12,9 +12,15 @@ import sluice.smtp.Originators;
  * @param originators the From, Sender, Resent-From and Resent-Sender addresses of {@code data}, read once: the
  *                    may-send-as check and the DKIM signer both take them from here
  * @param data        the message, CRLF line endings, Bcc removed, Message-ID and Date present
+ * @param pool        the JSON request's "pool" member, or null (an X-Sluice-Pool header is read from data)
  */
-record Outgoing(Mailbox sender, List<Mailbox> recipients, Originators originators, byte[] data, String messageId) {
+record Outgoing(Mailbox sender, List<Mailbox> recipients, Originators originators, byte[] data, String messageId,
+                String pool) {
     Outgoing {
         recipients = List.copyOf(recipients);
+    }
+
+    Outgoing(Mailbox sender, List<Mailbox> recipients, Originators originators, byte[] data, String messageId) {
+        this(sender, recipients, originators, data, messageId, null);
     }
 }

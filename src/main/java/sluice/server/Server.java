@@ -73,7 +73,8 @@ public final class Server {
         this.clock = clock;
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
         this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock);
-        this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules, clock);
+        this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules,
+                config.egress().poolNames(), clock);
         this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits());
     }

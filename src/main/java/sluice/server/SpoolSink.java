@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.ListenerMode;
@@ -16,8 +17,10 @@ import sluice.smtp.CommitResult;
 import sluice.smtp.Draft;
 import sluice.smtp.Mailbox;
 import sluice.smtp.MessageSink;
+import sluice.smtp.PoolHeader;
 import sluice.smtp.Replies;
 import sluice.smtp.Reply;
+import sluice.smtp.ReplyText;
 import sluice.smtp.SessionFacts;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
@@ -32,8 +35,11 @@ final class SpoolSink implements MessageSink {
     private final RelayRules relay;
     private final EventSink deliveryLog;
     private final Clock clock;
+    private final Set<String> pools;
 
-    SpoolSink(Ingest ingest, EventSink deliveryLog, MailAuthenticator auth, RelayRules relay, Clock clock) {
+    SpoolSink(Ingest ingest, EventSink deliveryLog, MailAuthenticator auth, RelayRules relay, Set<String> pools,
+              Clock clock) {
+        this.pools = Set.copyOf(pools);
         this.auth = auth;
         this.relay = relay;
         this.ingest = ingest;
@@ -54,6 +60,19 @@ final class SpoolSink implements MessageSink {
         System.arraycopy(d.body().array(), 0, data, d.headers().length, d.body().length());
         SessionFacts f = d.facts();
         boolean trusted = relay.isTrusted(f.clientIp());
+        // Taken out before signing and before the queue: the header never reaches a remote host.
+        PoolHeader.Stripped stripped = PoolHeader.strip(data);
+        data = stripped.message();
+        String pool = null;
+        switch (PoolHeader.judge(stripped.values(), f.authUser() != null || trusted, pools)) {
+            case PoolHeader.Verdict.Use u -> pool = u.pool();
+            case PoolHeader.Verdict.Ignored i -> log.info("message {} from {}: {} \"{}\" removed and ignored "
+                    + "(only trusted networks and authenticated senders choose a pool)", d.queueId(),
+                    f.clientIp().getHostAddress(), PoolHeader.NAME, ReplyText.forLog(i.value(), 100));
+            case PoolHeader.Verdict.Refused r -> {
+                return new CommitResult.Refused(r.reply());
+            }
+        }
         if (f.authUser() != null || trusted) {
             data = auth.signOutbound(data, d.signingDomain());
         } else if (f.mode() == ListenerMode.MX) {
@@ -68,7 +87,7 @@ final class SpoolSink implements MessageSink {
                 .map(r -> Recipient.pending(r.mailbox().address(), r.parameters().orcpt(), r.parameters().notifyOn()))
                 .toList();
         Envelope envelope = new Envelope(d.sender() == null ? "" : d.sender().address(), rcpts, clock.instant(),
-                data.length, attributes(d));
+                data.length, attributes(d), pool);
         try {
             ingest.accept(d.queueId(), envelope, data);
             return new CommitResult.Queued(d.queueId());

@@ -10,16 +10,28 @@ import java.util.Map;
  * @param sender     reverse path, "" for the null sender
  * @param attributes free-form facts about the reception and its parameters, e.g. "envid", "ret", "body",
  *                   "smtputf8", "listener", "client_ip", "tls", "auth_user", "message_id", "helo"
+ * @param pool       the egress pool the message itself asked for (X-Sluice-Pool, the send API's member), or null
  */
 public record Envelope(
         String sender,
         List<Recipient> recipients,
         Instant received,
         long size,
-        Map<String, String> attributes) {
+        Map<String, String> attributes,
+        String pool) {
 
     public Envelope {
         recipients = List.copyOf(recipients);
         attributes = Map.copyOf(attributes);
+    }
+
+    /** A message that names no pool of its own. */
+    public Envelope(String sender, List<Recipient> recipients, Instant received, long size,
+                    Map<String, String> attributes) {
+        this(sender, recipients, received, size, attributes, null);
+    }
+
+    public Envelope withPool(String p) {
+        return new Envelope(sender, recipients, received, size, attributes, p);
     }
 }

@@ -43,6 +43,7 @@ final class EnvelopeCodec {
             g.writeObjectFieldStart("attrs");
             for (Map.Entry<String, String> a : e.attributes().entrySet()) g.writeStringField(a.getKey(), a.getValue());
             g.writeEndObject();
+            if (e.pool() != null) g.writeStringField("pool", e.pool());
             g.writeObjectFieldStart("queue");
             g.writeBooleanField("held", s.held());
             if (s.nextAttempt() != null) g.writeNumberField("next", s.nextAttempt().toEpochMilli());
@@ -68,7 +69,7 @@ final class EnvelopeCodec {
             Map<String, String> attrs = new HashMap<>();
             o.path("attrs").fields().forEachRemaining(f -> attrs.put(f.getKey(), f.getValue().asText()));
             Envelope e = new Envelope(o.path("sender").asText(), rcpts, Instant.ofEpochMilli(o.path("received").asLong()),
-                    o.path("size").asLong(), attrs);
+                    o.path("size").asLong(), attrs, text(o, "pool"));
             JsonNode q = o.path("queue");
             QueueState s = new QueueState(q.path("held").asBoolean(),
                     q.has("next") ? Instant.ofEpochMilli(q.path("next").asLong()) : null, q.path("attempts").asInt(),

@@ -30,6 +30,34 @@ class SendmailTest {
             """;
 
     @Test
+    void withoutAServerTheXSluicePoolHeaderChoosesThePoolAndIsRemovedAndAnUnknownPoolIsRefused() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", """
+                [[egress.sources]]
+                name = "ip1"
+                address = "127.0.0.2"
+                ehlo = "out1.example.test"
+                [[egress.pools]]
+                name = "bulk"
+                sources = ["ip1"]
+                """);
+        SluiceProcess.Outcome ok = SluiceProcess.runApart("X-Sluice-Pool: bulk\n" + MESSAGE, "sendmail", "-t", "-f",
+                "cron@example.test", "--config", config.toString());
+        assertThat(ok.exit()).as(ok.stderr()).isZero();
+        SluiceProcess.Outcome typo = SluiceProcess.runApart("X-Sluice-Pool: blk\n" + MESSAGE, "sendmail", "-t", "-f",
+                "cron@example.test", "--config", config.toString());
+        assertThat(typo.exit()).isEqualTo(1);
+        assertThat(typo.stderr()).contains("Unknown egress pool \"blk\" in X-Sluice-Pool");
+        try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
+            List<QueuedMessage> q = spool.list();
+            assertThat(q).hasSize(1);
+            assertThat(q.getFirst().envelope().pool()).isEqualTo("bulk");
+            String data = new String(spool.readData(q.getFirst().id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(data).doesNotContainIgnoringCase("X-Sluice-Pool").contains("Subject: from a script");
+        }
+    }
+
+    @Test
     void withoutAServerTheMessageGoesStraightIntoTheSpool() throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");

@@ -180,6 +180,7 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<Received> messages = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final java.util.Map<Integer, String> peers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Thread acceptor;
 
     private FakeSmtpServer(Script script) throws IOException {
@@ -220,6 +221,21 @@ public final class FakeSmtpServer implements AutoCloseable {
         return List.copyOf(messages);
     }
 
+    /** The address a connection came from (which egress source a client bound to). */
+    public String peer(int connection) {
+        return peers.get(connection);
+    }
+
+    /** The name a connection gave in its first EHLO or HELO, or null. */
+    public String ehloName(int connection) {
+        return lines.stream()
+                .filter(l -> l.connection() == connection)
+                .map(Line::text)
+                .filter(t -> t.regionMatches(true, 0, "EHLO ", 0, 5) || t.regionMatches(true, 0, "HELO ", 0, 5))
+                .map(t -> t.substring(5).strip())
+                .findFirst().orElse(null);
+    }
+
     public int connections() {
         return connections.get();
     }
@@ -245,6 +261,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                 Socket s = listener.accept();
                 sockets.add(s);
                 int id = connections.incrementAndGet();
+                peers.put(id, s.getInetAddress().getHostAddress());
                 Thread.ofVirtual().name("fake-smtp-" + id).start(() -> {
                     try {
                         new FakeSmtpSession(this, script, s, id).run();

@@ -1,0 +1,50 @@
+package sluice.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Outbound source addresses and the weighted pools that group them ({@code [[egress.sources]]},
+ * {@code [[egress.pools]]}, {@code [egress]}). Validated: every pool names known sources, names are unique, and
+ * every pool a map or {@code default_pool} names exists.
+ *
+ * @param defaultPool        the pool of a message nothing else chose, or null: no binding, the system picks
+ * @param poolBySenderDomain envelope sender's domain (lower case) to pool
+ * @param poolByUser         authenticated user to pool
+ */
+public record EgressConfig(List<Source> sources, List<Pool> pools, String defaultPool,
+                           Map<String, String> poolBySenderDomain, Map<String, String> poolByUser) {
+
+    public static final EgressConfig NONE = new EgressConfig(List.of(), List.of(), null, Map.of(), Map.of());
+
+    public EgressConfig {
+        sources = List.copyOf(sources);
+        pools = List.copyOf(pools);
+        poolBySenderDomain = Map.copyOf(poolBySenderDomain);
+        poolByUser = Map.copyOf(poolByUser);
+    }
+
+    /**
+     * One outbound address.
+     *
+     * @param address     an IP literal (never a name: no DNS at start)
+     * @param warmup      a warm-up schedule name, or null (parsed; warm-up itself is not implemented yet)
+     * @param warmupStart "YYYY-MM-DD", or null
+     */
+    public record Source(String name, String address, String ehlo, String warmup, String warmupStart) {}
+
+    /** Sources with their relative weights (same length as sources); overflow is "spill" or "wait". */
+    public record Pool(String name, List<String> sources, List<Integer> weights, String overflow) {
+        public Pool {
+            sources = List.copyOf(sources);
+            weights = List.copyOf(weights);
+        }
+    }
+
+    /** The pools a message may name (X-Sluice-Pool, the send API's member). */
+    public Set<String> poolNames() {
+        return pools.stream().map(Pool::name).collect(Collectors.toUnmodifiableSet());
+    }
+}
