@@ -17,7 +17,7 @@ final class EgressMapping {
 
     /**
      * The names of the {@code [warmup.NAME]} schedules, each checked ({@code daily}: rising positive caps,
-     * {@code advance}: "used" or "calendar"). Warm-up itself is not implemented yet: nothing else reads them.
+     * {@code advance}: "used" or "calendar"). A source naming one is refused (warm-up itself is not implemented yet).
      */
     static Set<String> warmups(Section warmup) {
         Set<String> names = new HashSet<>();
@@ -86,6 +86,10 @@ final class EgressMapping {
         }
         if (warmup != null && !warmups.contains(warmup)) {
             t.error("warmup", "no [warmup." + warmup + "] schedule is configured");
+        } else if (warmup != null) {
+            // Refused rather than ignored: a new IP sent at full volume is exactly what warm-up exists to prevent.
+            t.error("warmup", "IP warm-up is not implemented in this version of Sluice; remove warmup to send from this"
+                    + " source at full volume, or leave the source out of every pool until it is");
         }
         if (warmupStart != null) {
             try {

@@ -30,10 +30,6 @@ public final class EgressPools {
         this.random = random;
         Map<String, EgressSource> byName = new HashMap<>();
         for (EgressConfig.Source s : config.sources()) {
-            if (s.warmup() != null) {
-                log.warn("egress source {} names warm-up schedule \"{}\", but warm-up is not implemented yet: "
-                        + "it sends at full volume", s.name(), s.warmup());
-            }
             byName.put(s.name(), new EgressSource(s.name(), IpLiterals.toAddress(s.address()), s.ehlo()));
         }
         for (EgressConfig.Pool p : config.pools()) {

@@ -143,6 +143,8 @@ class ErrorsTest {
                         "egress.default_pool", "no [[egress.pools]] is named \"bluk\" (pools: bulk)"),
                 row("[[egress.sources]]\nname = \"ip1\"\naddress = \"127.0.0.2\"\nehlo = \"o.example.test\"\nwarmup = \"slow\"", 5,
                         "egress.sources[0].warmup", "no [warmup.slow] schedule is configured"),
+                row("[[egress.sources]]\nname = \"ip1\"\naddress = \"127.0.0.2\"\nehlo = \"o.example.test\"\nwarmup = \"slow\"\n[warmup.slow]\ndaily = [50]", 5,
+                        "egress.sources[0].warmup", "IP warm-up is not implemented in this version of Sluice"),
                 row("[warmup.slow]\ndaily = [50, 0]", 2, "warmup.slow.daily[1]", "must be between 1 and"),
                 row("[warmup.slow]\ndaily = [50]\nadvance = \"weekly\"", 3, "warmup.slow.advance",
                         "must be one of used, calendar"),

@@ -1,6 +1,7 @@
 package sluice.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,15 +129,15 @@ class EgressDeliveryTest {
     }
 
     @Test
-    void aSourceWithAWarmupScheduleLoadsAndSendsAtFullVolume() throws Exception {
-        // Warm-up is not implemented yet: the schedule is checked and the source used like any other (README).
-        Config c = config(25, TWO_SOURCES.replace("ehlo = \"out1.sluice.test\"",
+    void aSourceWithAWarmupScheduleIsRefusedUntilWarmupExists() {
+        // Sending a new IP at full volume is what warm-up prevents: refused with file, line and key, never ignored.
+        assertThatThrownBy(() -> config(25, TWO_SOURCES.replace("ehlo = \"out1.sluice.test\"",
                 "ehlo = \"out1.sluice.test\"\nwarmup = \"default\"\nwarmup_start = \"2026-12-01\"")
-                + "[warmup.default]\ndaily = [50, 100, 250]\nadvance = \"used\"\n");
-        assertThat(c.egress().sources().getFirst().warmup()).isEqualTo("default");
-        EgressPools pools = new EgressPools(c.egress(), new Random(3));
-        Envelope e = job(1, "a@x.test").envelope();
-        assertThat(java.util.stream.IntStream.range(0, 40).mapToObj(i -> pools.pick(e).name()).distinct())
-                .containsExactlyInAnyOrder("ip1", "ip2");
+                + "[warmup.default]\ndaily = [50, 100, 250]\nadvance = \"used\"\n"))
+                .isInstanceOfSatisfying(sluice.config.ConfigException.class, e -> assertThat(e.errors())
+                        .singleElement().satisfies(err -> {
+                            assertThat(err.key()).isEqualTo("egress.sources[0].warmup");
+                            assertThat(err.message()).startsWith("IP warm-up is not implemented in this version of Sluice");
+                        }));
     }
 }
