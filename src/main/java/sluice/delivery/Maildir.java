@@ -3,7 +3,6 @@ package sluice.delivery;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +39,8 @@ public final class Maildir {
     private static final AtomicLong DELIVERIES = new AtomicLong();
     private static final long PID = ProcessHandle.current().pid();
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Maildir.class);
+    private static final java.util.concurrent.atomic.AtomicBoolean NOT_POSIX_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean NO_DIRECTORY_SYNC_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
     /** NAME_MAX of Linux file systems. */
@@ -190,6 +191,10 @@ public final class Maildir {
             FileAttribute<?> owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
             Files.createDirectories(dir, owner);
         } catch (UnsupportedOperationException notPosix) {
+            if (NOT_POSIX_WARNED.compareAndSet(false, true)) {
+                log.warn("maildir: the file system under {} has no POSIX permissions: mailboxes are created with its"
+                        + " default access, not owner-only", dir);
+            }
             Files.createDirectories(dir);
         } catch (FileAlreadyExistsException raced) {
             if (!Files.isDirectory(dir)) throw raced;
@@ -204,12 +209,18 @@ public final class Maildir {
         }
     }
 
-    /** fsync a directory so a rename or creation in it survives a crash; skipped where directories cannot be opened. */
+    /**
+     * fsync a directory so a rename or creation in it survives a crash. A directory that cannot be opened (no read
+     * permission) is an IOException like any other, so the delivery is deferred rather than reported durable; only a
+     * platform that cannot open directories at all (not Linux) skips it, and says so once.
+     */
     private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
-        } catch (UnsupportedOperationException | AccessDeniedException unsupported) {
-            // e.g. Windows: directories cannot be opened as channels
+        } catch (UnsupportedOperationException unsupported) {
+            if (NO_DIRECTORY_SYNC_WARNED.compareAndSet(false, true)) {
+                log.warn("maildir: this platform cannot sync directories: a delivery may not survive a power loss");
+            }
         }
     }
 }
