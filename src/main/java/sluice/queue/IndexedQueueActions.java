@@ -72,23 +72,27 @@ final class IndexedQueueActions implements QueueControl {
 
     @Override
     public QueueOpResult delete(String id) {
+        return removing(id, onSpool::delete);
+    }
+
+    /** Bounces every pending recipient now (DSN to the sender) and removes the message. */
+    @Override
+    public QueueOpResult bounce(String id) {
+        return removing(id, onSpool::bounce);
+    }
+
+    /** An action that ends with the message gone from the spool, so from the index and its timers too. */
+    private QueueOpResult removing(String id, SpoolStep step) {
         return act(id, true, (e, m) -> {
-            QueueOpResult r = onSpool.delete(m);
+            QueueOpResult r = step.apply(m);
             index.entries.remove(id);
             index.timers.remove(new QueueIndex.Timer(e.due, id));
             return r;
         });
     }
 
-    /** Bounces every pending recipient now (DSN to the sender) and removes the message. */
-    @Override
-    public QueueOpResult bounce(String id) {
-        return act(id, true, (e, m) -> {
-            QueueOpResult r = onSpool.bounce(m);
-            index.entries.remove(id);
-            index.timers.remove(new QueueIndex.Timer(e.due, id));
-            return r;
-        });
+    private interface SpoolStep {
+        QueueOpResult apply(QueuedMessage m) throws SpoolException;
     }
 
     private interface Action {
