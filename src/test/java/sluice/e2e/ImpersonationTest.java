@@ -20,6 +20,7 @@ import sluice.mailauth.DkimResult;
 import sluice.mailauth.DkimVerifier;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TwoSigningDomains;
 
 /**
  * Impersonation through authenticated submission, with swaks as the client: alice@example.test (may send as
@@ -34,22 +35,8 @@ class ImpersonationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path keys = Files.createTempDirectory("sluice-dkim");
         exampleKey = DkimKeys.generate("ed25519");
-        DkimKeys.writePem(exampleKey.getPrivate(), keys.resolve("example.key"));
-        DkimKeys.writePem(DkimKeys.generate("ed25519").getPrivate(), keys.resolve("other.key"));
-        sluice = SluiceHarness.start("[]", """
-                [delivery]
-                dns_servers = ["127.0.0.1:1"]
-                [[dkim]]
-                domain = "example.test"
-                selector = "s1"
-                key_file = "%s"
-                [[dkim]]
-                domain = "other.test"
-                selector = "s1"
-                key_file = "%s"
-                """.formatted(keys.resolve("example.key"), keys.resolve("other.key")));
+        sluice = SluiceHarness.start("[]", TwoSigningDomains.toml(exampleKey.getPrivate(), DkimKeys.generate("ed25519").getPrivate()));
     }
 
     @AfterAll

@@ -23,6 +23,7 @@ import sluice.auth.UserStore;
 import sluice.mailauth.DkimKeys;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TwoSigningDomains;
 
 /**
  * The send API's side of impersonation and header hygiene, over HTTP: the may-send-as rule on Sender and
@@ -38,21 +39,8 @@ class SendApiIdentityTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path keys = Files.createTempDirectory("sluice-dkim");
-        DkimKeys.writePem(DkimKeys.generate("ed25519").getPrivate(), keys.resolve("example.key"));
-        DkimKeys.writePem(DkimKeys.generate("ed25519").getPrivate(), keys.resolve("other.key"));
-        sluice = SluiceHarness.start("[]", """
-                [delivery]
-                dns_servers = ["127.0.0.1:1"]
-                [[dkim]]
-                domain = "example.test"
-                selector = "s1"
-                key_file = "%s"
-                [[dkim]]
-                domain = "other.test"
-                selector = "s1"
-                key_file = "%s"
-                """.formatted(keys.resolve("example.key"), keys.resolve("other.key")));
+        sluice = SluiceHarness.start("[]", TwoSigningDomains.toml(DkimKeys.generate("ed25519").getPrivate(),
+                DkimKeys.generate("ed25519").getPrivate()));
         key = UserStore.open(sluice.dataDir()).createApiKey(SluiceHarness.USER);
     }
 
