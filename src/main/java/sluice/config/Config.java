@@ -28,6 +28,7 @@ public record Config(
         ClusterConfig cluster,
         MailauthConfig mailauth,
         EgressConfig egress,
+        ShapingConfig shaping,
         Path source) {
 
     public Config {

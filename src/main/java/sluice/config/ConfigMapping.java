@@ -36,12 +36,16 @@ final class ConfigMapping {
         List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
         ClusterConfig cluster = cluster(top.table("cluster"));
         MailauthConfig mailauth = mailauth(top.table("mailauth"));
-        EgressConfig egress = EgressMapping.egress(top.table("egress"), EgressMapping.warmups(top.table("warmup")));
+        var warmups = ShapingMapping.warmups(top.table("warmup"));
+        Section egressTable = top.table("egress");
+        boolean shippedShaping = egressTable.bool("shaping_defaults", true);
+        EgressConfig egress = EgressMapping.egress(egressTable, warmups.keySet());
+        ShapingConfig shaping = ShapingMapping.shaping(top.tables("shaping"), shippedShaping, warmups);
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();
         return new Config(hostname, dataDir, localDomains, trusted, listeners, tls, limits, timeouts, auth, spool,
-                delivery, local, admin, log, dkim, cluster, mailauth, egress, source);
+                delivery, local, admin, log, dkim, cluster, mailauth, egress, shaping, source);
     }
 
     private static String hostname(Section top) {

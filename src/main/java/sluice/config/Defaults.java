@@ -103,6 +103,6 @@ final class Defaults {
         return new Config(hostname, dataDir, localDomains(hostname), TRUSTED_NETWORKS, listeners(true),
                 tls(), LIMITS, TIMEOUTS, AUTH, SPOOL, delivery(), local(dataDir), admin(dataDir), log(dataDir),
                 List.of(), new ClusterConfig(""), new MailauthConfig(true, "reject", "refuse", List.of()),
-                EgressConfig.NONE, null);
+                EgressConfig.NONE, new ShapingConfig(ShapingMapping.shipped(), java.util.Map.of()), null);
     }
 }

@@ -20,6 +20,11 @@ final class Diagnostics {
         errors.add(new ConfigError(file, lines.lineOf(key), key.toString(), message));
     }
 
+    /** "file:line" of a key, for values that say where they came from. */
+    String where(KeyPath key) {
+        return (file == null ? "?" : file.getFileName().toString()) + ":" + lines.lineOf(key);
+    }
+
     boolean isEmpty() {
         return errors.isEmpty();
     }

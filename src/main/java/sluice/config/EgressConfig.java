@@ -30,7 +30,7 @@ public record EgressConfig(List<Source> sources, List<Pool> pools, String defaul
      * One outbound address.
      *
      * @param address     an IP literal (never a name: no DNS at start)
-     * @param warmup      a warm-up schedule name, or null (always null today: the mapping refuses one, since warm-up is not implemented yet)
+     * @param warmup      a [warmup.NAME] schedule name, or null: an established source
      * @param warmupStart "YYYY-MM-DD", or null
      */
     public record Source(String name, String address, String ehlo, String warmup, String warmupStart) {}

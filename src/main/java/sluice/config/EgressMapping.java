@@ -15,27 +15,6 @@ final class EgressMapping {
 
     private EgressMapping() {}
 
-    /**
-     * The names of the {@code [warmup.NAME]} schedules, each checked ({@code daily}: rising positive caps,
-     * {@code advance}: "used" or "calendar"). A source naming one is refused (warm-up itself is not implemented yet).
-     */
-    static Set<String> warmups(Section warmup) {
-        Set<String> names = new HashSet<>();
-        for (String name : warmup.keys()) {
-            Section t = warmup.table(name);
-            List<Long> daily = t.list("daily", null, false, e -> e.integer(1, Integer.MAX_VALUE));
-            if (daily == null) t.missing("daily");
-            else if (t.isEmptyArray("daily")) t.error("daily", "must list at least one day's cap");
-            String advance = t.string("advance", "used");
-            if (!advance.equals("used") && !advance.equals("calendar")) {
-                t.error("advance", "must be one of used, calendar (got \"" + advance + "\")");
-            }
-            t.finish();
-            names.add(name);
-        }
-        return names;
-    }
-
     static EgressConfig egress(Section s, Set<String> warmups) {
         List<EgressConfig.Source> sources = new ArrayList<>();
         Set<String> sourceNames = new HashSet<>();
@@ -86,10 +65,6 @@ final class EgressMapping {
         }
         if (warmup != null && !warmups.contains(warmup)) {
             t.error("warmup", "no [warmup." + warmup + "] schedule is configured");
-        } else if (warmup != null) {
-            // Refused rather than ignored: a new IP sent at full volume is exactly what warm-up exists to prevent.
-            t.error("warmup", "IP warm-up is not implemented in this version of Sluice; remove warmup to send from this"
-                    + " source at full volume, or leave the source out of every pool until it is");
         }
         if (warmupStart != null) {
             try {

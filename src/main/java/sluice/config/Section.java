@@ -28,6 +28,11 @@ final class Section {
         this.diagnostics = diagnostics;
     }
 
+    /** "file:line" of this table, for values that say where they came from. */
+    String origin() {
+        return diagnostics.where(path);
+    }
+
     KeyPath path() {
         return path;
     }

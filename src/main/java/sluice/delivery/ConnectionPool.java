@@ -40,7 +40,18 @@ final class ConnectionPool implements AutoCloseable {
 
     /** Keeps a client for reuse, or closes it when it cannot carry more. */
     void put(String key, SmtpClient client, int uses) {
-        if (closed || !client.reusable() || uses >= maxUses) {
+        put(key, client, uses, 0, 0);
+    }
+
+    /**
+     * Keeps a client for reuse, or closes it when it cannot carry more: {@code limitUses} transactions (a group's
+     * messages per connection; 0: the pool's own limit), or when {@code limitIdle} idle connections are already
+     * kept for the key (0: no limit of its own).
+     */
+    void put(String key, SmtpClient client, int uses, int limitUses, int limitIdle) {
+        int max = limitUses > 0 ? Math.min(limitUses, maxUses) : maxUses;
+        ConcurrentLinkedDeque<Idle> kept = limitIdle > 0 ? idle.get(key) : null;
+        if (closed || !client.reusable() || uses >= max || kept != null && kept.size() >= limitIdle) {
             client.close();
             return;
         }

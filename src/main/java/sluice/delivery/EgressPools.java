@@ -20,6 +20,14 @@ public final class EgressPools {
     /** A pool's sources with cumulative weights, for a draw in O(sources). */
     private record Weighted(List<EgressSource> sources, int[] cumulative) {}
 
+    /**
+     * A pool as shaping sees it: its sources with their weights, and what a warming source's excess does
+     * ("spill" to the others, or "wait").
+     */
+    public record Pool(String name, List<EgressSource> sources, List<Integer> weights, String overflow) {}
+
+    private final Map<String, Pool> poolsByName = new HashMap<>();
+
     private final EgressConfig config;
     private final Map<String, Weighted> pools = new HashMap<>();
     private final RandomGenerator random;
@@ -36,7 +44,9 @@ public final class EgressPools {
             int[] cumulative = new int[p.sources().size()];
             int sum = 0;
             for (int i = 0; i < cumulative.length; i++) cumulative[i] = sum += p.weights().get(i);
-            pools.put(p.name(), new Weighted(p.sources().stream().map(byName::get).toList(), cumulative));
+            List<EgressSource> members = p.sources().stream().map(byName::get).toList();
+            pools.put(p.name(), new Weighted(members, cumulative));
+            poolsByName.put(p.name(), new Pool(p.name(), members, p.weights(), p.overflow()));
         }
     }
 
@@ -65,6 +75,17 @@ public final class EgressPools {
             if (pool != null) return pool;
         }
         return config.defaultPool();
+    }
+
+    /** The message's pool, or null when none applies (no binding). */
+    public Pool poolOf(Envelope envelope) {
+        String name = poolFor(envelope);
+        return name == null ? null : poolsByName.get(name);
+    }
+
+    /** Every configured source. */
+    public List<EgressSource> sources() {
+        return poolsByName.values().stream().flatMap(p -> p.sources().stream()).distinct().toList();
     }
 
     /** A source of the message's pool drawn by weight, or null when no pool applies. */

@@ -11,10 +11,24 @@ package sluice.delivery;
  * @param dsnPassedOn  the remote host advertised DSN and got the recipient's NOTIFY/ORCPT: a success is its to
  *                     report, not ours (RFC 3461 5.2.1; no "relayed" DSN)
  * @param egress       the source the connection was bound to, or null (no pool applied)
+ * @param throttledUntil for {@link Result#THROTTLED}: when it may be tried (epoch millis); else 0
  */
 public record Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
                       String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn,
-                      EgressSource egress) {
+                      EgressSource egress, long throttledUntil) {
+
+    /** An attempt's outcome (not a throttle). */
+    public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
+                   String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn,
+                   EgressSource egress) {
+        this(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls, durationMillis,
+                dsnPassedOn, egress, 0);
+    }
+
+    /** Not attempted: shaping holds the recipient back until {@code untilMillis} (no attempt counted). */
+    public static Outcome throttled(String recipient, long untilMillis, String why) {
+        return new Outcome(recipient, Result.THROTTLED, 0, null, why, null, null, 0, null, 0, false, null, untilMillis);
+    }
 
     /** An attempt from no particular source (no pool applied, or no connection). */
     public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
@@ -29,8 +43,11 @@ public record Outcome(String recipient, Result result, int code, String enhanced
         this(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls, durationMillis, false);
     }
 
-    /** SUPPRESSED: not attempted, the recipient is on the suppression list (final, no DSN). */
-    public enum Result { DELIVERED, DEFERRED, BOUNCED, SUPPRESSED }
+    /**
+     * SUPPRESSED: not attempted, the recipient is on the suppression list (final, no DSN). THROTTLED: not attempted,
+     * shaping holds it back until {@link #throttledUntil()}; not an attempt, never logged as one.
+     */
+    public enum Result { DELIVERED, DEFERRED, BOUNCED, SUPPRESSED, THROTTLED }
 
     /** "550 5.1.1 text", as the recipient's last error and a DSN's Diagnostic-Code. */
     public String summary() {

@@ -76,6 +76,8 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private static final class Failures {
         final List<String> lines = new ArrayList<>();
         String last;
+        Candidate refusedBy;   // the last host that answered with a refusal (greeting, EHLO, STARTTLS), and how
+        Reply refusal;
 
         void add(String where, String why) {
             last = where + ": " + why;
@@ -116,15 +118,20 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     case MxAnswer.TempFail t -> {
                         return all(job, 451, "4.4.3", "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start);
                     }
-                    case MxAnswer.Hosts h -> candidates = mxCandidates(mx.domain(), h.hosts(), failures);
+                    case MxAnswer.Hosts h -> candidates = mxCandidates(mx.domain(), h.hosts(), failures,
+                            job.shape() == null ? null : job.shape().tls());
                 }
             }
             case Destination.Smarthost s -> candidates = smarthostCandidates(s, failures);
             case Destination.Local l -> throw new IllegalArgumentException("local destination given to the remote transport");
         }
         OutboundMessage message = message(job, data);
-        String key = job.destination().key();
-        EgressSource source = egress.pick(job.envelope()); // one draw per attempt: every candidate leaves from it
+        // Shaping chose the source (one per attempt: every candidate leaves from it); unshaped callers draw here.
+        Shape shape = job.shape() != null ? job.shape() : Shape.unshaped(egress.pick(job.envelope()));
+        EgressSource source = shape.source();
+        // Connections of a group are shared by its domains (Google Workspace domains reach the same MX hosts).
+        String key = shape.group() != null ? "group:" + shape.group() : job.destination().key();
+        boolean gatePassed = false;
         for (Candidate bare : candidates) {
             Candidate c = bare.from(source);
             ConnectionPool.Taken taken = pool.take(c.poolKey(key, source));
@@ -134,21 +141,41 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                 client = taken.client();
                 uses = taken.uses();
                 MessageResult result = client.send(message);
-                if (!connectionLost(result)) return finish(job, c, source, client, key, uses + 1, result, start);
+                if (!connectionLost(result)) return finish(job, c, shape, client, key, uses + 1, result, start);
                 client.close(); // the idle connection had gone stale: try again on a fresh one
+            }
+            if (!gatePassed) { // the group's connection rate, asked once per attempt
+                long until = shape.gate().tryOpen();
+                if (until > 0) {
+                    return job.recipients().stream().map(r -> Outcome.throttled(r.address(), until,
+                            "connection rate of group " + shape.group())).toList();
+                }
+                gatePassed = true;
             }
             client = open(c, failures);
             if (client == null) continue;
             MessageResult result = client.send(message);
-            return finish(job, c, source, client, key, 1, result, start);
+            return finish(job, c, shape, client, key, 1, result, start);
         }
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
-        return all(job, 451, "4.4.1", "Delivery to " + key + " failed: " + why, start);
+        if (failures.refusal != null) {
+            // A host answered with a refusal: its reply is what this attempt got (shaping reads it: a 421 "too many
+            // connections" or a blocklist reply at the greeting is the remote's verdict, not a local failure).
+            Reply r = failures.refusal;
+            Candidate c = failures.refusedBy;
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            String text = "Delivery to " + job.destination().key() + " failed: " + why;
+            return job.recipients().stream().map(x -> new Outcome(x.address(), Outcome.Result.DEFERRED, r.code(),
+                    r.status() == null ? null : r.status().toString(), text, c.host(),
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), null, ms, false, source)).toList();
+        }
+        return all(job, 451, "4.4.1", "Delivery to " + job.destination().key() + " failed: " + why, start);
     }
 
-    private List<Outcome> finish(Job job, Candidate c, EgressSource source, SmtpClient client, String key, int uses,
+    private List<Outcome> finish(Job job, Candidate c, Shape shape, SmtpClient client, String key, int uses,
                                  MessageResult result, long start) {
+        EgressSource source = shape.source();
         long ms = (System.nanoTime() - start) / 1_000_000;
         String tls = client.tlsVersion();
         List<Outcome> out = new ArrayList<>();
@@ -159,7 +186,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source));
         }
         if (c.smarthost() >= 0) remember(c);
-        pool.put(c.poolKey(key, source), client, uses);
+        pool.put(c.poolKey(key, source), client, uses, shape.maxMessagesPerConnection(), shape.maxIdleConnections());
         return out;
     }
 
@@ -188,6 +215,10 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             }
             stats.failure(c.host());
             failures.add(c.where(), describe(f));
+            if (f.reply() != null) {
+                failures.refusedBy = c;
+                failures.refusal = f.reply();
+            }
             if (c.smarthost() >= 0) {
                 log.warn("smarthost {}: port {} unusable ({}); trying the next", c.host(), c.address().getPort(), describe(f));
             }
@@ -217,9 +248,10 @@ public final class RemoteTransport implements Transport, AutoCloseable {
 
     // ---- MX -------------------------------------------------------------------------------------------
 
-    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures) {
+    /** @param groupTls the shaping group's TLS requirement, which overrides [delivery]'s; null: none */
+    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures, String groupTls) {
         List<MxHost> ordered = orderMx(hosts, stats);
-        boolean required = "required".equals(config.tlsFor(domain));
+        boolean required = "required".equals(groupTls != null ? groupTls : config.tlsFor(domain));
         ClientSettings base = new ClientSettings(ehloName, config.connectTimeout(), timeouts,
                 required ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC, false, unauthenticated, null, false, null);
         List<Candidate> out = new ArrayList<>();

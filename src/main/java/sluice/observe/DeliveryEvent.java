@@ -52,6 +52,13 @@ public sealed interface DeliveryEvent {
             implements DeliveryEvent {}
 
     /**
+     * Shaping changed what an egress source may send to a destination group: {@code backoff} (rate-limit replies
+     * lowered its rate and connections), {@code suspended} (a reputation block took the source out for the group),
+     * {@code resumed} (a suspension ended, or backoff recovered to the configured limits).
+     */
+    record Shaping(Instant ts, String event, String egressSource, String group, String text) implements DeliveryEvent {}
+
+    /**
      * What a listener or a client connection did, for metrics: one event per listener, connection, TLS handshake
      * or AUTH, never per command. Not lines of the delivery log. {@code mode} is the listener mode's key
      * (mx, submission, submissions); {@code port} the port actually bound.

@@ -166,6 +166,11 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     field(g, "sender", q.sender());
                     field(g, "text", q.text());
                 }
+                case DeliveryEvent.Shaping sh -> {
+                    field(g, "egress_source", sh.egressSource());
+                    field(g, "group", sh.group());
+                    field(g, "text", sh.text());
+                }
                 case DeliveryEvent.ConnectionEvent c -> throw new IllegalStateException("not a log line: " + c.event());
             }
             g.writeEndObject();

@@ -39,6 +39,9 @@ public final class Metrics implements EventSink {
     private final Counter tlsSessions = counter("sluice_tls_sessions_total",
             "TLS handshakes completed with clients (implicit TLS and STARTTLS).", "listener", "version");
     private final Counter auth = counter("sluice_auth_total", "AUTH attempts by result.", "result");
+    private final Counter shapingChanges = counter("sluice_shaping_events_total",
+            "Shaping changes by egress source, destination group and event (backoff, suspended, resumed).",
+            "source", "group", "event");
     private final Counter received = counter("sluice_messages_received_total",
             "Messages accepted and queued, by listener port (\"internal\" for DSNs and other local sources).",
             "listener");
@@ -133,6 +136,8 @@ public final class Metrics implements EventSink {
             case DeliveryEvent.QueueAction q -> {
                 // operators' actions are in the delivery log; nothing to count
             }
+            case DeliveryEvent.Shaping s -> shapingChanges.labelValues(label(s.egressSource()), label(s.group()),
+                    label(s.event())).inc();
         }
     }
 

@@ -22,6 +22,9 @@ import sluice.delivery.Outcome;
 import sluice.delivery.Router;
 import sluice.delivery.Transport;
 import sluice.observe.EventSink;
+import sluice.shaping.Admission;
+import sluice.shaping.Lease;
+import sluice.shaping.Shaper;
 import sluice.spool.Envelope;
 import sluice.spool.QueueState;
 import sluice.spool.QueuedMessage;
@@ -63,6 +66,12 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         final AtomicInteger remaining;
         final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
         final Map<String, String> routes = new ConcurrentHashMap<>();
+        // The earliest time shaping said a held-back job may be tried (epoch millis), or Long.MAX_VALUE.
+        final java.util.concurrent.atomic.AtomicLong throttledUntil = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
+
+        void throttle(long until) {
+            throttledUntil.accumulateAndGet(until, Math::min);
+        }
         // The data, read once for all the round's jobs. The first job to need it reads it; the others wait on the
         // future, not on a lock held across the (JNI) read.
         private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<byte[]>> data =
@@ -106,6 +115,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Clock clock;
     private final Settings settings;
     private final Suppressed suppressed;
+    private final Shaper shaper; // null: every job goes at once (tests of the queue alone)
 
     private final ConcurrentHashMap<String, DestinationQueue<Work>> destinations = new ConcurrentHashMap<>();
     private final Semaphore inFlight;
@@ -121,6 +131,14 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
                      EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed,
                      BounceClassifier classifier) {
+        this(spool, router, transport, policy, notices, deliveryLog, clock, settings, suppressed, classifier, null);
+    }
+
+    /** @param shaper asked before each job is attempted (source, group limits); null: no shaping */
+    public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
+                     EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed,
+                     BounceClassifier classifier, Shaper shaper) {
+        this.shaper = shaper;
         this.suppressed = suppressed;
         this.spool = spool;
         this.router = router;
@@ -283,28 +301,88 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 k -> new DestinationQueue<>(k, settings.connectionsPerDestination(), this::run));
     }
 
+    /**
+     * One job on a worker: shaping first (a job held back ends here, holding nothing, and its message is due again
+     * when shaping said), then the transport, then the outcomes back to shaping and into the round.
+     */
     private void run(Work w) {
+        Job job = w.job();
+        Lease lease = Lease.NONE;
+        if (shaper != null) {
+            String id = w.round().message.id();
+            Admission a;
+            try {
+                a = shaper.admit(job, () -> wakeThrottled(id));
+            } catch (RuntimeException ex) {
+                log.error("queue: shaping {} to {} failed: {}", job.queueId(), job.destination().key(), ex.toString(), ex);
+                a = new Admission.Wait(clock.millis() + 60_000, "shaping failed");
+            }
+            switch (a) {
+                case Admission.Wait wait -> {
+                    w.round().throttle(wait.untilMillis());
+                    if (w.round().remaining.decrementAndGet() == 0) settle(w.round());
+                    return;
+                }
+                case Admission.Go go -> {
+                    job = go.job();
+                    lease = go.lease();
+                }
+            }
+        }
         List<Outcome> out;
         long started = System.nanoTime();
         try {
-            out = transport.deliver(w.job(), w.round().data());
+            out = transport.deliver(job, w.round().data());
         } catch (SpoolException | RuntimeException | Error ex) {
             // an Error too (a StackOverflowError in a parser, an OutOfMemoryError on a huge message): uncaught, the
             // round never settled and the message stayed "active" until a restart
-            log.error("queue: delivery of {} to {} failed: {}", w.job().queueId(), w.job().destination().key(), ex.toString(), ex);
+            log.error("queue: delivery of {} to {} failed: {}", job.queueId(), job.destination().key(), ex.toString(), ex);
             long ms = (System.nanoTime() - started) / 1_000_000;
-            out = w.job().recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DEFERRED, 451, "4.3.0",
+            out = job.recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DEFERRED, 451, "4.3.0",
                     "Internal error during delivery", null, null, 0, null, ms)).toList();
         }
-        for (Outcome o : out) w.round().routes.put(o.recipient(), w.job().destination().key());
-        w.round().outcomes.addAll(out);
+        try {
+            lease.done(out);
+        } catch (RuntimeException ex) {
+            log.error("queue: shaping the outcome of {} failed: {}", job.queueId(), ex.toString(), ex);
+        }
+        for (Outcome o : out) {
+            if (o.result() == Outcome.Result.THROTTLED) {
+                w.round().throttle(o.throttledUntil());
+                continue;
+            }
+            w.round().routes.put(o.recipient(), job.destination().key());
+            w.round().outcomes.add(o);
+        }
         if (w.round().remaining.decrementAndGet() == 0) settle(w.round());
+    }
+
+    /** Shaping freed what a held-back message waits for: it is due now (or right after its round, if in one). */
+    private void wakeThrottled(String id) {
+        QueueIndex.Entry e = index.entries.get(id);
+        if (e == null) return;
+        long now = clock.millis();
+        synchronized (e) {
+            // In a round (it came back on its own meanwhile), held, or already due: nothing to do. A wake that finds
+            // it busy is not kept for later, so that it cannot cut short a retry interval; the shaping tick wakes
+            // waiting jobs again within a second when a slot stays free.
+            if (e.busy || e.held || e.acting || e.due <= now) return;
+            index.timers.remove(new QueueIndex.Timer(e.due, id));
+            e.due = now;
+            index.timers.add(new QueueIndex.Timer(now, id));
+        }
+        wake();
     }
 
     /** Hands a finished round to {@link Settlement}; whatever happens there, the round's slot is given back. */
     private void settle(Round round) {
         try {
-            settlement.settle(round.message, round.outcomes, round.routes);
+            long throttled = round.throttledUntil.get();
+            if (throttled != Long.MAX_VALUE && round.outcomes.isEmpty()) {
+                settlement.settleThrottled(round.message, throttled);
+            } else {
+                settlement.settle(round.message, round.outcomes, round.routes, throttled);
+            }
         } catch (RuntimeException ex) {
             log.error("queue: settling {} failed: {}", round.message.id(), ex.toString(), ex);
         } finally {

@@ -51,10 +51,42 @@ final class Settlement {
 
     /** Applies a round's outcomes: recipient states, log lines, DSNs, then removal or the next attempt. */
     void settle(QueuedMessage m, Collection<Outcome> outcomes, Map<String, String> routes) {
+        settle(m, outcomes, routes, Long.MAX_VALUE);
+    }
+
+    /**
+     * A round in which shaping held every job back: nothing was attempted, so no attempt is counted and nothing is
+     * written; the message is due again when shaping said, or at the end of its queue lifetime if that comes first
+     * (then it expires on time, throttled or not).
+     */
+    void settleThrottled(QueuedMessage m, long throttledUntil) {
+        long expires = m.envelope().received().plus(policy.maxLifetime()).toEpochMilli();
+        long now = clock.millis();
+        if (now >= expires) {
+            settle(m, java.util.List.of(), Map.of(), throttledUntil);
+            return;
+        }
+        QueueIndex.Entry e = index.entries.get(m.id());
+        if (e == null) return;
+        long due;
+        synchronized (e) {
+            due = e.retryRequested ? now : Math.min(throttledUntil, expires);
+            e.retryRequested = false;
+        }
+        index.release(m.id(), e, due);
+    }
+
+    /**
+     * Applies a round's outcomes; {@code throttledUntil} (epoch millis, or {@code Long.MAX_VALUE}) is when the
+     * recipients shaping held back may be tried: the message is due then if that is before its next retry.
+     */
+    void settle(QueuedMessage m, Collection<Outcome> outcomes, Map<String, String> routes, long throttledUntil) {
         Envelope env = m.envelope();
         Instant now = clock.instant();
         Map<String, Outcome> byRcpt = new HashMap<>();
-        for (Outcome o : outcomes) byRcpt.put(o.recipient(), o);
+        for (Outcome o : outcomes) {
+            if (o.result() != Outcome.Result.THROTTLED) byRcpt.put(o.recipient(), o); // not attempted: left as it was
+        }
         int attempt = m.state().attempts() + 1;
 
         List<Recipient> updated = new ArrayList<>(env.recipients().size());
@@ -72,7 +104,7 @@ final class Settlement {
             RecipientState state = switch (o.result()) {
                 case DELIVERED -> RecipientState.DELIVERED;
                 case BOUNCED, SUPPRESSED -> RecipientState.BOUNCED;
-                case DEFERRED -> RecipientState.PENDING;
+                case DEFERRED, THROTTLED -> RecipientState.PENDING;
             };
             String error = o.result() == Outcome.Result.DELIVERED ? r.lastError() : o.summary();
             Recipient next = new Recipient(r.address(), r.orcpt(), r.notifyOn(), state, r.attempts() + 1, error);
@@ -87,6 +119,7 @@ final class Settlement {
                     else if (!o.dsnPassedOn()) succeeded.add(new Notices.Notice(next, Notices.Kind.RELAYED, o));
                 }
                 case SUPPRESSED -> { } // dropped as the operator asked: logged, no DSN
+                case THROTTLED -> throw new IllegalStateException("a throttled recipient is not an outcome");
                 case DEFERRED -> {
                     pending = true;
                     lastError = o.summary();
@@ -159,7 +192,7 @@ final class Settlement {
         }
         long due;
         synchronized (e) {
-            due = e.retryRequested ? clock.millis() : next.toEpochMilli();
+            due = e.retryRequested ? clock.millis() : Math.min(next.toEpochMilli(), throttledUntil);
             e.retryRequested = false;
             e.destinations = index.destinationsOf(settled);
         }

@@ -127,17 +127,4 @@ class EgressDeliveryTest {
             assertThat(server.ehloName(2)).isEqualTo("mx.sluice.test");
         }
     }
-
-    @Test
-    void aSourceWithAWarmupScheduleIsRefusedUntilWarmupExists() {
-        // Sending a new IP at full volume is what warm-up prevents: refused with file, line and key, never ignored.
-        assertThatThrownBy(() -> config(25, TWO_SOURCES.replace("ehlo = \"out1.sluice.test\"",
-                "ehlo = \"out1.sluice.test\"\nwarmup = \"default\"\nwarmup_start = \"2026-12-01\"")
-                + "[warmup.default]\ndaily = [50, 100, 250]\nadvance = \"used\"\n"))
-                .isInstanceOfSatisfying(sluice.config.ConfigException.class, e -> assertThat(e.errors())
-                        .singleElement().satisfies(err -> {
-                            assertThat(err.key()).isEqualTo("egress.sources[0].warmup");
-                            assertThat(err.message()).startsWith("IP warm-up is not implemented in this version of Sluice");
-                        }));
-    }
 }

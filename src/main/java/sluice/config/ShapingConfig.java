@@ -1,0 +1,62 @@
+package sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Provider-aware shaping: the {@code [[shaping]]} rules of the file, then (unless {@code [egress] shaping_defaults =
+ * false}) the shipped rules for the large providers, and the {@code [warmup.NAME]} schedules.
+ *
+ * @param rules   in order, first match wins: the file's rules, then the shipped ones
+ */
+public record ShapingConfig(List<Rule> rules, Map<String, Warmup> warmups) {
+    public static final ShapingConfig NONE = new ShapingConfig(List.of(), Map.of());
+
+    public ShapingConfig {
+        rules = List.copyOf(rules);
+        warmups = Map.copyOf(warmups);
+    }
+
+    /**
+     * One rule.
+     *
+     * @param match                   a recipient domain ("example.com"), "mx:SUFFIX" (every domain whose MX hosts
+     *                                end in SUFFIX), or "*" (every other domain, each its own group)
+     * @param group                   the name shown in logs, metrics and the API (for "*": null, the domain is)
+     * @param maxConnections          per egress source; 0: no limit of its own
+     * @param maxMessagesPerConnection 0: no limit of its own
+     * @param messageRate             per egress source, or null
+     * @param connectionRate          new connections per egress source, or null
+     * @param tls                     "required", "opportunistic", or null (the [delivery] policy)
+     * @param backoff                 adaptive: rate-limit replies lower rate and connections, clean windows raise them
+     * @param suspendFor              how long a reputation block takes the source out for the group
+     * @param origin                  where the rule came from ("sluice.toml:40", "shipped defaults:12"), for the API
+     */
+    public record Rule(String match, String group, int maxConnections, int maxMessagesPerConnection, Rate messageRate,
+                       Rate connectionRate, String tls, boolean backoff, Duration suspendFor, String origin) {
+        public boolean byMx() {
+            return match.startsWith("mx:");
+        }
+
+        public boolean catchAll() {
+            return match.equals("*");
+        }
+
+        /** The MX suffix of an "mx:" rule, lower case, with its leading dot if written with one. */
+        public String mxSuffix() {
+            return match.substring(3);
+        }
+    }
+
+    /**
+     * A warm-up schedule: messages per day per destination group; after the last day, no cap.
+     *
+     * @param advance "used": a day counts only when at least 80% of its cap was used; "calendar": every day counts
+     */
+    public record Warmup(String name, List<Integer> daily, String advance) {
+        public Warmup {
+            daily = List.copyOf(daily);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package sluice.delivery;
+
+/**
+ * What shaping allows one delivery attempt: the egress source it leaves from (null: the system picks the address),
+ * the destination group it counts against (null: none), and the limits of the connection it uses.
+ *
+ * @param maxMessagesPerConnection a connection is closed after carrying this many transactions; 0: no limit of
+ *                                 the group's own
+ * @param maxIdleConnections       idle connections kept for reuse per host; 0: the transport's default
+ * @param tls                      "required", "opportunistic", or null (the [delivery] policy)
+ * @param gate                     asked before a new connection is opened (the group's connection rate)
+ */
+public record Shape(EgressSource source, String group, int maxMessagesPerConnection, int maxIdleConnections,
+                    String tls, ConnectionGate gate) {
+
+    /** Asked before opening a connection: 0 when one may be opened now, else when (epoch millis) to try again. */
+    @FunctionalInterface
+    public interface ConnectionGate {
+        long tryOpen();
+
+        ConnectionGate OPEN = () -> 0;
+    }
+
+    /** Leaves from {@code source} (or the system's choice), with no group limits. */
+    public static Shape unshaped(EgressSource source) {
+        return new Shape(source, null, 0, 0, null, ConnectionGate.OPEN);
+    }
+}

@@ -1,0 +1,258 @@
+package sluice.shaping;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import sluice.config.ShapingConfig;
+
+/**
+ * One egress source's traffic to one destination group: its message and connection rates (GCRA), the connections
+ * in use, adaptive backoff and suspension. Every method is short and runs under the lane's monitor; none does I/O.
+ *
+ * <p>Backoff: a rate-limit reply halves the rate and the connections (at most once per {@link #DECREASE_GAP}
+ * nanos, floor 1 message/minute and 1 connection); each clean {@code window} (no rate-limit reply, something
+ * delivered) adds back a tenth of the configured rate and one connection, until the configured limits are back.
+ * A group without a configured rate backs off from the rate it was measured sending at.
+ */
+final class Lane {
+    static final double FLOOR_PER_SECOND = 1.0 / 60;
+    static final long DECREASE_GAP = 5_000_000_000L;
+    private static final long RESERVATION_GRACE = 60_000_000_000L;
+    private static final int MAX_PARKED = 100_000;
+
+    final String source;
+    final String group;       // the name in logs, metrics and the API ("*" for a domain without a named group)
+    final String domain;      // the domain of a lane without a named group, else null
+    final ShapingConfig.Rule rule; // null: no limits of its own (backoff still applies)
+    private final long windowNanos;
+
+    // guarded by this
+    private double ratePerSecond;     // current; infinite = no limit
+    private double ceilingPerSecond;  // what recovery climbs back to (the configured rate, or the measured one)
+    private int connections;          // current limit; 0 = no limit
+    private int connectionCeiling;
+    private final Gcra messages;
+    private final Gcra newConnections;
+    private int active;
+    private final Map<String, Long> reserved = new HashMap<>(); // job key -> slot (nanos)
+    private final ArrayDeque<Runnable> parked = new ArrayDeque<>();
+    private long suspendedUntil;      // nanos; 0 = not suspended
+    private String suspendedBecause;
+    private boolean backingOff;
+    private long lastDecrease = Long.MIN_VALUE / 2;
+    private long windowStart;
+    private boolean windowDirty;      // a rate-limit reply in this window
+    private boolean windowDelivered;  // something delivered in this window
+    private long admittedInWindow;
+    private long lastSweep;
+
+    Lane(String source, String group, String domain, ShapingConfig.Rule rule, long windowNanos, long now) {
+        this.source = source;
+        this.group = group;
+        this.domain = domain;
+        this.rule = rule;
+        this.windowNanos = windowNanos;
+        this.ratePerSecond = rule != null && rule.messageRate() != null ? rule.messageRate().perSecond()
+                : Double.POSITIVE_INFINITY;
+        this.ceilingPerSecond = ratePerSecond;
+        this.connections = rule == null ? 0 : rule.maxConnections();
+        this.connectionCeiling = connections;
+        this.messages = new Gcra(intervalOf(ratePerSecond), burstOf(ratePerSecond));
+        this.newConnections = rule != null && rule.connectionRate() != null
+                ? new Gcra(rule.connectionRate().intervalNanos(), burstOf(rule.connectionRate().perSecond())) : null;
+        this.windowStart = now;
+    }
+
+    /** A tenth of a second's worth, at least 1: a rate of 100/s may send 10 at once, and holds over any minute. */
+    private static int burstOf(double perSecond) {
+        return Double.isInfinite(perSecond) ? 1 : (int) Math.max(1, Math.min(1000, Math.floor(perSecond / 10)));
+    }
+
+    private static long intervalOf(double perSecond) {
+        return Double.isInfinite(perSecond) ? 1 : (long) Math.max(1, 1e9 / perSecond);
+    }
+
+    /** What the admission of one job decided in this lane. */
+    sealed interface Decision {}
+
+    record Admitted() implements Decision {}
+
+    record RateWait(long slotNanos) implements Decision {}
+
+    record ConnectionWait() implements Decision {}
+
+    record Suspended(long untilNanos) implements Decision {}
+
+    synchronized boolean suspended(long now) {
+        return suspendedUntil != 0 && now < suspendedUntil;
+    }
+
+    synchronized long suspendedUntil() {
+        return suspendedUntil;
+    }
+
+    synchronized boolean holdsReservation(String jobKey) {
+        return reserved.containsKey(jobKey);
+    }
+
+    /**
+     * Admits one job if the lane allows it now, else says until when: a connection slot first (parking
+     * {@code wake} to be run when one frees), then the message rate (reserving the job's slot, so that it goes
+     * first when it comes back at that time: waiting jobs keep their order and are asked about once, not polled).
+     */
+    synchronized Decision admit(String jobKey, Runnable wake, long now) {
+        if (suspendedUntil != 0 && now < suspendedUntil) return new Suspended(suspendedUntil);
+        if (connections > 0 && active >= connections) {
+            if (parked.size() < MAX_PARKED) parked.add(wake);
+            return new ConnectionWait();
+        }
+        if (!Double.isInfinite(ratePerSecond)) {
+            Long slot = reserved.remove(jobKey);
+            if (slot == null) slot = messages.reserve(now);
+            if (slot > now) {
+                reserved.put(jobKey, slot);
+                sweep(now);
+                return new RateWait(slot);
+            }
+        } else {
+            reserved.remove(jobKey);
+        }
+        active++;
+        admittedInWindow++;
+        return new Admitted();
+    }
+
+    /** Reservations of jobs that never came back (deleted, bounced by the operator) go after a grace period. */
+    private void sweep(long now) {
+        if (reserved.size() < 1024 || now - lastSweep < 10_000_000_000L) return;
+        lastSweep = now;
+        reserved.values().removeIf(slot -> slot < now - RESERVATION_GRACE);
+    }
+
+    /** 0 when a new connection may be opened now, else the nanos of the next slot. */
+    synchronized long tryOpen(long now) {
+        if (newConnections == null) return 0;
+        long slot = newConnections.reserve(now);
+        return slot <= now ? 0 : slot;
+    }
+
+    /** An admitted job finished: its connection slot frees; the first parked job is woken (outside the monitor). */
+    Runnable release() {
+        synchronized (this) {
+            active--;
+            return parked.poll();
+        }
+    }
+
+    /**
+     * A rate-limit reply: lowers rate and connections multiplicatively (once per {@link #DECREASE_GAP}).
+     * Returns the text of the change for the log, or null when nothing changed.
+     */
+    synchronized String rateLimited(long now, String reply) {
+        windowDirty = true;
+        if (now - lastDecrease < DECREASE_GAP) return null;
+        lastDecrease = now;
+        double before = ratePerSecond;
+        int connectionsBefore = connections;
+        if (Double.isInfinite(ratePerSecond)) {
+            // no configured rate: back off from what was being sent, measured over the window so far
+            double seconds = Math.max(1, (now - windowStart) / 1e9);
+            double measured = Math.max(FLOOR_PER_SECOND, admittedInWindow / seconds);
+            ceilingPerSecond = Math.max(measured, FLOOR_PER_SECOND);
+            ratePerSecond = measured;
+        }
+        ratePerSecond = Math.max(FLOOR_PER_SECOND, ratePerSecond / 2);
+        if (connections == 0) {
+            connectionCeiling = 0;
+            connections = Math.max(1, active);
+        }
+        connections = Math.max(1, connections / 2);
+        messages.setInterval(intervalOf(ratePerSecond), burstOf(ratePerSecond));
+        messages.restart(now);
+        reserved.clear(); // slots reserved at the old rate are asked for again at the new one
+        backingOff = true;
+        return reply + ": rate " + describe(before) + " -> " + describe(ratePerSecond) + ", connections "
+                + (connectionsBefore == 0 ? "unlimited" : connectionsBefore) + " -> " + connections;
+    }
+
+    /** Something was delivered from this lane. */
+    synchronized void delivered() {
+        windowDelivered = true;
+    }
+
+    /** A reputation block: the source is out for this group until {@code until}. Text for the log, or null. */
+    synchronized String suspend(long now, long until, String reply) {
+        boolean already = suspendedUntil != 0 && now < suspendedUntil;
+        suspendedUntil = Math.max(suspendedUntil, until);
+        suspendedBecause = reply;
+        reserved.clear();
+        return already ? null : reply;
+    }
+
+    /**
+     * The periodic look: ends a suspension whose time is over, and closes a clean window by raising the limits
+     * additively. Returns the text of a "resumed" event, or null.
+     */
+    synchronized String tick(long now) {
+        String resumed = null;
+        if (suspendedUntil != 0 && now >= suspendedUntil) {
+            suspendedUntil = 0;
+            resumed = "suspension over (was: " + suspendedBecause + ")";
+            suspendedBecause = null;
+        }
+        if (now - windowStart >= windowNanos) {
+            if (backingOff && !windowDirty && windowDelivered) {
+                double step = ceilingPerSecond / 10;
+                ratePerSecond = Math.min(ceilingPerSecond, ratePerSecond + step);
+                if (connectionCeiling == 0 || connections < connectionCeiling) connections++;
+                boolean rateBack = ratePerSecond >= ceilingPerSecond;
+                boolean connectionsBack = connectionCeiling == 0 ? connections >= 1_000 : connections >= connectionCeiling;
+                if (rateBack && (connectionsBack || connectionCeiling == 0)) {
+                    backingOff = false;
+                    if (rule == null || rule.messageRate() == null) ratePerSecond = Double.POSITIVE_INFINITY;
+                    if (connectionCeiling == 0) connections = 0;
+                    resumed = resumed == null ? "backoff over: back to the configured limits" : resumed;
+                }
+                messages.setInterval(intervalOf(ratePerSecond), burstOf(ratePerSecond));
+            }
+            windowStart = now;
+            windowDirty = false;
+            windowDelivered = false;
+            admittedInWindow = 0;
+        }
+        return resumed;
+    }
+
+    /** Parked jobs to wake because the limit rose or a suspension ended (run outside the monitor). */
+    synchronized java.util.List<Runnable> wakeable() {
+        int free = connections == 0 ? parked.size() : Math.max(0, connections - active);
+        java.util.List<Runnable> out = new java.util.ArrayList<>();
+        for (Iterator<Runnable> it = parked.iterator(); it.hasNext() && out.size() < free; ) {
+            out.add(it.next());
+            it.remove();
+        }
+        return out;
+    }
+
+    synchronized LaneView view(long nowNanos, long nowMillis) {
+        return new LaneView(source, group, domain, Double.isInfinite(ratePerSecond) ? 0 : ratePerSecond,
+                Double.isInfinite(ceilingPerSecond) ? 0 : ceilingPerSecond, connections, connectionCeiling, active,
+                reserved.size(), parked.size(), backingOff,
+                suspendedUntil != 0 && nowNanos < suspendedUntil
+                        ? nowMillis + (suspendedUntil - nowNanos) / 1_000_000 : 0,
+                suspendedBecause, rule == null ? null : rule.origin());
+    }
+
+    /** Idle and at its configured limits: nothing would be lost by forgetting it. */
+    synchronized boolean idle(long now) {
+        return active == 0 && reserved.isEmpty() && parked.isEmpty() && !backingOff
+                && (suspendedUntil == 0 || now >= suspendedUntil);
+    }
+
+    static String describe(double perSecond) {
+        if (Double.isInfinite(perSecond)) return "unlimited";
+        if (perSecond >= 1) return String.format(java.util.Locale.ROOT, "%.1f/s", perSecond);
+        return String.format(java.util.Locale.ROOT, "%.1f/min", perSecond * 60);
+    }
+}
