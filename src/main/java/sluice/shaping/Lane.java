@@ -109,6 +109,9 @@ final class Lane {
         }
         if (!Double.isInfinite(ratePerSecond)) {
             Long slot = reserved.remove(jobKey);
+            // A slot long past (the job came back late: a stalled queue, a clock jump) is not used, so that late
+            // jobs cannot go all at once: it takes a new one at the end of the line.
+            if (slot != null && now - slot > Math.max(100_000_000L, messages.intervalNanos())) slot = null;
             if (slot == null) slot = messages.reserve(now);
             if (slot > now) {
                 reserved.put(jobKey, slot);
