@@ -45,6 +45,7 @@ final class Groups {
 
     Match of(String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
+        if (d.startsWith("[")) return new Match(null, "*", d); // an address literal: no name, no MX, no rule
         Match cached = cache.getIfPresent(d);
         if (cached != null) return cached;
         List<String> hosts = null;
