@@ -118,10 +118,11 @@ public final class Shaper implements AutoCloseable {
         if (pool == null) {
             lane = lane(NO_SOURCE, g, now);
         } else {
-            // A job that holds a reserved slot comes back to the source it reserved on.
+            // A job that holds a reserved slot comes back to the source it reserved on, if that is still usable.
             for (EgressSource s : pool.sources()) {
                 Lane l = lane(s.name(), g, now);
-                if (l.holdsReservation(jobKey)) {
+                if (l.holdsReservation(jobKey) && health.usable(s.name())
+                        && warmup.remaining(s.name(), warmGroup, nowMillis) > 0) {
                     source = s;
                     lane = l;
                     break;
