@@ -28,7 +28,11 @@ final class CheckConfigCommand implements Callable<Integer> {
         }
         ConfigException aliases = AliasTargets.check(c, users);
         if (aliases != null) throw aliases;
-        System.out.println(file + ": OK (" + c.listeners().size() + " listeners, hostname " + c.hostname() + ")");
+        long shipped = c.shaping().rules().stream().filter(r -> r.origin().startsWith("shipped")).count();
+        System.out.println(file + ": OK (" + c.listeners().size() + " listeners, hostname " + c.hostname() + ", "
+                + c.egress().sources().size() + " egress sources in " + c.egress().pools().size() + " pools, "
+                + (c.shaping().rules().size() - shipped) + " shaping rules of yours + " + shipped + " shipped, "
+                + c.shaping().warmups().size() + " warm-up schedules)");
         return 0;
     }
 }

@@ -83,9 +83,10 @@ class ServeCliTest {
 
     @Test
     void checkConfigAcceptsAGoodFile() throws Exception {
-        Path config = SluiceHarness.writeConfig(dir, ports(), "[\"127.0.0.0/8\"]", "");
+        Path config = SluiceHarness.writeConfig(dir, ports(), "[\"127.0.0.0/8\"]",
+                "[[shaping]]\nmatch = \"example.com\"\nmax_message_rate = \"10/s\"\n");
         Peer.Result r = SluiceProcess.run(null, "check-config", config.toString());
         assertThat(r.exit()).as(r.output()).isZero();
-        assertThat(r.output()).contains("OK");
+        assertThat(r.output()).contains("OK").contains("1 shaping rules of yours + 10 shipped");
     }
 }
