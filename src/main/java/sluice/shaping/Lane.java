@@ -160,9 +160,10 @@ final class Lane {
         int connectionsBefore = connections;
         if (Double.isInfinite(ratePerSecond)) {
             // no configured rate: back off from what was being sent, measured over the window so far
+            // (at least 1/s: a lane that had just started has no measure yet, and repeated replies halve further)
             double seconds = Math.max(1, (now - windowStart) / 1e9);
-            double measured = Math.max(FLOOR_PER_SECOND, admittedInWindow / seconds);
-            ceilingPerSecond = Math.max(measured, FLOOR_PER_SECOND);
+            double measured = Math.max(1.0, admittedInWindow / seconds);
+            ceilingPerSecond = measured;
             ratePerSecond = measured;
         }
         ratePerSecond = Math.max(FLOOR_PER_SECOND, ratePerSecond / 2);
