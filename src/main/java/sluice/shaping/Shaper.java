@@ -135,10 +135,10 @@ public final class Shaper implements AutoCloseable {
         if (pool == null) {
             lane = lane(NO_SOURCE, g, now);
         } else {
-            // A job that holds a reserved slot comes back to the source it reserved on.
+            // A job that holds a reserved slot comes back to the source it reserved on, unless it was listed since.
             for (EgressSource s : pool.sources()) {
                 Lane l = lane(s.name(), g, now);
-                if (l.holdsReservation(jobKey)) {
+                if (l.holdsReservation(jobKey) && health.usable(s.name())) {
                     source = s;
                     lane = l;
                     break;

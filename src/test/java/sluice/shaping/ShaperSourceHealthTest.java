@@ -28,7 +28,11 @@ class ShaperSourceHealthTest {
             "bulk", Map.of(), Map.of());
 
     private static Shaper shaper(Set<String> listed) {
-        return new Shaper(new ShapingConfig(List.of(), Map.of()), new EgressPools(EGRESS, RandomGenerator.getDefault()),
+        return shaper(listed, List.of());
+    }
+
+    private static Shaper shaper(Set<String> listed, List<ShapingConfig.Rule> rules) {
+        return new Shaper(new ShapingConfig(rules, Map.of()), new EgressPools(EGRESS, RandomGenerator.getDefault()),
                 domain -> List.of(), WarmupLedger.NONE, s -> !listed.contains(s), new BounceClassifier(), e -> {},
                 Clock.systemUTC(), System::nanoTime, RandomGenerator.getDefault(), Duration.ofSeconds(60));
     }
@@ -58,5 +62,31 @@ class ShaperSourceHealthTest {
         Admission a = shaper(Set.of("ip1", "ip2")).admit(job(1, new Destination.Smarthost(0, "relay.test")), () -> {});
         assertThat(a).isInstanceOfSatisfying(Admission.Wait.class,
                 w -> assertThat(w.reason()).contains("listed on a blocklist"));
+    }
+
+    @Test
+    void aJobThatReservedARateSlotOnASourceListedSinceGoesElsewhere() {
+        Set<String> listed = new java.util.concurrent.CopyOnWriteArraySet<>();
+        ShapingConfig.Rule slow = new ShapingConfig.Rule("far.test", "far", 0, 0, sluice.config.Rate.parse("1/h"),
+                null, null, false, Duration.ofHours(1), "test");
+        Shaper shaper = shaper(listed, List.of(slow));
+        Destination far = new Destination.Mx("far.test");
+        Admission.Wait waiting = null;
+        Job job = null;
+        for (int i = 0; i < 20 && waiting == null; i++) {
+            job = job(i, far);
+            if (shaper.admit(job, () -> {}) instanceof Admission.Wait w) waiting = w;
+        }
+        assertThat(waiting).as("a job waits for a message-rate slot").isNotNull();
+        String reserved = waiting.reason().endsWith("ip1") ? "ip1" : "ip2";
+        listed.add(reserved);
+
+        Admission again = shaper.admit(job, () -> {});
+
+        if (again instanceof Admission.Go go) {
+            assertThat(go.job().shape().source().name()).isNotEqualTo(reserved);
+        } else {
+            assertThat(((Admission.Wait) again).reason()).doesNotEndWith(" from " + reserved);
+        }
     }
 }
