@@ -40,7 +40,8 @@ public final class Metrics implements EventSink {
             "TLS handshakes completed with clients (implicit TLS and STARTTLS).", "listener", "version");
     private final Counter auth = counter("sluice_auth_total", "AUTH attempts by result.", "result");
     private final Counter shapingChanges = counter("sluice_shaping_events_total",
-            "Shaping changes by egress source, destination group and event (backoff, suspended, resumed).",
+            "Shaping changes by egress source, destination group and event (backoff, suspended, resumed;"
+                    + " listed and delisted with the DNS blocklist zone as group).",
             "source", "group", "event");
     private final Counter received = counter("sluice_messages_received_total",
             "Messages accepted and queued, by listener port (\"internal\" for DSNs and other local sources).",

@@ -119,6 +119,11 @@ class EgressBlocklistTest {
         assertThat(metrics.output()).contains("sluice_egress_listed{source=\"ip1\",zone=\"bl.test\"} 1.0",
                 "sluice_egress_listed{source=\"ip2\",zone=\"bl.test\"} 0.0",
                 "sluice_alert_active{kind=\"blocklist\"} 1.0");
+        if (Peer.available("promtool")) {
+            String text = metrics.output().strip();
+            Peer.Result lint = Peer.run(List.of("promtool", "check", "metrics"), text.substring(0, text.lastIndexOf('\n') + 1), 30);
+            assertThat(lint.exit()).as(lint.output()).isZero();
+        }
         JsonNode alerts = body(curl(s, "GET", "/api/v1/stats", true)).path("alerts");
         assertThat(alerts.toString()).contains("\"kind\":\"blocklist\"", "ip1", "bl.test");
         assertThat(Files.readString(s.deliveryLog())).contains("\"event\":\"listed\"", "\"egress_source\":\"ip1\"",
