@@ -73,9 +73,11 @@ public final class AdminServer implements AutoCloseable {
      * @param control the scheduler, or (delivery paused) actions on the spool directly
      * @param metrics the Prometheus text exposition, or null when there are no metrics
      * @param injector the send API ({@code POST /api/v1/messages}), or null for none
+     * @param listings the blocklist checks of the egress addresses, or null when delivery is paused
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
-                        java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector) {}
+                        java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                        sluice.shaping.SourceListings listings) {}
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -162,6 +164,9 @@ public final class AdminServer implements AutoCloseable {
                 }
                 json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
             });
+            // Blocklist checks of the egress addresses (issue 10).
+            c.routes.get("/api/v1/shaping/blocklists", ctx -> BlocklistPage.last(ctx, parts.listings()));
+            c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
             if (sender != null) c.routes.post(MESSAGES, sender::handle);
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {

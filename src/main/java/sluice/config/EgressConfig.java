@@ -13,9 +13,11 @@ import java.util.stream.Collectors;
  * @param defaultPool        the pool of a message nothing else chose, or null: no binding, the system picks
  * @param poolBySenderDomain envelope sender's domain (lower case) to pool
  * @param poolByUser         authenticated user to pool
+ * @param blocklists         the DNSBL checks of the sources' own addresses ({@code dnsbl_*} keys)
  */
 public record EgressConfig(List<Source> sources, List<Pool> pools, String defaultPool,
-                           Map<String, String> poolBySenderDomain, Map<String, String> poolByUser) {
+                           Map<String, String> poolBySenderDomain, Map<String, String> poolByUser,
+                           Blocklists blocklists) {
 
     public static final EgressConfig NONE = new EgressConfig(List.of(), List.of(), null, Map.of(), Map.of());
 
@@ -24,6 +26,29 @@ public record EgressConfig(List<Source> sources, List<Pool> pools, String defaul
         pools = List.copyOf(pools);
         poolBySenderDomain = Map.copyOf(poolBySenderDomain);
         poolByUser = Map.copyOf(poolByUser);
+    }
+
+    /** Without blocklist checks. */
+    public EgressConfig(List<Source> sources, List<Pool> pools, String defaultPool,
+                        Map<String, String> poolBySenderDomain, Map<String, String> poolByUser) {
+        this(sources, pools, defaultPool, poolBySenderDomain, poolByUser, Blocklists.NONE);
+    }
+
+    /**
+     * Checks of every source's address against DNS blocklists ({@code dnsbl_zones}, {@code dnsbl_interval},
+     * {@code dnsbl_action}).
+     *
+     * @param zones    the zones asked, e.g. zen.spamhaus.org; empty: no checks
+     * @param interval time between two checks (one also runs at start)
+     * @param remove   true ("remove"): a listed source leaves its pools until delisted; false ("alert"): only reported
+     */
+    public record Blocklists(List<String> zones, java.time.Duration interval, boolean remove) {
+        public static final java.time.Duration DEFAULT_INTERVAL = java.time.Duration.ofMinutes(30);
+        public static final Blocklists NONE = new Blocklists(List.of(), DEFAULT_INTERVAL, true);
+
+        public Blocklists {
+            zones = List.copyOf(zones);
+        }
     }
 
     /**

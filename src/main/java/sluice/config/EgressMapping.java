@@ -1,5 +1,6 @@
 package sluice.config;
 
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Set;
 /** Reads {@code [egress]} with its {@code [[egress.sources]]} and {@code [[egress.pools]]}. */
 final class EgressMapping {
     private static final int MAX_WEIGHT = 1_000_000;
+    static final Duration MIN_DNSBL_INTERVAL = Duration.ofMinutes(1);
 
     private EgressMapping() {}
 
@@ -39,8 +41,37 @@ final class EgressMapping {
         }
         Map<String, String> byDomain = poolMap(s.table("pool_by_sender_domain"), poolNames, true);
         Map<String, String> byUser = poolMap(s.table("pool_by_user"), poolNames, false);
+        EgressConfig.Blocklists blocklists = blocklists(s, s.has("sources"));
         s.finish();
-        return new EgressConfig(sources, pools, defaultPool, byDomain, byUser);
+        return new EgressConfig(sources, pools, defaultPool, byDomain, byUser, blocklists);
+    }
+
+    /** {@code dnsbl_zones}, {@code dnsbl_interval}, {@code dnsbl_action}: checks of the sources' own addresses. */
+    private static EgressConfig.Blocklists blocklists(Section s, boolean anySource) {
+        List<String> zones = s.list("dnsbl_zones", List.of(), false, e -> {
+            String zone = e.string();
+            if (zone == null) return null;
+            if (!Names.isHostname(zone)) {
+                e.error("must be a DNS blocklist zone such as \"zen.spamhaus.org\" (got \"" + zone + "\")");
+                return null;
+            }
+            return Names.lower(zone);
+        });
+        Duration interval = s.duration("dnsbl_interval", EgressConfig.Blocklists.DEFAULT_INTERVAL, false);
+        if (interval.compareTo(MIN_DNSBL_INTERVAL) < 0) {
+            // Public lists block resolvers that ask too often; their answers are cached for their TTL anyway.
+            s.error("dnsbl_interval", "must be at least 1m (got " + interval.toSeconds() + "s)");
+            interval = MIN_DNSBL_INTERVAL;
+        }
+        String action = s.string("dnsbl_action", "remove");
+        if (!action.equals("remove") && !action.equals("alert")) {
+            s.error("dnsbl_action", "must be one of remove, alert (got \"" + action + "\")");
+        }
+        if (zones != null && !zones.isEmpty() && !anySource) {
+            s.error("dnsbl_zones", "checks the addresses of [[egress.sources]], and none is configured"
+                    + " (add the outbound address as a source)");
+        }
+        return new EgressConfig.Blocklists(zones == null ? List.of() : zones, interval, !action.equals("alert"));
     }
 
     private static EgressConfig.Source source(Section t, Set<String> warmups) {

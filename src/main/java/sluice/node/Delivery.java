@@ -25,7 +25,7 @@ import sluice.queue.Ingest;
 import sluice.queue.RetryPolicy;
 import sluice.queue.Scheduler;
 import sluice.shaping.Shaper;
-import sluice.shaping.SourceHealth;
+import sluice.shaping.SourceListings;
 import sluice.shaping.WarmupLedger;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
@@ -38,11 +38,14 @@ public final class Delivery {
     private final RemoteTransport remote;
     private final Resolver resolver;
     private final Shaper shaper;
+    private final SourceListings listings;
     private final int recovered;
 
-    private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper, int recovered) {
+    private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper,
+                     SourceListings listings, int recovered) {
         this.scheduler = scheduler;
         this.shaper = shaper;
+        this.listings = listings;
         this.remote = remote;
         this.resolver = resolver;
         this.recovered = recovered;
@@ -69,8 +72,10 @@ public final class Delivery {
         EgressPools pools = new EgressPools(config.egress(), RandomGenerator.getDefault());
         RemoteTransport remote = new RemoteTransport(resolver, d, config.hostname(),
                 d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools);
+        SourceListings listings = new SourceListings(config.egress().blocklists(), config.egress().sources(), resolver,
+                log, clock);
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), WarmupLedger.NONE,
-                SourceHealth.ALL, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
+                listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
                 Duration.ofSeconds(60)).start();
         RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
         DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
@@ -78,8 +83,9 @@ public final class Delivery {
                 new Transports(local, remote), policy, notices, log, clock,
                 new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
         ingest.onAccepted(scheduler::enqueue);
+        listings.start(); // before the queue starts: the first check is under way when the first job is drawn
         int recovered = scheduler.start();
-        return new Delivery(scheduler, remote, resolver, shaper, recovered);
+        return new Delivery(scheduler, remote, resolver, shaper, listings, recovered);
     }
 
     /** A domain's MX host names for shaping's "mx:" groups (from the resolver's cache); null when unknown now. */
@@ -94,6 +100,11 @@ public final class Delivery {
     /** What each egress source may send to each destination group now. */
     public Shaper shaper() {
         return shaper;
+    }
+
+    /** The blocklist checks of the egress sources' own addresses. */
+    public SourceListings listings() {
+        return listings;
     }
 
     public Scheduler scheduler() {
@@ -111,6 +122,7 @@ public final class Delivery {
     }
 
     void close(Duration grace) {
+        listings.close();
         scheduler.close(grace);
         shaper.close();
         remote.close();

@@ -171,6 +171,10 @@ public final class Node implements AutoCloseable {
         Metrics metrics = new Metrics(new MetricSources(() -> ints(counts.byState()), () -> ints(counts.byDestination()),
                 d == null ? null : () -> d.resolver().stats(), () -> treeSize(config.dataDir().resolve("spool")),
                 () -> freeSpace(config.dataDir()))).alerts(alerts).diskReserve(config.spool().diskReserve());
+        if (d != null) {
+            alerts.include(d.listings()::alerts);
+            metrics.egressListings(d.listings()::metricStates);
+        }
         events.subscribe(metrics);
         Server server = new Server(config, ingest, events, users, recipients,
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
@@ -179,7 +183,7 @@ public final class Node implements AutoCloseable {
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
-                    metrics::scrape, suppressions, injector), clock);
+                    metrics::scrape, suppressions, injector, d == null ? null : d.listings()), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();

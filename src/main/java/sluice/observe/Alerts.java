@@ -7,14 +7,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The two alarms an operator must not miss: a 1-hour bounce rate above the threshold (mailbox providers start
  * to distrust a sender at about 3%), and a queue that keeps growing. Evaluated periodically; a change of state
- * is logged once (a warning when raised, info when cleared).
+ * is logged once (a warning when raised, info when cleared). Other rooms add alerts they raise, clear and log
+ * themselves ({@link #include}), e.g. an egress address on a blocklist; they are shown with these.
  */
 public final class Alerts {
     private static final Logger log = LoggerFactory.getLogger(Alerts.class);
@@ -29,6 +32,7 @@ public final class Alerts {
     private final Clock clock;
     private final Deque<long[]> queueSamples = new ArrayDeque<>(); // {epoch second, size}
     private volatile List<Alert> active = List.of();
+    private final List<Supplier<List<Alert>>> included = new CopyOnWriteArrayList<>();
 
     public Alerts(Stats stats, LongSupplier queueSize, double bounceThreshold, int minDeliveries, Duration growth, Clock clock) {
         this.stats = stats;
@@ -72,7 +76,7 @@ public final class Alerts {
             if (next.stream().noneMatch(x -> x.kind().equals(a.kind()))) log.info("alert cleared: {}", a.kind());
         }
         active = List.copyOf(next);
-        return active;
+        return active();
     }
 
     /** True when samples cover the whole window and the size never fell and rose overall. */
@@ -98,8 +102,27 @@ public final class Alerts {
         return active.stream().filter(a -> a.kind().equals(kind)).map(Alert::since).findFirst().orElse(now);
     }
 
+    /** The alerts raised now: this class's (as of the last evaluation), then the included rooms' (read now). */
     public List<Alert> active() {
-        return active;
+        if (included.isEmpty()) return active;
+        List<Alert> all = new ArrayList<>(active);
+        for (Supplier<List<Alert>> source : included) {
+            try {
+                all.addAll(source.get());
+            } catch (RuntimeException e) {
+                log.error("alerts: a source failed: {}", e.toString());
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * Adds alerts another room raises: read each time the alerts are, logged by that room (not here), each with
+     * its own kind, message and start.
+     */
+    public Alerts include(Supplier<List<Alert>> source) {
+        included.add(source);
+        return this;
     }
 
     /** Evaluates every {@code period} on a virtual thread until the returned handle is closed. */

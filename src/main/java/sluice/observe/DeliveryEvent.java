@@ -54,7 +54,8 @@ public sealed interface DeliveryEvent {
     /**
      * Shaping changed what an egress source may send to a destination group: {@code backoff} (rate-limit replies
      * lowered its rate and connections), {@code suspended} (a reputation block took the source out for the group),
-     * {@code resumed} (a suspension ended, or backoff recovered to the configured limits).
+     * {@code resumed} (a suspension ended, or backoff recovered to the configured limits); {@code listed} and
+     * {@code delisted} (the source's own address in a DNS blocklist; {@code group} is then the zone).
      */
     record Shaping(Instant ts, String event, String egressSource, String group, String text) implements DeliveryEvent {}
 

@@ -40,7 +40,8 @@ public final class Metrics implements EventSink {
             "TLS handshakes completed with clients (implicit TLS and STARTTLS).", "listener", "version");
     private final Counter auth = counter("sluice_auth_total", "AUTH attempts by result.", "result");
     private final Counter shapingChanges = counter("sluice_shaping_events_total",
-            "Shaping changes by egress source, destination group and event (backoff, suspended, resumed).",
+            "Shaping changes by egress source, destination group and event (backoff, suspended, resumed;"
+                    + " listed and delisted with the DNS blocklist zone as group).",
             "source", "group", "event");
     private final Counter received = counter("sluice_messages_received_total",
             "Messages accepted and queued, by listener port (\"internal\" for DSNs and other local sources).",
@@ -90,12 +91,28 @@ public final class Metrics implements EventSink {
     public Metrics alerts(Alerts alerts) {
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_alert_active")
                 .help("1 while the alert is raised (bounce_rate: the 1-hour bounce rate is above the threshold; "
-                        + "queue_growth: the queue keeps growing).")
+                        + "queue_growth: the queue keeps growing; blocklist: an egress address is listed).")
                 .labelNames("kind")
                 .callback(cb -> {
-                    for (String kind : List.of("bounce_rate", "queue_growth")) {
+                    for (String kind : List.of("bounce_rate", "queue_growth", "blocklist")) {
                         cb.call(alerts.active().stream().anyMatch(a -> a.kind().equals(kind)) ? 1 : 0, kind);
                     }
+                })
+                .register(registry);
+        return this;
+    }
+
+    /** One egress source's standing in one DNS blocklist zone, as the last check found it. */
+    public record SourceZone(String source, String zone, boolean listed) {}
+
+    /** {@code sluice_egress_listed{source,zone}}: 1 while the source's address is listed in the zone, else 0. */
+    public Metrics egressListings(java.util.function.Supplier<List<SourceZone>> listings) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_egress_listed")
+                .help("1 while the egress source's own address is listed in the DNS blocklist zone ([egress] "
+                        + "dnsbl_zones), else 0; as of the last check.")
+                .labelNames("source", "zone")
+                .callback(cb -> {
+                    for (SourceZone z : listings.get()) cb.call(z.listed() ? 1 : 0, z.source(), z.zone());
                 })
                 .register(registry);
         return this;

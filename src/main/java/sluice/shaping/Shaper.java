@@ -99,10 +99,27 @@ public final class Shaper implements AutoCloseable {
         return switch (job.destination()) {
             case Destination.Local l -> new Admission.Go(job, Lease.NONE);
             // A smarthost route is the provider's to shape: the source still applies, no group limits.
-            case Destination.Smarthost s -> new Admission.Go(job.shaped(Shape.unshaped(pools.pick(job.envelope()))),
-                    Lease.NONE);
+            case Destination.Smarthost s -> admitSmarthost(job);
             case Destination.Mx mx -> admitMx(job, mx.domain(), wake);
         };
+    }
+
+    /** A usable source of the message's pool by weight (a listed one leaves its pool on every route), or a wait. */
+    private Admission admitSmarthost(Job job) {
+        EgressPools.Pool pool = pools.poolOf(job.envelope());
+        if (pool == null) return new Admission.Go(job.shaped(Shape.unshaped(null)), Lease.NONE);
+        List<EgressSource> usable = new ArrayList<>();
+        List<Integer> weights = new ArrayList<>();
+        for (int i = 0; i < pool.sources().size(); i++) {
+            if (!health.usable(pool.sources().get(i).name())) continue;
+            usable.add(pool.sources().get(i));
+            weights.add(pool.weights().get(i));
+        }
+        if (usable.isEmpty()) {
+            return new Admission.Wait(clock.millis() + UNUSABLE_RETRY_MILLIS,
+                    "every source of pool " + pool.name() + " is listed on a blocklist");
+        }
+        return new Admission.Go(job.shaped(Shape.unshaped(draw(usable, weights))), Lease.NONE);
     }
 
     private Admission admitMx(Job job, String domain, Runnable wake) {
