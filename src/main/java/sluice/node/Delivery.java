@@ -26,7 +26,7 @@ import sluice.queue.RetryPolicy;
 import sluice.queue.Scheduler;
 import sluice.shaping.Shaper;
 import sluice.shaping.SourceHealth;
-import sluice.shaping.WarmupLedger;
+import sluice.shaping.Warmups;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
@@ -38,11 +38,14 @@ public final class Delivery {
     private final RemoteTransport remote;
     private final Resolver resolver;
     private final Shaper shaper;
+    private final Warmups warmups;
     private final int recovered;
 
-    private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper, int recovered) {
+    private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper, Warmups warmups,
+                     int recovered) {
         this.scheduler = scheduler;
         this.shaper = shaper;
+        this.warmups = warmups;
         this.remote = remote;
         this.resolver = resolver;
         this.recovered = recovered;
@@ -69,7 +72,16 @@ public final class Delivery {
         EgressPools pools = new EgressPools(config.egress(), RandomGenerator.getDefault());
         RemoteTransport remote = new RemoteTransport(resolver, d, config.hostname(),
                 d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools);
-        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), WarmupLedger.NONE,
+        Warmups warmups = Warmups.open(config.egress(), config.shaping().warmups(), new Warmups.Store() {
+            public Map<String, byte[]> read(String prefix) throws SpoolException {
+                return spool.readState(prefix);
+            }
+
+            public void write(Map<String, byte[]> entries) throws SpoolException {
+                spool.putStates(entries);
+            }
+        }).start();
+        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
                 SourceHealth.ALL, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
                 Duration.ofSeconds(60)).start();
         RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
@@ -79,7 +91,7 @@ public final class Delivery {
                 new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
         ingest.onAccepted(scheduler::enqueue);
         int recovered = scheduler.start();
-        return new Delivery(scheduler, remote, resolver, shaper, recovered);
+        return new Delivery(scheduler, remote, resolver, shaper, warmups, recovered);
     }
 
     /** A domain's MX host names for shaping's "mx:" groups (from the resolver's cache); null when unknown now. */
@@ -94,6 +106,11 @@ public final class Delivery {
     /** What each egress source may send to each destination group now. */
     public Shaper shaper() {
         return shaper;
+    }
+
+    /** Each warming source's day and count per destination group (for the API, the CLI and the metrics). */
+    public Warmups warmups() {
+        return warmups;
     }
 
     public Scheduler scheduler() {
@@ -113,6 +130,7 @@ public final class Delivery {
     void close(Duration grace) {
         scheduler.close(grace);
         shaper.close();
+        warmups.close(); // saves the last counts while the spool is still open (the node closes it after this)
         remote.close();
     }
 
