@@ -84,6 +84,46 @@ class WarmupsTest {
     }
 
     @Test
+    void theEndOfTheScheduleIsSaidOnceInTheLogPerGroup() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Warmups.class);
+        var appender = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            Warmups w = Warmups.open(egress("ramp", null), SCHEDULES, new MemoryStore());
+            for (int cap : List.of(10, 20, 30)) {
+                send(w, "ip1", "google", cap);
+                clock.advance(Duration.ofDays(1));
+                remaining(w, "ip1", "google");
+            }
+            send(w, "ip1", "google", 500);
+            clock.advance(Duration.ofDays(1));
+            assertThat(remaining(w, "ip1", "google")).isEqualTo(Long.MAX_VALUE);
+            w.views(clock.millis());
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filteredOn(m -> m.contains("completed")).containsExactly(
+                        "warm-up: source ip1 completed its 3-day schedule ramp for google: no daily cap from now on");
+    }
+
+    @Test
+    void usedDaysBeforeWarmupStartAreCappedAtDayOneAndDoNotAdvanceTheRamp() throws Exception {
+        Warmups w = Warmups.open(egress("ramp", "2026-12-08"), SCHEDULES, new MemoryStore());
+        send(w, "ip1", "google", 10);
+        assertThat(remaining(w, "ip1", "google")).isZero();
+        clock.advance(Duration.ofDays(1)); // 12-07: a full day, but before the start
+        assertThat(remaining(w, "ip1", "google")).isEqualTo(10);
+        send(w, "ip1", "google", 10);
+        clock.advance(Duration.ofDays(1)); // 12-08: day 1
+        assertThat(remaining(w, "ip1", "google")).isEqualTo(10);
+        send(w, "ip1", "google", 10);
+        clock.advance(Duration.ofDays(1));
+        assertThat(remaining(w, "ip1", "google")).isEqualTo(20);
+    }
+
+    @Test
     void anEstablishedSourceIsNeverCappedAndKeepsNoState() throws Exception {
         MemoryStore store = new MemoryStore();
         Warmups w = Warmups.open(egress("ramp", null), SCHEDULES, store);
