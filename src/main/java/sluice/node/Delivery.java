@@ -84,14 +84,21 @@ public final class Delivery {
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
                 SourceHealth.ALL, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
                 Duration.ofSeconds(60)).start();
-        RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
-        DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
-        Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
-                new Transports(local, remote), policy, notices, log, clock,
-                new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
-        ingest.onAccepted(scheduler::enqueue);
-        int recovered = scheduler.start();
-        return new Delivery(scheduler, remote, resolver, shaper, warmups, recovered);
+        try {
+            RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
+            DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
+            Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
+                    new Transports(local, remote), policy, notices, log, clock,
+                    new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
+            ingest.onAccepted(scheduler::enqueue);
+            int recovered = scheduler.start();
+            return new Delivery(scheduler, remote, resolver, shaper, warmups, recovered);
+        } catch (SpoolException | RuntimeException e) {
+            // The node closes the spool next: stop the threads that would keep using it.
+            shaper.close();
+            warmups.close();
+            throw e;
+        }
     }
 
     /** A domain's MX host names for shaping's "mx:" groups (from the resolver's cache); null when unknown now. */
