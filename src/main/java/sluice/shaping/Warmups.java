@@ -185,6 +185,19 @@ public final class Warmups implements WarmupLedger, AutoCloseable {
     }
 
     @Override
+    public void refund(String source, String group, long nowMillis) {
+        Plan p = plans.get(source);
+        Tally t = p == null ? null : tallies.get(source + "/" + group);
+        if (t == null) return;
+        synchronized (t) {
+            roll(t, p, Math.floorDiv(nowMillis, DAY_MILLIS));
+            if (t.sent == 0) return; // counted on a day that has ended since: that day is over
+            t.sent--;
+            t.dirty = true;
+        }
+    }
+
+    @Override
     public long nextDay(long nowMillis) {
         return (Math.floorDiv(nowMillis, DAY_MILLIS) + 1) * DAY_MILLIS;
     }

@@ -124,6 +124,21 @@ class WarmupsTest {
     }
 
     @Test
+    void aRefundGivesBackTodaysCountButNotAnEndedDays() throws Exception {
+        Warmups w = Warmups.open(egress("ramp", null), SCHEDULES, new MemoryStore());
+        send(w, "ip1", "google", 10);
+        w.refund("ip1", "google", clock.millis());
+        assertThat(remaining(w, "ip1", "google")).isEqualTo(1);
+        w.count("ip1", "google", clock.millis());
+        clock.advance(Duration.ofDays(1));
+        w.refund("ip1", "google", clock.millis());
+        assertThat(remaining(w, "ip1", "google")).as("day 2, nothing taken from it").isEqualTo(20);
+        w.refund("ip2", "google", clock.millis()); // established: nothing to give back
+        w.refund("ip1", "yahoo", clock.millis()); // never counted
+        assertThat(remaining(w, "ip1", "yahoo")).isEqualTo(10);
+    }
+
+    @Test
     void anEstablishedSourceIsNeverCappedAndKeepsNoState() throws Exception {
         MemoryStore store = new MemoryStore();
         Warmups w = Warmups.open(egress("ramp", null), SCHEDULES, store);
