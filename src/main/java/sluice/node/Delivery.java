@@ -26,7 +26,7 @@ import sluice.queue.RetryPolicy;
 import sluice.queue.Scheduler;
 import sluice.shaping.Shaper;
 import sluice.shaping.SourceListings;
-import sluice.shaping.WarmupLedger;
+import sluice.shaping.Warmups;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
@@ -39,13 +39,15 @@ public final class Delivery {
     private final Resolver resolver;
     private final Shaper shaper;
     private final SourceListings listings;
+    private final Warmups warmups;
     private final int recovered;
 
     private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper,
-                     SourceListings listings, int recovered) {
+                     SourceListings listings, Warmups warmups, int recovered) {
         this.scheduler = scheduler;
         this.shaper = shaper;
         this.listings = listings;
+        this.warmups = warmups;
         this.remote = remote;
         this.resolver = resolver;
         this.recovered = recovered;
@@ -74,18 +76,35 @@ public final class Delivery {
                 d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools);
         SourceListings listings = new SourceListings(config.egress().blocklists(), config.egress().sources(), resolver,
                 log, clock);
-        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), WarmupLedger.NONE,
+        Warmups warmups = Warmups.open(config.egress(), config.shaping().warmups(), new Warmups.Store() {
+            public Map<String, byte[]> read(String prefix) throws SpoolException {
+                return spool.readState(prefix);
+            }
+
+            public void write(Map<String, byte[]> entries) throws SpoolException {
+                spool.putStates(entries);
+            }
+        }).start();
+        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
                 listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
                 Duration.ofSeconds(60)).start();
-        RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
-        DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
-        Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
-                new Transports(local, remote), policy, notices, log, clock,
-                new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
-        ingest.onAccepted(scheduler::enqueue);
-        listings.start(); // before the queue starts: the first check is under way when the first job is drawn
-        int recovered = scheduler.start();
-        return new Delivery(scheduler, remote, resolver, shaper, listings, recovered);
+        try {
+            RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
+            DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
+            Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
+                    new Transports(local, remote), policy, notices, log, clock,
+                    new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
+            ingest.onAccepted(scheduler::enqueue);
+            listings.start(); // before the queue starts: the first check is under way when the first job is drawn
+            int recovered = scheduler.start();
+            return new Delivery(scheduler, remote, resolver, shaper, listings, warmups, recovered);
+        } catch (SpoolException | RuntimeException e) {
+            // The node closes the spool next: stop the threads that would keep using it.
+            shaper.close();
+            listings.close();
+            warmups.close();
+            throw e;
+        }
     }
 
     /** A domain's MX host names for shaping's "mx:" groups (from the resolver's cache); null when unknown now. */
@@ -107,6 +126,11 @@ public final class Delivery {
         return listings;
     }
 
+    /** Each warming source's day and count per destination group (for the API, the CLI and the metrics). */
+    public Warmups warmups() {
+        return warmups;
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -125,6 +149,7 @@ public final class Delivery {
         listings.close();
         scheduler.close(grace);
         shaper.close();
+        warmups.close(); // saves the last counts while the spool is still open (the node closes it after this)
         remote.close();
     }
 

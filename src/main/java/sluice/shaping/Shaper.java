@@ -224,6 +224,12 @@ public final class Shaper implements AutoCloseable {
     void finished(Lane lane, List<Outcome> outcomes) {
         Runnable next = lane.release();
         if (next != null) next.run();
+        // Held back by the connection rate before any connection: nothing was sent, so the day's warm-up cap is
+        // given back (the job counts again when it goes).
+        if (!outcomes.isEmpty() && outcomes.stream().allMatch(o -> o.result() == Outcome.Result.THROTTLED)) {
+            warmup.refund(lane.source, lane.group, clock.millis());
+            return;
+        }
         long now = nanos.getAsLong();
         boolean adaptive = lane.rule == null || lane.rule.backoff();
         for (Outcome o : outcomes) {

@@ -11,6 +11,12 @@ public interface WarmupLedger {
     /** One message admitted from {@code source} to {@code group}. */
     void count(String source, String group, long nowMillis);
 
+    /**
+     * A message counted today was not attempted after all (its attempt ended throttled before a connection):
+     * it gives back what {@link #count} took, so a cap is spent on messages sent, not on attempts held back.
+     */
+    default void refund(String source, String group, long nowMillis) {}
+
     /** When the next warm-up day starts (epoch millis), for a message waiting for it. */
     long nextDay(long nowMillis);
 

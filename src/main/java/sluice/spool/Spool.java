@@ -6,7 +6,9 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -24,10 +26,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * Durable storage of messages in RocksDB: envelope and queue state in the default column family, data
  * in "data" (large values go to blob files). A message's two records are written in one atomic batch, so
- * after a crash it is either whole or absent; RocksDB replays its synced write-ahead log at open.
+ * after a crash it is either whole or absent; RocksDB replays its synced write-ahead log at open. Small state of
+ * other rooms that must survive a restart (warm-up counters) lives in "state", keyed by the room's prefix.
  */
 public final class Spool implements AutoCloseable {
     private static final byte[] DATA_CF = "data".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATE_CF = "state".getBytes(StandardCharsets.US_ASCII);
 
     static {
         RocksDB.loadLibrary();
@@ -36,6 +40,7 @@ public final class Spool implements AutoCloseable {
     private final Path dir;
     private final DBOptions dbOptions;
     private final List<ColumnFamilyOptions> cfOptions;
+    private final List<ColumnFamilyDescriptor> descriptors;
     // Replaced together when the database is reopened after a failed write (see reopen); null while it is closed.
     // Readers hold the read lock across their RocksDB calls, reopen holds the write lock.
     private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
@@ -43,6 +48,8 @@ public final class Spool implements AutoCloseable {
     private RocksDB db;
     private ColumnFamilyHandle envelopes;
     private ColumnFamilyHandle data;
+    // Null only in a read-only view of a spool written before the "state" family existed.
+    private ColumnFamilyHandle state;
     private final GroupCommitter committer; // null when read-only
     private final QueueIds ids = new QueueIds();
     private final long diskReserve;
@@ -51,21 +58,25 @@ public final class Spool implements AutoCloseable {
     private final Path secondaryDir;
     private volatile boolean closed;
 
-    private Spool(Path dir, DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions, List<ColumnFamilyHandle> handles,
-                  RocksDB db, boolean writable, long diskReserve, Path secondaryDir) {
+    private Spool(Path dir, DBOptions dbOptions, List<ColumnFamilyOptions> cfOptions,
+                  List<ColumnFamilyDescriptor> descriptors, List<ColumnFamilyHandle> handles, RocksDB db,
+                  boolean writable, long diskReserve, Path secondaryDir) {
         this.dir = dir;
         this.dbOptions = dbOptions;
         this.cfOptions = cfOptions;
+        this.descriptors = descriptors;
         this.handles = handles;
         this.db = db;
         this.envelopes = handles.get(0);
         this.data = handles.get(1);
+        this.state = handles.size() > 2 ? handles.get(2) : null;
         this.committer = writable ? new GroupCommitter(new Database()) : null;
         this.diskReserve = diskReserve;
         this.secondaryDir = secondaryDir;
     }
 
-    private static List<ColumnFamilyDescriptor> families(List<ColumnFamilyOptions> opts) {
+    /** The column families to open: envelopes, data, and "state" when {@code withState}. */
+    private static List<ColumnFamilyDescriptor> families(List<ColumnFamilyOptions> opts, boolean withState) {
         ColumnFamilyOptions envOpts = new ColumnFamilyOptions();
         ColumnFamilyOptions dataOpts = new ColumnFamilyOptions()
                 .setEnableBlobFiles(true)
@@ -73,8 +84,25 @@ public final class Spool implements AutoCloseable {
                 .setEnableBlobGarbageCollection(true);
         opts.add(envOpts);
         opts.add(dataOpts);
-        return List.of(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, envOpts),
-                new ColumnFamilyDescriptor(DATA_CF, dataOpts));
+        List<ColumnFamilyDescriptor> out = new ArrayList<>(List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, envOpts),
+                new ColumnFamilyDescriptor(DATA_CF, dataOpts)));
+        if (withState) {
+            ColumnFamilyOptions stateOpts = new ColumnFamilyOptions();
+            opts.add(stateOpts);
+            out.add(new ColumnFamilyDescriptor(STATE_CF, stateOpts));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether the spool in {@code dir} already has the "state" family (a spool made by an older Sluice has not). */
+    private static boolean hasStateFamily(Path dir) throws RocksDBException {
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+                if (java.util.Arrays.equals(name, STATE_CF)) return true;
+            }
+            return false;
+        }
     }
 
     /**
@@ -107,8 +135,10 @@ public final class Spool implements AutoCloseable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             Files.createDirectories(dir);
-            RocksDB db = RocksDB.open(options, dir.toString(), families(cfOpts), handles);
-            return new Spool(dir, options, cfOpts, handles, db, true, diskReserveBytes, null);
+            // A spool made before the "state" family existed gets it here (create_missing_column_families).
+            List<ColumnFamilyDescriptor> families = families(cfOpts, true);
+            RocksDB db = RocksDB.open(options, dir.toString(), families, handles);
+            return new Spool(dir, options, cfOpts, families, handles, db, true, diskReserveBytes, null);
         } catch (RocksDBException | IOException e) {
             options.close();
             cfOpts.forEach(ColumnFamilyOptions::close);
@@ -124,9 +154,11 @@ public final class Spool implements AutoCloseable {
         Path secondary = null;
         try {
             secondary = Files.createTempDirectory("sluice-spool-view");
-            RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families(cfOpts), handles);
+            // A secondary cannot create a family: it opens "state" only where a writer already made it.
+            List<ColumnFamilyDescriptor> families = families(cfOpts, hasStateFamily(dir));
+            RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families, handles);
             db.tryCatchUpWithPrimary();
-            return new Spool(dir, options, cfOpts, handles, db, false, 0, secondary);
+            return new Spool(dir, options, cfOpts, families, handles, db, false, 0, secondary);
         } catch (RocksDBException | IOException e) {
             options.close();
             cfOpts.forEach(ColumnFamilyOptions::close);
@@ -212,6 +244,63 @@ public final class Spool implements AutoCloseable {
                 return k.length * 2L;
             }
         });
+    }
+
+    /** Stores one entry of small durable state (see {@link #putStates}). */
+    public void putState(String key, byte[] value) throws SpoolException {
+        putStates(Map.of(key, value));
+    }
+
+    /**
+     * Stores entries of small durable state in one atomic, synced batch (through the group committer, so a caller
+     * never runs RocksDB itself). Keys start with the owning room's prefix, e.g. "warmup/".
+     */
+    public void putStates(Map<String, byte[]> entries) throws SpoolException {
+        if (entries.isEmpty()) return;
+        GroupCommitter w = writer();
+        Map<byte[], byte[]> encoded = new LinkedHashMap<>();
+        long size = 0;
+        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
+            encoded.put(k, e.getValue());
+            size += k.length + e.getValue().length;
+        }
+        long bytes = size;
+        w.commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                for (Map.Entry<byte[], byte[]> e : encoded.entrySet()) b.put(state, e.getKey(), e.getValue());
+            }
+
+            public long bytes() {
+                return bytes;
+            }
+        });
+    }
+
+    /** Every entry of durable state whose key starts with {@code prefix}, in key order (empty when there is none). */
+    public Map<String, byte[]> readState(String prefix) throws SpoolException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+        openLock.readLock().lock();
+        try {
+            RocksDB d = live();
+            if (state == null) return out; // a view of a spool that never stored any
+            try (RocksIterator it = d.newIterator(state)) {
+                for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
+                    out.put(new String(it.key(), StandardCharsets.UTF_8), it.value());
+                }
+                it.status();
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    private static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** False when free space in the data dir is below the reserve; the reading is refreshed at most twice a second. */
@@ -359,12 +448,11 @@ public final class Spool implements AutoCloseable {
                     db = null;
                 }
                 List<ColumnFamilyHandle> fresh = new ArrayList<>();
-                RocksDB reopened = RocksDB.open(dbOptions, dir.toString(), List.of(
-                        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions.get(0)),
-                        new ColumnFamilyDescriptor(DATA_CF, cfOptions.get(1))), fresh);
+                RocksDB reopened = RocksDB.open(dbOptions, dir.toString(), descriptors, fresh);
                 handles = fresh;
                 envelopes = fresh.get(0);
                 data = fresh.get(1);
+                state = fresh.size() > 2 ? fresh.get(2) : null;
                 db = reopened;
             } finally {
                 openLock.writeLock().unlock();
