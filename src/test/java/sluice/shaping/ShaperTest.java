@@ -309,4 +309,39 @@ class ShaperTest {
         assertThat(s.admit(job("a@two.test"), () -> {})).isInstanceOf(Admission.Go.class);
         assertThat(s.admit(job("b@one.test"), () -> {})).isInstanceOf(Admission.Wait.class);
     }
+
+    @Test
+    void anAttemptHeldBackByTheConnectionRateGivesItsWarmupCountBack() {
+        List<String> ledger = new CopyOnWriteArrayList<>();
+        WarmupLedger recording = new WarmupLedger() {
+            public long remaining(String source, String group, long nowMillis) {
+                return 10;
+            }
+
+            public void count(String source, String group, long nowMillis) {
+                ledger.add("count " + source + " " + group);
+            }
+
+            public void refund(String source, String group, long nowMillis) {
+                ledger.add("refund " + source + " " + group);
+            }
+
+            public long nextDay(long nowMillis) {
+                return nowMillis + 1;
+            }
+        };
+        ShapingConfig.Rule r = new ShapingConfig.Rule("gated.test", "gated", 0, 0, null, Rate.parse("1/min"), null,
+                true, Duration.ofMinutes(10), "test:1");
+        Shaper s = new Shaper(new ShapingConfig(List.of(r), Map.of()), EgressPools.none(), mx::get, recording,
+                SourceHealth.ALL, new BounceClassifier(), e -> {}, clock, nanos::get,
+                RandomGenerator.of("L64X128MixRandom"), Duration.ofSeconds(60));
+        Admission.Go first = (Admission.Go) s.admit(job("a@gated.test"), () -> {});
+        assertThat(first.job().shape().gate().tryOpen()).isZero();
+        first.lease().done(List.of(reply(first.job(), 250, "2.0.0", "ok")));
+        Admission.Go second = (Admission.Go) s.admit(job("b@gated.test"), () -> {});
+        long until = second.job().shape().gate().tryOpen();
+        assertThat(until - clock.millis()).isEqualTo(60_000);
+        second.lease().done(List.of(Outcome.throttled("b@gated.test", until, "connection rate")));
+        assertThat(ledger).containsExactly("count default gated", "count default gated", "refund default gated");
+    }
 }
