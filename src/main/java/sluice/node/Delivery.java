@@ -71,7 +71,7 @@ public final class Delivery {
                 d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools);
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), WarmupLedger.NONE,
                 SourceHealth.ALL, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
-                Duration.ofSeconds(60)).start();
+                config.shaping().window()).start();
         RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
         DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);
         Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
