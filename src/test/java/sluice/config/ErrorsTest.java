@@ -155,6 +155,7 @@ class ErrorsTest {
                 row("[[shaping]]\nmatch = \"a.example\"\nburst = 3", 3, "shaping[0].burst", "unknown key"),
                 row("[warmup.slow]\ndaily = [50]\nadvance = \"weekly\"", 3, "warmup.slow.advance",
                         "must be one of used, calendar"),
+                row("[egress]\nshaping_window = \"2d\"", 2, "egress.shaping_window", "must be between 1s and 1d (got 48h)"),
                 row("[egress]\npool_by_user = { \"app@example.test\" = \"tx\" }", 2,
                         "egress.pool_by_user.\"app@example.test\"", "no [[egress.pools]] is named \"tx\""),
                 row("[egress]\npool_by_sender_domain = { \"not a domain\" = \"tx\" }", 2,
