@@ -39,8 +39,9 @@ final class ConfigMapping {
         var warmups = ShapingMapping.warmups(top.table("warmup"));
         Section egressTable = top.table("egress");
         boolean shippedShaping = egressTable.bool("shaping_defaults", true);
+        Duration shapingWindow = ShapingMapping.window(egressTable);
         EgressConfig egress = EgressMapping.egress(egressTable, warmups.keySet());
-        ShapingConfig shaping = ShapingMapping.shaping(top.tables("shaping"), shippedShaping, warmups);
+        ShapingConfig shaping = ShapingMapping.shaping(top.tables("shaping"), shippedShaping, warmups, shapingWindow);
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();

@@ -9,13 +9,21 @@ import java.util.Map;
  * false}) the shipped rules for the large providers, and the {@code [warmup.NAME]} schedules.
  *
  * @param rules   in order, first match wins: the file's rules, then the shipped ones
+ * @param window  adaptive backoff's window ({@code [egress] shaping_window}, default 60 s): each clean window
+ *                raises a backed-off lane by a step; tests shorten it to see recovery in seconds
  */
-public record ShapingConfig(List<Rule> rules, Map<String, Warmup> warmups) {
+public record ShapingConfig(List<Rule> rules, Map<String, Warmup> warmups, Duration window) {
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(60);
     public static final ShapingConfig NONE = new ShapingConfig(List.of(), Map.of());
 
     public ShapingConfig {
         rules = List.copyOf(rules);
         warmups = Map.copyOf(warmups);
+        if (window == null) window = DEFAULT_WINDOW;
+    }
+
+    public ShapingConfig(List<Rule> rules, Map<String, Warmup> warmups) {
+        this(rules, warmups, DEFAULT_WINDOW);
     }
 
     /**

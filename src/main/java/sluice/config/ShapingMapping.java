@@ -43,10 +43,24 @@ final class ShapingMapping {
     }
 
     /** The file's rules, then (unless turned off) the shipped ones. */
-    static ShapingConfig shaping(List<Section> tables, boolean shippedDefaults, Map<String, ShapingConfig.Warmup> warmups) {
+    static ShapingConfig shaping(List<Section> tables, boolean shippedDefaults, Map<String, ShapingConfig.Warmup> warmups,
+                                 Duration window) {
         List<ShapingConfig.Rule> rules = new ArrayList<>(rules(tables));
         if (shippedDefaults) rules.addAll(shipped());
-        return new ShapingConfig(rules, warmups);
+        return new ShapingConfig(rules, warmups, window);
+    }
+
+    /**
+     * {@code [egress] shaping_window}: adaptive backoff's window. At least 1 s, since lanes are looked at once a
+     * second; at most a day.
+     */
+    static Duration window(Section egress) {
+        Duration w = egress.duration("shaping_window", ShapingConfig.DEFAULT_WINDOW, false);
+        if (w.compareTo(Duration.ofSeconds(1)) < 0 || w.compareTo(Duration.ofDays(1)) > 0) {
+            egress.error("shaping_window", "must be between 1s and 1d (got " + w.toString().substring(2).toLowerCase() + ")");
+            return ShapingConfig.DEFAULT_WINDOW;
+        }
+        return w;
     }
 
     static List<ShapingConfig.Rule> rules(List<Section> tables) {

@@ -87,7 +87,7 @@ public final class Delivery {
         }).start();
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
                 listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
-                Duration.ofSeconds(60)).start();
+                config.shaping().window()).start();
         try {
             RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
             DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);

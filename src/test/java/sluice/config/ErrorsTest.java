@@ -164,6 +164,7 @@ class ErrorsTest {
                 row("[[egress.sources]]\nname = \"ip1\"\naddress = \"127.0.0.2\"\nehlo = \"o.example.test\"\n[egress]\ndnsbl_zone = [\"bl.test\"]", 6, "egress.dnsbl_zone", "did you mean \"dnsbl_zones\"?"),
                 row("[egress]\ndnsbl_zones = [\"zen.spamhaus.org\"]", 2, "egress.dnsbl_zones",
                         "checks the addresses of [[egress.sources]], and none is configured"),
+                row("[egress]\nshaping_window = \"2d\"", 2, "egress.shaping_window", "must be between 1s and 1d (got 48h)"),
                 row("[egress]\npool_by_user = { \"app@example.test\" = \"tx\" }", 2,
                         "egress.pool_by_user.\"app@example.test\"", "no [[egress.pools]] is named \"tx\""),
                 row("[egress]\npool_by_sender_domain = { \"not a domain\" = \"tx\" }", 2,

@@ -72,6 +72,8 @@ public final class FakeSmtpServer implements AutoCloseable {
         String user;
         String password;
         int closeAfterMessages = Integer.MAX_VALUE;
+        volatile int mailsPerSecond = Integer.MAX_VALUE;
+        final Set<String> blockedPeers = ConcurrentHashMap.newKeySet();
 
         public Script greeting(int code) {
             this.greetingCode = code;
@@ -151,6 +153,22 @@ public final class FakeSmtpServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A provider's rate limit: once this many MAILs (all connections) were accepted in the current second, MAIL
+         * is answered {@code 421 4.7.28} and the connection closed. Changeable while running
+         * ({@link FakeSmtpServer#rateLimit}).
+         */
+        public Script rateLimit(int mailsPerSecond) {
+            this.mailsPerSecond = mailsPerSecond;
+            return this;
+        }
+
+        /** A blocklisted sender: MAIL from a connection of this peer address is answered 550 5.7.1 (Spamhaus). */
+        public Script blockPeer(String address) {
+            blockedPeers.add(address);
+            return this;
+        }
+
         public Script blackhole() {
             this.start = Start.BLACKHOLE;
             return this;
@@ -181,6 +199,19 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final java.util.Map<Integer, String> peers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+    private final Map<Integer, long[]> spans = new ConcurrentHashMap<>();
+    private long secondStart;   // guarded by this: the rate limit's current second (nanoTime)
+    private int mailsInSecond;  // guarded by this
+
+    /** A message accepted (2xx at end of data), with its arrival time (System.nanoTime) and connection's peer. */
+    public record Arrival(long nanos, String peer, Received message) {
+        /** The domain of its first recipient. */
+        public String domain() {
+            String a = message.recipients().getFirst().address();
+            return a.substring(a.indexOf('@') + 1);
+        }
+    }
     private final Thread acceptor;
 
     private FakeSmtpServer(Script script) throws IOException {
@@ -240,6 +271,35 @@ public final class FakeSmtpServer implements AutoCloseable {
         return connections.get();
     }
 
+    /** The accepted messages with their arrival times, in arrival order. */
+    public List<Arrival> arrivals() {
+        return List.copyOf(arrivals);
+    }
+
+    /** Each connection's open and close time (System.nanoTime; close is Long.MAX_VALUE while open). */
+    public Map<Integer, long[]> spans() {
+        Map<Integer, long[]> out = new HashMap<>();
+        spans.forEach((k, v) -> out.put(k, v.clone()));
+        return out;
+    }
+
+    /** Changes the rate limit of {@link Script#rateLimit} while running (Integer.MAX_VALUE: none). */
+    public void rateLimit(int mailsPerSecond) {
+        script.mailsPerSecond = mailsPerSecond;
+    }
+
+    /** Counts a MAIL against the rate limit: false when it is over the limit of the current second. */
+    synchronized boolean admitMail() {
+        long now = System.nanoTime();
+        if (now - secondStart >= 1_000_000_000L) {
+            secondStart = now;
+            mailsInSecond = 0;
+        }
+        if (mailsInSecond >= script.mailsPerSecond) return false;
+        mailsInSecond++;
+        return true;
+    }
+
     @Override
     public void close() {
         try {
@@ -262,6 +322,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                 sockets.add(s);
                 int id = connections.incrementAndGet();
                 peers.put(id, s.getInetAddress().getHostAddress());
+                spans.put(id, new long[] {System.nanoTime(), Long.MAX_VALUE});
                 Thread.ofVirtual().name("fake-smtp-" + id).start(() -> {
                     try {
                         new FakeSmtpSession(this, script, s, id).run();
@@ -269,6 +330,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                         // the client went away or a scripted failure closed the socket
                     } finally {
                         closeQuietly(s);
+                        spans.get(id)[1] = System.nanoTime();
                     }
                 });
             } catch (IOException e) {
@@ -283,6 +345,7 @@ public final class FakeSmtpServer implements AutoCloseable {
 
     void record(Received m) {
         messages.add(m);
+        if (m.replyCode() / 100 == 2) arrivals.add(new Arrival(System.nanoTime(), peers.get(m.connection()), m));
     }
 
     static void closeQuietly(Socket s) {

@@ -148,6 +148,14 @@ final class FakeSmtpSession {
             if (!scripted(scripted)) throw new Hangup();
             return;
         }
+        if (script.blockedPeers.contains(socket.getInetAddress().getHostAddress())) {
+            reply("550", "5.7.1 Service unavailable; client host blocked using zen.spamhaus.org");
+            return;
+        }
+        if (!server.admitMail()) {
+            reply("421", "4.7.28 rate limited, try again later");
+            throw new Hangup();
+        }
         String rest = line.substring("MAIL FROM:".length());
         int close = rest.indexOf('>');
         sender = rest.substring(rest.indexOf('<') + 1, close);

@@ -136,6 +136,11 @@ public final class SluiceHarness implements AutoCloseable {
         return node.delivery() == null ? null : node.delivery().scheduler();
     }
 
+    /** The shaping room (null when delivery is paused). */
+    public sluice.shaping.Shaper shaper() {
+        return node.delivery() == null ? null : node.delivery().shaper();
+    }
+
     /** Waits until every queued message has been delivered, bounced or expired (DSNs included). */
     public void awaitEmptyQueue(java.time.Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
