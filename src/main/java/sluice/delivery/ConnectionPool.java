@@ -10,7 +10,14 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * host and port reuses the session (no new TCP, TLS and EHLO). Keyed by destination, address and port.
  */
 final class ConnectionPool implements AutoCloseable {
-    private record Idle(SmtpClient client, long since, int uses) {}
+    /** {@code group}: the shaping group+source it counts against (its idle connections across hosts), or null. */
+    private record Idle(SmtpClient client, long since, int uses, String group) {}
+
+    /**
+     * The connection limit of a shaping group from one source: idle connections kept for it (across all its hosts
+     * and addresses) plus those {@code inUse} stay within {@code max}.
+     */
+    record GroupLimit(String key, int max, java.util.function.IntSupplier inUse) {}
 
     /** A client taken from the pool, with the number of transactions it already carried. */
     record Taken(SmtpClient client, int uses) {}
@@ -18,6 +25,8 @@ final class ConnectionPool implements AutoCloseable {
     private final long idleNanos;
     private final int maxUses;
     private final Map<String, ConcurrentLinkedDeque<Idle>> idle = new ConcurrentHashMap<>();
+    // idle connections per group+source key (config-bounded: named groups times sources)
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> idleByGroup = new ConcurrentHashMap<>();
     private final Thread reaper;
     private volatile boolean closed;
 
@@ -32,30 +41,46 @@ final class ConnectionPool implements AutoCloseable {
         if (q == null) return null;
         Idle i;
         while ((i = q.pollFirst()) != null) {
+            uncount(i);
             if (System.nanoTime() - i.since() < idleNanos && i.client().reusable()) return new Taken(i.client(), i.uses());
             i.client().close();
         }
         return null;
     }
 
+    private void uncount(Idle i) {
+        if (i.group() != null) idleByGroup.get(i.group()).decrementAndGet();
+    }
+
     /** Keeps a client for reuse, or closes it when it cannot carry more. */
     void put(String key, SmtpClient client, int uses) {
-        put(key, client, uses, 0, 0);
+        put(key, client, uses, 0, null);
     }
 
     /**
      * Keeps a client for reuse, or closes it when it cannot carry more: {@code limitUses} transactions (a group's
-     * messages per connection; 0: the pool's own limit), or when {@code limitIdle} idle connections are already
-     * kept for the key (0: no limit of its own).
+     * messages per connection; 0: the pool's own limit), or when the group's connections (in use by others plus
+     * idle, across all its hosts) would exceed its limit ({@code group} null: no limit of its own).
      */
-    void put(String key, SmtpClient client, int uses, int limitUses, int limitIdle) {
+    void put(String key, SmtpClient client, int uses, int limitUses, GroupLimit group) {
         int max = limitUses > 0 ? Math.min(limitUses, maxUses) : maxUses;
-        ConcurrentLinkedDeque<Idle> kept = limitIdle > 0 ? idle.get(key) : null;
-        if (closed || !client.reusable() || uses >= max || kept != null && kept.size() >= limitIdle) {
+        if (closed || !client.reusable() || uses >= max) {
             client.close();
             return;
         }
-        Idle entry = new Idle(client, System.nanoTime(), uses);
+        String groupKey = null;
+        if (group != null && group.max() > 0) {
+            var count = idleByGroup.computeIfAbsent(group.key(), k -> new java.util.concurrent.atomic.AtomicInteger());
+            // the caller's own attempt is still counted in use: it is this connection
+            int others = Math.max(0, group.inUse().getAsInt() - 1);
+            if (count.incrementAndGet() + others > group.max()) {
+                count.decrementAndGet();
+                client.close();
+                return;
+            }
+            groupKey = group.key();
+        }
+        Idle entry = new Idle(client, System.nanoTime(), uses, groupKey);
         // Added inside compute, so the reaper cannot drop the deque between finding it and adding to it.
         idle.compute(key, (k, q) -> {
             ConcurrentLinkedDeque<Idle> d = q == null ? new ConcurrentLinkedDeque<>() : q;
@@ -81,7 +106,10 @@ final class ConnectionPool implements AutoCloseable {
             ConcurrentLinkedDeque<Idle> q = e.getValue();
             for (Iterator<Idle> it = q.iterator(); it.hasNext(); ) {
                 Idle i = it.next();
-                if (now - i.since() >= idleNanos && q.removeFirstOccurrence(i)) i.client().close();
+                if (now - i.since() >= idleNanos && q.removeFirstOccurrence(i)) {
+                    uncount(i);
+                    i.client().close();
+                }
             }
             idle.computeIfPresent(e.getKey(), (k, d) -> d.isEmpty() ? null : d);
         }
@@ -98,7 +126,10 @@ final class ConnectionPool implements AutoCloseable {
         reaper.interrupt();
         for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
             Idle i;
-            while ((i = q.pollFirst()) != null) i.client().close();
+            while ((i = q.pollFirst()) != null) {
+                uncount(i);
+                i.client().close();
+            }
         }
     }
 }

@@ -186,7 +186,10 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source));
         }
         if (c.smarthost() >= 0) remember(c);
-        pool.put(c.poolKey(key, source), client, uses, shape.maxMessagesPerConnection(), shape.maxIdleConnections());
+        ConnectionPool.GroupLimit limit = shape.group() == null || shape.maxConnections() == 0 ? null
+                : new ConnectionPool.GroupLimit(key + "|" + (source == null ? "" : source.name()), shape.maxConnections(),
+                        shape.inUse());
+        pool.put(c.poolKey(key, source), client, uses, shape.maxMessagesPerConnection(), limit);
         return out;
     }
 

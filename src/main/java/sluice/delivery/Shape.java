@@ -6,12 +6,14 @@ package sluice.delivery;
  *
  * @param maxMessagesPerConnection a connection is closed after carrying this many transactions; 0: no limit of
  *                                 the group's own
- * @param maxIdleConnections       idle connections kept for reuse per host; 0: the transport's default
+ * @param maxConnections           the group's connections from this source, in use plus kept idle for reuse
+ *                                 (across its hosts); 0: no limit of its own
+ * @param inUse                    the group's attempts from this source in progress now (this one included)
  * @param tls                      "required", "opportunistic", or null (the [delivery] policy)
  * @param gate                     asked before a new connection is opened (the group's connection rate)
  */
-public record Shape(EgressSource source, String group, int maxMessagesPerConnection, int maxIdleConnections,
-                    String tls, ConnectionGate gate) {
+public record Shape(EgressSource source, String group, int maxMessagesPerConnection, int maxConnections,
+                    java.util.function.IntSupplier inUse, String tls, ConnectionGate gate) {
 
     /** Asked before opening a connection: 0 when one may be opened now, else when (epoch millis) to try again. */
     @FunctionalInterface
@@ -23,6 +25,6 @@ public record Shape(EgressSource source, String group, int maxMessagesPerConnect
 
     /** Leaves from {@code source} (or the system's choice), with no group limits. */
     public static Shape unshaped(EgressSource source) {
-        return new Shape(source, null, 0, 0, null, ConnectionGate.OPEN);
+        return new Shape(source, null, 0, 0, () -> 0, null, ConnectionGate.OPEN);
     }
 }

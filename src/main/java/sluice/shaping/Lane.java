@@ -92,6 +92,16 @@ final class Lane {
         return suspendedUntil;
     }
 
+    /** Connections allowed now (lowered while backing off); 0: no limit. */
+    synchronized int connectionLimit() {
+        return connections;
+    }
+
+    /** Attempts in progress (each holds one connection). */
+    synchronized int active() {
+        return active;
+    }
+
     synchronized boolean holdsReservation(String jobKey) {
         return reserved.containsKey(jobKey);
     }
