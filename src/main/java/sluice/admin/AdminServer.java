@@ -73,9 +73,11 @@ public final class AdminServer implements AutoCloseable {
      * @param control the scheduler, or (delivery paused) actions on the spool directly
      * @param metrics the Prometheus text exposition, or null when there are no metrics
      * @param injector the send API ({@code POST /api/v1/messages}), or null for none
+     * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
-                        java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector) {}
+                        java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                        ShapingPage.Source shaping) {}
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -162,6 +164,8 @@ public final class AdminServer implements AutoCloseable {
                 }
                 json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
             });
+            // Shaping state (sluice shaping, the dashboard's Shaping panel)
+            c.routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
             if (sender != null) c.routes.post(MESSAGES, sender::handle);
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
