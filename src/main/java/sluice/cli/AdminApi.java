@@ -36,6 +36,11 @@ final class AdminApi {
      */
     static AdminApi of(Config config, String notAnswering) {
         String token;
+        if (!Files.exists(config.admin().tokenFile())) {
+            // the server writes it when it first starts
+            throw new Failures.UserError(1, "no admin token at " + config.admin().tokenFile()
+                    + ": 'sluice serve' has not run with this data dir");
+        }
         try {
             token = Files.readString(config.admin().tokenFile()).strip();
         } catch (IOException e) {
