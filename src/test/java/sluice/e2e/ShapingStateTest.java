@@ -151,6 +151,10 @@ class ShapingStateTest {
 
     @Test
     void withNoServerRunningTheCliSaysSoInOneLine() throws Exception {
+        SluiceProcess.Outcome help = SluiceProcess.runApart(null, "shaping", "--help");
+        assertThat(help.exit()).isZero();
+        assertThat(help.stdout()).contains("Usage: sluice shaping").contains("--json").contains("warming");
+
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
         SluiceProcess.Outcome never = SluiceProcess.runApart(null, "shaping", "--config", config.toString());
