@@ -37,15 +37,17 @@ public final class ShapingGauges {
 
     static void register(PrometheusRegistry registry, Sources s) {
         if (s.lanes() != null) {
-            lanes(registry, s.lanes(), "sluice_shaping_rate_limit",
+            // One walk of the lanes (there may be many domain lanes) serves the three gauges of a scrape.
+            Supplier<List<Total>> totals = new Memo<>(() -> totals(read(s.lanes())), 1_000_000_000L);
+            lanes(registry, totals, "sluice_shaping_rate_limit",
                     "Messages per second an egress source may send to a destination group now (lowered while backing"
                             + " off); 0: no limit. Group \"*\": the sum over its domains, 0 if any has no limit.",
                     Total::rate);
-            lanes(registry, s.lanes(), "sluice_shaping_connections",
+            lanes(registry, totals, "sluice_shaping_connections",
                     "Connections an egress source may open to a destination group now; 0: no limit."
                             + " Group \"*\": the sum over its domains, 0 if any has no limit.",
                     Total::connections);
-            lanes(registry, s.lanes(), "sluice_shaping_backoff",
+            lanes(registry, totals, "sluice_shaping_backoff",
                     "1 while the egress source backs off from or is suspended for the destination group, else 0."
                             + " Group \"*\": 1 if any of its domains.",
                     Total::backoff);
@@ -86,13 +88,36 @@ public final class ShapingGauges {
         return new ArrayList<>(out.values());
     }
 
-    private static void lanes(PrometheusRegistry registry, Supplier<List<Lane>> source, String name, String help,
+    private static void lanes(PrometheusRegistry registry, Supplier<List<Total>> totals, String name, String help,
                               java.util.function.ToDoubleFunction<Total> value) {
         GaugeWithCallback.builder().name(name).help(help).labelNames("source", "group")
                 .callback(cb -> {
-                    for (Total t : totals(read(source))) cb.call(value.applyAsDouble(t), t.source(), t.group());
+                    for (Total t : totals.get()) cb.call(value.applyAsDouble(t), t.source(), t.group());
                 })
                 .register(registry);
+    }
+
+    /** A value kept for {@code ttlNanos}: computed by the first reader, shared by those within the same scrape. */
+    static final class Memo<T> implements Supplier<T> {
+        private final Supplier<T> source;
+        private final long ttlNanos;
+        private T value;
+        private long at;
+
+        Memo(Supplier<T> source, long ttlNanos) {
+            this.source = source;
+            this.ttlNanos = ttlNanos;
+        }
+
+        @Override
+        public synchronized T get() {
+            long now = System.nanoTime();
+            if (value == null || now - at > ttlNanos) {
+                value = source.get();
+                at = now;
+            }
+            return value;
+        }
     }
 
     private static void warmup(PrometheusRegistry registry, Supplier<List<Warmup>> source, String name, String help,

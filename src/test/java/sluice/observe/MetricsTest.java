@@ -232,6 +232,18 @@ class MetricsTest {
         assertThat(scrape.stream().filter(l -> l.startsWith("sluice_shaping_rate_limit{"))).hasSize(4);
     }
 
+    /** The lanes may be many (one per domain): a scrape walks them once for its three gauges, not three times. */
+    @Test
+    void aScrapeWalksTheLanesOnce() {
+        java.util.concurrent.atomic.AtomicInteger walks = new java.util.concurrent.atomic.AtomicInteger();
+        Metrics m = new Metrics().shaping(new ShapingGauges.Sources(() -> {
+            walks.incrementAndGet();
+            return List.of(new ShapingGauges.Lane("ip1", "google", 5, 1, false));
+        }, null));
+        assertThat(m.scrape()).contains("sluice_shaping_backoff{group=\"google\",source=\"ip1\"} 0.0");
+        assertThat(walks.get()).isEqualTo(1);
+    }
+
     @Test
     void aFailingShapingSourceCostsOnlyItsOwnLines() {
         Metrics m = new Metrics().shaping(new ShapingGauges.Sources(() -> {
