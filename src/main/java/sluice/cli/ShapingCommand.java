@@ -45,7 +45,7 @@ final class ShapingCommand implements Callable<Integer> {
         if (lanes.isEmpty()) {
             out.println("no shaping lanes yet (a lane appears with the first message to its destination group)");
         } else {
-            String row = "%-12s %-24s %-19s %-16s %-8s %s%n";
+            String row = "%-12s %-24s %-19s %-18s %-8s %s%n";
             out.printf(row, "SOURCE", "GROUP", "RATE NOW/CONF", "CONN NOW/CONF/USE", "WAITING", "STATE");
             for (JsonNode l : lanes) {
                 String group = l.path("group").asText() + (l.has("domain") ? " " + l.path("domain").asText() : "");
