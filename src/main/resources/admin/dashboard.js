@@ -113,8 +113,9 @@
     if (state.inflight) return;
     state.inflight = true;
     try {
-      const [stats, queue, events] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queue"), fetchEvents()]);
-      state.stats = stats; state.queue = queue; state.events = events;
+      const [stats, queue, events, shaping] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queue"),
+        fetchEvents(), api("/api/v1/shaping")]);
+      state.stats = stats; state.queue = queue; state.events = events; state.shaping = shaping;
       state.clockSkew = new Date(stats.generated).getTime() - Date.now();
       showDashboard();
       render();
@@ -181,6 +182,51 @@
     // Ages tick, so the queue table is rebuilt at least every 30 s even when nothing changed.
     unlessSame("queue", [state.queue, Math.floor(nodeNow() / 30000)], () => renderQueue(state.queue || []));
     showEvents(state.events);
+    // Suspensions count down, so the panel is redrawn at least every 30 s.
+    unlessSame("shaping", [state.shaping, Math.floor(nodeNow() / 30000)], () => renderShaping(state.shaping));
+  }
+
+  // ---- shaping ----
+  // A limit of null is "no limit"; rates under one a second read per minute (the backoff floor is 1/min).
+  function perSecond(r) {
+    if (r == null) return "no limit";
+    return r >= 1 ? +r.toFixed(1) + "/s" : +(r * 60).toFixed(1) + "/min";
+  }
+  function renderShaping(sh) {
+    if (!sh) return;
+    const lanes = sh.lanes || [];
+    $("shaping-note").textContent = sh.delivery === "paused" ? "(delivery is paused)"
+      : sh.omitted ? "(" + num(sh.omitted) + " quieter single-domain lanes not listed)" : "";
+    fill($("shaping-table").tBodies[0], lanes.map((l) => {
+      const label = { ok: "ok", backing_off: "backing off", suspended: "suspended" }[l.state] || l.state;
+      const stateCell = el("td", { class: "state" }, el("span", { class: "pill shaping-" + l.state }, label));
+      if (l.state === "suspended") {
+        stateCell.append(" until " + utcTime(l.suspended_until, true) + " UTC (" + relative(l.suspended_until) + ")");
+        if (l.suspended_because) stateCell.append(el("div", { class: "error-text" }, l.suspended_because));
+      }
+      const conns = (c) => (c == null ? "no limit" : num(c));
+      return el("tr", { "data-source": l.source, "data-group": l.group, "data-domain": l.domain || null,
+        "data-state": l.state, class: l.state === "ok" ? null : "lane-" + l.state, title: l.rule ? "rule: " + l.rule : null },
+        el("td", { class: "mono" }, l.source),
+        el("td", { class: "mono" }, l.group, l.domain ? el("span", { class: "muted" }, " " + l.domain) : null),
+        el("td", { class: "num" }, perSecond(l.rate_per_second)),
+        el("td", { class: "num" }, perSecond(l.configured_rate_per_second)),
+        el("td", { class: "num" }, conns(l.connections) + " of " + conns(l.configured_connections)),
+        el("td", { class: "num" }, num(l.active)),
+        el("td", { class: "num", title: num(l.waiting_for_rate) + " for a rate slot, " + num(l.waiting_for_connection)
+          + " for a connection" }, num(l.waiting_for_rate + l.waiting_for_connection)),
+        stateCell);
+    }), 8, sh.delivery === "paused" ? "Delivery is paused" : "No lanes yet: one appears with the first message to its group");
+    fill($("warmup-table").tBodies[0], (sh.warmup || []).map((w) => {
+      const bar = el("span", { class: "bar", "aria-hidden": "true" }, el("span"));
+      bar.firstChild.style.width = Math.min(100, Math.round(w.cap_today ? (w.sent_today / w.cap_today) * 100 : 0)) + "%";
+      return el("tr", { "data-source": w.source, "data-group": w.group },
+        el("td", { class: "mono" }, w.source), el("td", { class: "mono" }, w.group),
+        el("td", { class: "num" }, w.day + " of " + w.days),
+        el("td", { class: "num" }, num(w.sent_today)),
+        el("td", null, bar, num(w.cap_today)),
+        el("td", { class: "nowrap" }, w.ends_on || "–"));
+    }), 6, "No source is warming up");
   }
 
   function renderAlerts(alerts) {

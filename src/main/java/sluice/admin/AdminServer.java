@@ -74,10 +74,11 @@ public final class AdminServer implements AutoCloseable {
      * @param metrics the Prometheus text exposition, or null when there are no metrics
      * @param injector the send API ({@code POST /api/v1/messages}), or null for none
      * @param listings the blocklist checks of the egress addresses, or null when delivery is paused
+     * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
-                        sluice.shaping.SourceListings listings) {}
+                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {}
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -167,6 +168,8 @@ public final class AdminServer implements AutoCloseable {
             // Blocklist checks of the egress addresses (issue 10).
             c.routes.get("/api/v1/shaping/blocklists", ctx -> BlocklistPage.last(ctx, parts.listings()));
             c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
+            // Shaping state (sluice shaping, the dashboard's Shaping panel)
+            c.routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
             if (sender != null) c.routes.post(MESSAGES, sender::handle);
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Sluice mail transfer agent",
         subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, CheckConfigCommand.class, UserCommand.class,
                 QueueCommand.class, TraceCommand.class, CheckCommand.class, SuppressionCommand.class,
-                ProbeCommand.class, DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class})
+                ProbeCommand.class, DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class,
+                ShapingCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -3,14 +3,12 @@ package sluice.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -108,15 +106,9 @@ abstract class QueueActionCommand implements Callable<Integer> {
 
     /** Through the running server's admin API. */
     private int viaApi(Config config) throws Exception {
-        String base = "http://" + config.admin().address();
+        AdminApi api = AdminApi.of(config, "the server holds the spool but its admin API does not answer");
+        String base = api.base();
         System.err.println("(a server is running on this data dir: using its admin API at " + base + ")");
-        String token;
-        try {
-            token = Files.readString(config.admin().tokenFile()).strip();
-        } catch (java.io.IOException e) {
-            throw new Failures.UserError(1, "cannot read the admin token: " + sluice.observe.FailureText.of(e));
-        }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectMapper json = new ObjectMapper();
         List<String> ids = new ArrayList<>();
         if (which.ids != null) {
@@ -128,7 +120,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
             do {
                 String page = base + "/api/v1/queue?limit=1000"
                         + (after == null ? "" : "&after=" + java.net.URLEncoder.encode(after, StandardCharsets.UTF_8));
-                HttpResponse<String> r = send(http, token, HttpRequest.newBuilder(URI.create(page)).GET(), 200);
+                HttpResponse<String> r = api.send(HttpRequest.newBuilder(URI.create(page)).GET(), 200);
                 for (JsonNode m : json.readTree(r.body())) {
                     boolean match = d == null;
                     for (JsonNode rc : m.path("recipients")) match |= rc.asText().toLowerCase(Locale.ROOT).endsWith(d == null ? "" : d);
@@ -142,7 +134,7 @@ abstract class QueueActionCommand implements Callable<Integer> {
         for (int from = 0; from < ids.size(); from += BULK) {
             List<String> chunk = ids.subList(from, Math.min(ids.size(), from + BULK));
             byte[] request = json.writeValueAsBytes(java.util.Map.of("action", action(), "ids", chunk));
-            HttpResponse<String> r = send(http, token, HttpRequest.newBuilder(URI.create(base + "/api/v1/queue-actions"))
+            HttpResponse<String> r = api.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/queue-actions"))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request)), 200);
             for (JsonNode one : json.readTree(r.body()).path("results")) {
                 if (one.has("result")) {
@@ -154,32 +146,6 @@ abstract class QueueActionCommand implements Callable<Integer> {
             }
         }
         return done(ids.size(), failures);
-    }
-
-    private static HttpResponse<String> send(HttpClient http, String token, HttpRequest.Builder req, int expect)
-            throws Exception {
-        HttpResponse<String> r;
-        try {
-            r = http.send(req.header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (java.net.ConnectException e) {
-            throw new Failures.UserError(1, "the server holds the spool but its admin API does not answer at "
-                    + req.build().uri().getAuthority());
-        }
-        if (expect > 0 && r.statusCode() != expect) {
-            throw new Failures.UserError(1, "admin API: HTTP " + r.statusCode() + ": " + errorOf(r.body()));
-        }
-        return r;
-    }
-
-    /** The API's {"error": "..."} text, not its JSON. */
-    private static String errorOf(String body) {
-        try {
-            JsonNode e = new ObjectMapper().readTree(body).path("error");
-            return e.isTextual() ? e.asText() : body;
-        } catch (java.io.IOException | RuntimeException notJson) {
-            return body;
-        }
     }
 
     @picocli.CommandLine.Command(name = "hold", description = "Keep messages out of delivery until released.")

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import sluice.auth.UserStore;
 import sluice.admin.AdminServer;
+import sluice.admin.ShapingPage;
 import sluice.config.Config;
 import sluice.config.ConfigException;
 import sluice.config.ConfigLoader;
@@ -25,6 +26,8 @@ import sluice.policy.SuppressionList;
 import sluice.queue.Scheduler;
 import sluice.observe.MetricSources;
 import sluice.observe.Metrics;
+import sluice.observe.ShapingGauges;
+import sluice.shaping.Shaper;
 import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
@@ -174,6 +177,7 @@ public final class Node implements AutoCloseable {
         if (d != null) {
             alerts.include(d.listings()::alerts);
             metrics.egressListings(d.listings()::metricStates);
+            metrics.shaping(shapingGauges(d.shaper()));
         }
         events.subscribe(metrics);
         Server server = new Server(config, ingest, events, users, recipients,
@@ -183,7 +187,8 @@ public final class Node implements AutoCloseable {
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
-                    metrics::scrape, suppressions, injector, d == null ? null : d.listings()), clock);
+                    metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
+                    d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup)), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
@@ -205,6 +210,15 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
+    }
+
+    /** The shaper's views as the metrics read them (observe does not import the shaping room). */
+    private static ShapingGauges.Sources shapingGauges(Shaper shaper) {
+        return new ShapingGauges.Sources(
+                () -> shaper.lanes().stream().map(v -> new ShapingGauges.Lane(v.source(), v.group(), v.ratePerSecond(),
+                        v.connections(), v.backingOff() || v.suspended())).toList(),
+                () -> shaper.warmup().stream().map(w -> new ShapingGauges.Warmup(w.source(), w.group(), w.sentToday(),
+                        w.capToday())).toList());
     }
 
     private static java.util.Map<String, Integer> ints(java.util.Map<String, Long> m) {

@@ -118,6 +118,15 @@ public final class Metrics implements EventSink {
         return this;
     }
 
+    /**
+     * {@code sluice_shaping_rate_limit}, {@code sluice_shaping_connections}, {@code sluice_shaping_backoff},
+     * {@code sluice_warmup_sent_today} and {@code sluice_warmup_cap_today}, per source and group, read when scraped.
+     */
+    public Metrics shaping(ShapingGauges.Sources sources) {
+        ShapingGauges.register(registry, sources);
+        return this;
+    }
+
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
     }

@@ -293,6 +293,11 @@ public final class Shaper implements AutoCloseable {
         return out;
     }
 
+    /** Every warming source's day per group, from the ledger, for the same readers as {@link #lanes()}. */
+    public List<WarmupView> warmup() {
+        return warmup.views(clock.millis());
+    }
+
     @Override
     public void close() {
         Thread t = ticker;

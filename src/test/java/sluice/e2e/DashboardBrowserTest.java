@@ -68,10 +68,12 @@ class DashboardBrowserTest {
                 "chromium and chromium-driver (Debian) are installed by .ci/run");
         dns = TestDnsServer.start();
         mx = FakeSmtpServer.start(b -> b.ehlo("PIPELINING", "ENHANCEDSTATUSCODES")
-                .rcptReply("nobody@far.test", 550, "5.1.1 No such user here"));
+                .rcptReply("nobody@far.test", 550, "5.1.1 No such user here")
+                .rcptReply("slowdown@busy.test", 421, "4.7.28 Our system has detected an unusual rate of mail"));
         // Every MX shares mx_port, so slow.test's MX sits on another loopback address where nothing listens.
         dns.mx("far.test", 10, "mx1.far.test").a("mx1.far.test", "127.0.0.1")
-                .mx("slow.test", 10, "mx1.slow.test").a("mx1.slow.test", "127.0.0.5");
+                .mx("slow.test", 10, "mx1.slow.test").a("mx1.slow.test", "127.0.0.5")
+                .mx("busy.test", 10, "mx1.far.test");
         s = SluiceHarness.start("[\"127.0.0.0/8\"]", """
                 [delivery]
                 mx_port = %d
@@ -79,6 +81,12 @@ class DashboardBrowserTest {
                 connect_timeout = "2s"
                 reply_timeout = "2s"
                 retry_schedule = ["1h"]
+
+                [[shaping]]
+                match = "busy.test"
+                group = "busy"
+                max_connections = 4
+                max_message_rate = "20/s"
                 """.formatted(mx.port(), dns.address()));
         base = "http://" + s.config().admin().address();
         token = Files.readString(s.config().admin().tokenFile()).strip();
@@ -241,6 +249,20 @@ class DashboardBrowserTest {
         assertThat(driver.findElement(By.id("queue-message")).getAttribute("class")).contains("error");
         wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
         assertThat(severeBrowserLogs()).allMatch(l -> l.contains("/api/v1/queue/" + slow) && l.contains("404"));
+
+        // A rate-limit reply from busy.test's server: the Shaping panel shows the lane backing off, halved.
+        By busy = By.cssSelector("#shaping-table tr[data-group='busy']");
+        s.sendMx("alice@example.test", "Subject: throttled\n\nx\n", "slowdown@busy.test");
+        wait.until(d -> "backing_off".equals(d.findElement(busy).getDomAttribute("data-state")));
+        WebElement lane = driver.findElement(busy);
+        assertThat(lane.getText()).contains("default").contains("10/s").contains("20/s").contains("2 of 4")
+                .contains("backing off");
+        assertThat(lane.getDomAttribute("class")).isEqualTo("lane-backing_off");
+        // highlighted: the amber pill of the stylesheet, not the plain grey one
+        assertThat(lane.findElement(By.cssSelector("td.state .pill")).getCssValue("background-color"))
+                .isEqualTo("rgba(252, 240, 220, 1)");
+        assertThat(driver.findElement(By.cssSelector("#warmup-table tbody")).getText()).isEqualTo("No source is warming up");
+        shot("shaping");
     }
 
     /** Waits until only the slow message is queued, retried once, and the 1-hour numbers stop moving. */

@@ -202,6 +202,57 @@ class MetricsTest {
                 "sluice_disk_free_bytes 5.0");
     }
 
+    /** Named groups one series each; the per-domain lanes of "*" summed into one, so the series stay bounded. */
+    @Test
+    void shapingGaugesExportNamedGroupsAndSumTheDomainLanes() {
+        List<ShapingGauges.Lane> lanes = new ArrayList<>(List.of(
+                new ShapingGauges.Lane("ip1", "google", 25, 2, true),
+                new ShapingGauges.Lane("ip2", "google", 50, 5, false)));
+        for (int i = 0; i < 1000; i++) lanes.add(new ShapingGauges.Lane("ip1", "*", 2, 1, i == 7));
+        lanes.add(new ShapingGauges.Lane("ip2", "*", 2, 1, false));
+        lanes.add(new ShapingGauges.Lane("ip2", "*", 0, 0, false)); // a domain without limits: the sum has none
+        Metrics m = new Metrics().shaping(new ShapingGauges.Sources(() -> lanes, () -> List.of(
+                new ShapingGauges.Warmup("ip3", "google", 40, 50), new ShapingGauges.Warmup("ip3", "yahoo", 0, 50))));
+        List<String> scrape = m.scrape().lines().toList();
+        assertThat(scrape).contains(
+                "sluice_shaping_rate_limit{group=\"google\",source=\"ip1\"} 25.0",
+                "sluice_shaping_rate_limit{group=\"google\",source=\"ip2\"} 50.0",
+                "sluice_shaping_rate_limit{group=\"*\",source=\"ip1\"} 2000.0",
+                "sluice_shaping_rate_limit{group=\"*\",source=\"ip2\"} 0.0",
+                "sluice_shaping_connections{group=\"google\",source=\"ip1\"} 2.0",
+                "sluice_shaping_connections{group=\"*\",source=\"ip1\"} 1000.0",
+                "sluice_shaping_connections{group=\"*\",source=\"ip2\"} 0.0",
+                "sluice_shaping_backoff{group=\"google\",source=\"ip1\"} 1.0",
+                "sluice_shaping_backoff{group=\"google\",source=\"ip2\"} 0.0",
+                "sluice_shaping_backoff{group=\"*\",source=\"ip1\"} 1.0",
+                "sluice_shaping_backoff{group=\"*\",source=\"ip2\"} 0.0",
+                "sluice_warmup_sent_today{group=\"google\",source=\"ip3\"} 40.0",
+                "sluice_warmup_cap_today{group=\"google\",source=\"ip3\"} 50.0",
+                "sluice_warmup_cap_today{group=\"yahoo\",source=\"ip3\"} 50.0");
+        assertThat(scrape.stream().filter(l -> l.startsWith("sluice_shaping_rate_limit{"))).hasSize(4);
+    }
+
+    /** The lanes may be many (one per domain): a scrape walks them once for its three gauges, not three times. */
+    @Test
+    void aScrapeWalksTheLanesOnce() {
+        java.util.concurrent.atomic.AtomicInteger walks = new java.util.concurrent.atomic.AtomicInteger();
+        Metrics m = new Metrics().shaping(new ShapingGauges.Sources(() -> {
+            walks.incrementAndGet();
+            return List.of(new ShapingGauges.Lane("ip1", "google", 5, 1, false));
+        }, null));
+        assertThat(m.scrape()).contains("sluice_shaping_backoff{group=\"google\",source=\"ip1\"} 0.0");
+        assertThat(walks.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aFailingShapingSourceCostsOnlyItsOwnLines() {
+        Metrics m = new Metrics().shaping(new ShapingGauges.Sources(() -> {
+            throw new IllegalStateException("shaper closed");
+        }, () -> List.of(new ShapingGauges.Warmup("ip3", "google", 1, 50))));
+        assertThat(m.scrape().lines()).contains("sluice_warmup_sent_today{group=\"google\",source=\"ip3\"} 1.0")
+                .noneMatch(l -> l.startsWith("sluice_shaping_rate_limit{"));
+    }
+
     @Test
     void metricsOfTwoInstancesDoNotMix() {
         Metrics a = new Metrics();
@@ -224,7 +275,10 @@ class MetricsTest {
     void promtoolAcceptsTheScrape() throws Exception {
         assumeTrue(Peer.available("promtool"), "promtool (package prometheus) is installed by .ci/run");
         Metrics m = new Metrics(new MetricSources(() -> Map.of("queued", 3), () -> Map.of("example.net", 2),
-                () -> new LookupStats(1, 0, 0, Duration.ofMillis(3)), () -> 1, () -> 2));
+                () -> new LookupStats(1, 0, 0, Duration.ofMillis(3)), () -> 1, () -> 2))
+                .shaping(new ShapingGauges.Sources(() -> List.of(new ShapingGauges.Lane("ip1", "google", 0.5, 1, true),
+                        new ShapingGauges.Lane("ip1", "*", 0, 0, false)),
+                        () -> List.of(new ShapingGauges.Warmup("ip1", "google", 10, 50))));
         List<DeliveryEvent> all = new ArrayList<>();
         events().forEach(a -> {
             @SuppressWarnings("unchecked")
