@@ -176,6 +176,7 @@ public final class Node implements AutoCloseable {
                 () -> freeSpace(config.dataDir()))).alerts(alerts).diskReserve(config.spool().diskReserve());
         if (d != null) {
             alerts.include(d.listings()::alerts);
+            alerts.include(d.shaper()::alerts);
             metrics.egressListings(d.listings()::metricStates);
             metrics.shaping(shapingGauges(d.shaper()));
         }

@@ -87,14 +87,15 @@ public final class Metrics implements EventSink {
         return this;
     }
 
-    /** {@code sluice_alert_active{kind}}: 1 while an alert (bounce_rate, queue_growth) is raised, else 0. */
+    /** {@code sluice_alert_active{kind}}: 1 while an alert (bounce_rate, queue_growth, blocklist, suspended) is raised. */
     public Metrics alerts(Alerts alerts) {
         io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_alert_active")
                 .help("1 while the alert is raised (bounce_rate: the 1-hour bounce rate is above the threshold; "
-                        + "queue_growth: the queue keeps growing; blocklist: an egress address is listed).")
+                        + "queue_growth: the queue keeps growing; blocklist: an egress address is listed; "
+                        + "suspended: an egress source is suspended for a destination group after a reputation block).")
                 .labelNames("kind")
                 .callback(cb -> {
-                    for (String kind : List.of("bounce_rate", "queue_growth", "blocklist")) {
+                    for (String kind : List.of("bounce_rate", "queue_growth", "blocklist", "suspended")) {
                         cb.call(alerts.active().stream().anyMatch(a -> a.kind().equals(kind)) ? 1 : 0, kind);
                     }
                 })

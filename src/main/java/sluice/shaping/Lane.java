@@ -1,10 +1,13 @@
 package sluice.shaping;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import sluice.config.ShapingConfig;
+import sluice.observe.Alerts;
 
 /**
  * One egress source's traffic to one destination group: its message and connection rates (GCRA), the connections
@@ -39,6 +42,7 @@ final class Lane {
     private final ArrayDeque<Runnable> parked = new ArrayDeque<>();
     private long suspendedUntil;      // nanos; 0 = not suspended
     private String suspendedBecause;
+    private long suspendedSinceMillis;
     private boolean backingOff;
     private long lastDecrease = Long.MIN_VALUE / 2;
     private long windowStart;
@@ -196,8 +200,9 @@ final class Lane {
     }
 
     /** A reputation block: the source is out for this group until {@code until}. Text for the log, or null. */
-    synchronized String suspend(long now, long until, String reply) {
+    synchronized String suspend(long now, long until, String reply, long nowMillis) {
         boolean already = suspendedUntil != 0 && now < suspendedUntil;
+        if (!already) suspendedSinceMillis = nowMillis;
         suspendedUntil = Math.max(suspendedUntil, until);
         suspendedBecause = reply;
         reserved.clear();
@@ -247,6 +252,16 @@ final class Lane {
             it.remove();
         }
         return out;
+    }
+
+    /** The alert of a suspended lane (shown on the dashboard, in the API's alerts), or null. */
+    synchronized Alerts.Alert alert(long nowNanos, long nowMillis) {
+        if (suspendedUntil == 0 || nowNanos >= suspendedUntil) return null;
+        String until = Instant.ofEpochMilli(nowMillis + (suspendedUntil - nowNanos) / 1_000_000)
+                .truncatedTo(ChronoUnit.SECONDS).toString();
+        return new Alerts.Alert("suspended", "egress source " + source + " is suspended for " + group
+                + (domain == null ? "" : " (" + domain + ")") + " until " + until + ": " + suspendedBecause,
+                Instant.ofEpochMilli(suspendedSinceMillis));
     }
 
     synchronized LaneView view(long nowNanos, long nowMillis) {

@@ -18,6 +18,7 @@ import sluice.delivery.EgressSource;
 import sluice.delivery.Job;
 import sluice.delivery.Outcome;
 import sluice.delivery.Shape;
+import sluice.observe.Alerts;
 import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
 
@@ -239,7 +240,7 @@ public final class Shaper implements AutoCloseable {
             String cls = classifier.classify(o.code(), o.enhancedCode(), o.text());
             if ("spam_block".equals(cls)) {
                 Duration f = lane.rule == null ? Duration.ofHours(1) : lane.rule.suspendFor();
-                String text = lane.suspend(now, now + f.toNanos(), o.summary());
+                String text = lane.suspend(now, now + f.toNanos(), o.summary(), clock.millis());
                 if (text != null) {
                     log.warn("shaping: source {} suspended for {}{} for {}: {}", lane.source, lane.group,
                             lane.domain == null ? "" : " (" + lane.domain + ")", f, text);
@@ -280,6 +281,18 @@ public final class Shaper implements AutoCloseable {
             // A lane of one domain without limits of its own is kept only while it holds state.
             if (lane.domain != null && (lane.rule == null || crowded) && lane.idle(now)) lanes.remove(e.getKey(), lane);
         }
+    }
+
+    /** An alert per source suspended for a group (a reputation block), for the dashboard and the API. */
+    public List<Alerts.Alert> alerts() {
+        long now = nanos.getAsLong();
+        long nowMillis = clock.millis();
+        List<Alerts.Alert> out = new ArrayList<>();
+        for (Lane l : lanes.values()) {
+            var a = l.alert(now, nowMillis);
+            if (a != null) out.add(a);
+        }
+        return out;
     }
 
     /** Every lane, sorted by group then source, for the API, the CLI, the metrics and the dashboard. */

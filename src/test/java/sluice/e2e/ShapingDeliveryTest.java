@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -210,6 +214,10 @@ class ShapingDeliveryTest {
         assertThat(suspended.getFirst().path("egress_source").asText()).isEqualTo("ip1");
         assertThat(suspended.getFirst().path("group").asText()).isEqualTo("blocky.test");
         assertThat(suspended.getFirst().path("text").asText()).contains("spamhaus");
+        // While it lasts (4 s), the dashboard's alerts and the alert metric say so.
+        assertThat(JSON.readTree(admin(s, "/api/v1/stats")).path("alerts").toString())
+                .contains("\"kind\":\"suspended\"", "egress source ip1 is suspended for blocky.test");
+        assertThat(admin(s, "/metrics")).contains("sluice_alert_active{kind=\"suspended\"} 1.0");
         // The one message lost got a real 5xx from the remote: it is bounced, not silently dropped.
         List<JsonNode> bounced = log(s, "bounced");
         assertThat(bounced.size()).isEqualTo(1);
@@ -224,6 +232,17 @@ class ShapingDeliveryTest {
         JsonNode resumed = log(s, "resumed").getFirst();
         assertThat(resumed.path("egress_source").asText()).isEqualTo("ip1");
         assertThat(resumed.path("text").asText()).contains("suspension over");
+    }
+
+    /** GET an admin endpoint with the node's token. */
+    private static String admin(SluiceHarness s, String path) throws Exception {
+        String token = Files.readString(s.config().admin().tokenFile()).strip();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + s.config().admin().address()
+                    + path)).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            return r.body();
+        }
     }
 
     /** Delivered and bounced lines for recipients at {@code domain} (not the DSNs that go back to the sender). */

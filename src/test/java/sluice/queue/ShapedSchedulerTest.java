@@ -115,21 +115,26 @@ class ShapedSchedulerTest {
         String other = submit("x@fast.test");
         await(() -> delivered.size() == 2);
         settled();
-        assertThat(delivered).containsExactlyInAnyOrder("r0@slow.test", "x@fast.test");
+        // which of the three queued together takes the first slot is the workers' race; exactly one does
+        assertThat(delivered).contains("x@fast.test").filteredOn(a -> a.endsWith("@slow.test")).hasSize(1);
+        String first = delivered.stream().filter(a -> a.endsWith("@slow.test")).findFirst().orElseThrow();
         // the two held back: still queued, no attempt counted, nothing written about them, due at their slots
         assertThat(scheduler.size()).isEqualTo(2);
-        for (String id : ids.subList(1, 3)) {
-            assertThat(spool.find(id).orElseThrow().state().attempts()).isZero();
+        for (int i = 0; i < 3; i++) {
+            if (first.equals("r" + i + "@slow.test")) continue;
+            assertThat(spool.find(ids.get(i)).orElseThrow().state().attempts()).isZero();
         }
         assertThat(scheduler.countsByState()).containsEntry("scheduled", 2L).containsEntry("active", 0L);
         clock.advance(Duration.ofSeconds(60));
         scheduler.wake();
         await(() -> delivered.size() == 3);
         settled();
+        assertThat(scheduler.size()).isEqualTo(1);
         clock.advance(Duration.ofSeconds(60));
         scheduler.wake();
         await(() -> delivered.size() == 4);
-        assertThat(delivered).containsExactly("r0@slow.test", "x@fast.test", "r1@slow.test", "r2@slow.test");
+        assertThat(delivered).containsExactlyInAnyOrder("r0@slow.test", "x@fast.test", "r1@slow.test",
+                "r2@slow.test");
         await(() -> scheduler.idle());
         assertThat(logLines()).extracting(n -> n.path("event").asText()).containsOnly("delivered")
                 .hasSize(4);

@@ -247,6 +247,11 @@ class ShaperTest {
             assertThat(e.egressSource()).isEqualTo("ip1");
             assertThat(e.text()).contains("blocked using zen.spamhaus.org");
         });
+        assertThat(s.alerts()).singleElement().satisfies(a -> {
+            assertThat(a.kind()).isEqualTo("suspended");
+            assertThat(a.message()).contains("egress source ip1 is suspended for blocky until 2026-12-06T10:10:00Z")
+                    .contains("blocked using zen.spamhaus.org");
+        });
         for (int i = 0; i < 50; i++) {
             Admission.Go g = (Admission.Go) s.admit(job("c" + i + "@blocky.test"), () -> {});
             assertThat(g.job().shape().source().name()).isEqualTo("ip2");
@@ -264,6 +269,7 @@ class ShaperTest {
         s.tick();
         assertThat(events.getLast().event()).isEqualTo("resumed");
         assertThat(s.lanes()).filteredOn(v -> v.group().equals("blocky")).noneMatch(LaneView::suspended);
+        assertThat(s.alerts()).isEmpty();
     }
 
     @Test
