@@ -35,9 +35,10 @@ final class Lane {
     private double ceilingPerSecond;  // what recovery climbs back to (the configured rate, or the measured one)
     private int connections;          // current limit; 0 = no limit
     private int connectionCeiling;
-    private final Gcra messages;
-    private final Gcra newConnections;
-    private int active;
+    private final LaneState state;    // the buckets and connections a cluster shares
+    private final long connectionIntervalNanos; // 0: no connection rate
+    private final int connectionBurst;
+    private int active;               // this node's attempts in progress
     private final Map<String, Long> reserved = new HashMap<>(); // job key -> slot (nanos)
     private final ArrayDeque<Runnable> parked = new ArrayDeque<>();
     private long suspendedUntil;      // nanos; 0 = not suspended
@@ -51,7 +52,8 @@ final class Lane {
     private long admittedInWindow;
     private long lastSweep;
 
-    Lane(String source, String group, String domain, ShapingConfig.Rule rule, long windowNanos, long now) {
+    Lane(String source, String group, String domain, ShapingConfig.Rule rule, long windowNanos, long now,
+         LaneState state) {
         this.source = source;
         this.group = group;
         this.domain = domain;
@@ -62,9 +64,10 @@ final class Lane {
         this.ceilingPerSecond = ratePerSecond;
         this.connections = rule == null ? 0 : rule.maxConnections();
         this.connectionCeiling = connections;
-        this.messages = new Gcra(intervalOf(ratePerSecond), burstOf(ratePerSecond));
-        this.newConnections = rule != null && rule.connectionRate() != null
-                ? new Gcra(rule.connectionRate().intervalNanos(), burstOf(rule.connectionRate().perSecond())) : null;
+        this.state = state;
+        boolean connectionRate = rule != null && rule.connectionRate() != null;
+        this.connectionIntervalNanos = connectionRate ? rule.connectionRate().intervalNanos() : 0;
+        this.connectionBurst = connectionRate ? burstOf(rule.connectionRate().perSecond()) : 1;
         this.windowStart = now;
     }
 
@@ -117,27 +120,33 @@ final class Lane {
      */
     synchronized Decision admit(String jobKey, Runnable wake, long now) {
         if (suspendedUntil != 0 && now < suspendedUntil) return new Suspended(suspendedUntil);
-        if (connections > 0 && active >= connections) {
-            if (parked.size() < MAX_PARKED) parked.add(wake);
-            return new ConnectionWait();
-        }
+        if (connections > 0 && state.connectionsHeld() >= connections) return park(wake);
+        Long slot = reserved.remove(jobKey);
         if (!Double.isInfinite(ratePerSecond)) {
-            Long slot = reserved.remove(jobKey);
+            long interval = intervalOf(ratePerSecond);
             // A slot long past (the job came back late: a stalled queue, a clock jump) is not used, so that late
             // jobs cannot go all at once: it takes a new one at the end of the line.
-            if (slot != null && now - slot > Math.max(100_000_000L, messages.intervalNanos())) slot = null;
-            if (slot == null) slot = messages.reserve(now);
+            if (slot != null && now - slot > Math.max(100_000_000L, interval)) slot = null;
+            if (slot == null) slot = state.reserveMessage(now, interval, burstOf(ratePerSecond));
             if (slot > now) {
                 reserved.put(jobKey, slot);
                 sweep(now);
                 return new RateWait(slot);
             }
-        } else {
-            reserved.remove(jobKey);
+        }
+        if (!state.acquireConnection(connections)) {
+            // another node took the last connection since the look above: the job keeps its slot and waits
+            if (slot != null) reserved.put(jobKey, slot);
+            return park(wake);
         }
         active++;
         admittedInWindow++;
         return new Admitted();
+    }
+
+    private Decision park(Runnable wake) {
+        if (parked.size() < MAX_PARKED) parked.add(wake);
+        return new ConnectionWait();
     }
 
     /** Reservations of jobs that never came back (deleted, bounced by the operator) go after a grace period. */
@@ -149,8 +158,8 @@ final class Lane {
 
     /** 0 when a new connection may be opened now, else the nanos of the next slot. */
     synchronized long tryOpen(long now) {
-        if (newConnections == null) return 0;
-        long slot = newConnections.reserve(now);
+        if (connectionIntervalNanos == 0) return 0;
+        long slot = state.reserveConnection(now, connectionIntervalNanos, connectionBurst);
         return slot <= now ? 0 : slot;
     }
 
@@ -158,6 +167,7 @@ final class Lane {
     Runnable release() {
         synchronized (this) {
             active--;
+            state.releaseConnection();
             return parked.poll();
         }
     }
@@ -186,8 +196,7 @@ final class Lane {
             connections = Math.max(1, active);
         }
         connections = Math.max(1, connections / 2);
-        messages.setInterval(intervalOf(ratePerSecond), burstOf(ratePerSecond));
-        messages.restart(now);
+        state.restartMessages(now, intervalOf(ratePerSecond));
         reserved.clear(); // slots reserved at the old rate are asked for again at the new one
         backingOff = true;
         return reply + ": rate " + describe(before) + " -> " + describe(ratePerSecond) + ", connections "
@@ -233,7 +242,6 @@ final class Lane {
                     if (connectionCeiling == 0) connections = 0;
                     resumed = resumed == null ? "backoff over: back to the configured limits" : resumed;
                 }
-                messages.setInterval(intervalOf(ratePerSecond), burstOf(ratePerSecond));
             }
             windowStart = now;
             windowDirty = false;
@@ -245,7 +253,7 @@ final class Lane {
 
     /** Parked jobs to wake because the limit rose or a suspension ended (run outside the monitor). */
     synchronized java.util.List<Runnable> wakeable() {
-        int free = connections == 0 ? parked.size() : Math.max(0, connections - active);
+        int free = connections == 0 ? parked.size() : Math.max(0, connections - state.connectionsHeld());
         java.util.List<Runnable> out = new java.util.ArrayList<>();
         for (Iterator<Runnable> it = parked.iterator(); it.hasNext() && out.size() < free; ) {
             out.add(it.next());

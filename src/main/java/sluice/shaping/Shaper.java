@@ -57,12 +57,21 @@ public final class Shaper implements AutoCloseable {
     private final LongSupplier nanos;
     private final RandomGenerator random;
     private final long windowNanos;
+    private final LaneState.Factory states;
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private volatile Thread ticker;
 
     public Shaper(ShapingConfig config, EgressPools pools, MxLookup mx, WarmupLedger warmup, SourceHealth health,
                   BounceClassifier classifier, EventSink events, Clock clock, LongSupplier nanos,
                   RandomGenerator random, Duration window) {
+        this(config, pools, mx, warmup, health, classifier, events, clock, nanos, random, window, LaneState.Factory.LOCAL);
+    }
+
+    /** @param states where the lanes' buckets and connection counts live (this process, or a cluster's store) */
+    public Shaper(ShapingConfig config, EgressPools pools, MxLookup mx, WarmupLedger warmup, SourceHealth health,
+                  BounceClassifier classifier, EventSink events, Clock clock, LongSupplier nanos,
+                  RandomGenerator random, Duration window, LaneState.Factory states) {
+        this.states = states;
         this.groups = new Groups(config.rules(), mx::hosts);
         this.pools = pools;
         this.warmup = warmup;
@@ -218,7 +227,7 @@ public final class Shaper implements AutoCloseable {
 
     private Lane lane(String source, Groups.Match g, long now) {
         return lanes.computeIfAbsent(source + "\u0000" + g.key(),
-                k -> new Lane(source, g.group(), g.domain(), g.rule(), windowNanos, now));
+                k -> new Lane(source, g.group(), g.domain(), g.rule(), windowNanos, now, states.open(source, g.key())));
     }
 
     /** An admitted attempt ended (from {@link Lease#done}). */
