@@ -111,7 +111,7 @@ public final class Campaign {
         try {
             r = http.send(request(settings.endpoint(), new byte[0], null), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            return new Probe.NotAnswering(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            return new Probe.NotAnswering(describe(e));
         }
         if (r.statusCode() == 401 || r.statusCode() == 403) return new Probe.KeyRefused(r.statusCode(), error(r.body()));
         return new Probe.Ready();
@@ -184,7 +184,7 @@ public final class Campaign {
             } catch (IOException e) {
                 if (++connectFailures >= CONNECT_TRIES || stop.get()) {
                     broken.compareAndSet(null, "the send API at " + settings.endpoint().getAuthority()
-                            + " stopped answering (" + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")");
+                            + " stopped answering (" + describe(e) + ")");
                     counts.unfinished.incrementAndGet();
                     return;
                 }
@@ -253,6 +253,12 @@ public final class Campaign {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (idempotencyKey != null) b.header("Idempotency-Key", idempotencyKey);
         return b.build();
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof java.net.ConnectException) return "connection refused";
+        if (e instanceof java.net.http.HttpTimeoutException) return "no answer in time";
+        return e.getMessage() != null ? e.getMessage() : "the connection failed";
     }
 
     /** The API's {"error": "..."} text. */
