@@ -157,6 +157,11 @@ final class SendCommand implements Callable<Integer> {
         long elapsed = System.nanoTime() - started;
         CampaignSummary.print(System.out, campaign.counts(), earlier, elapsed, end, journalPath, survey.rows());
         return switch (end) {
+            case Campaign.End.Finished f when campaign.counts().unfinished.get() > 0 -> {
+                System.err.println("sluice: " + campaign.counts().unfinished.get()
+                        + " rows were not sent (server errors); --resume sends them");
+                yield 1;
+            }
             case Campaign.End.Finished f -> 0;
             case Campaign.End.Stopped s -> 130;
             case Campaign.End.Broken b -> {

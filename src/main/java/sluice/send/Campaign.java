@@ -35,6 +35,7 @@ public final class Campaign {
     /** Distinct refusal reasons counted apart; the rest are counted as "other". */
     private static final int MAX_REASONS = 20;
     private static final int CONNECT_TRIES = 6;
+    private static final long FLUSH_EVERY_NANOS = 1_000_000_000L;
 
     public record Settings(URI endpoint, String apiKey, int concurrency, Rate rate, String campaignId) {}
 
@@ -124,8 +125,14 @@ public final class Campaign {
         Semaphore slots = new Semaphore(settings.concurrency());
         AtomicReference<IOException> journalFailure = new AtomicReference<>();
         End end = new End.Finished();
+        long flushed = System.nanoTime();
         try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
             for (CampaignList.Row row; (row = list.next()) != null; ) {
+                if (System.nanoTime() - flushed > FLUSH_EVERY_NANOS) {
+                    // a slow campaign (--rate) fills a batch seldom: a crash then loses at most a second of journal
+                    journal.flush();
+                    flushed = System.nanoTime();
+                }
                 if (stop.get()) {
                     end = new End.Stopped();
                     break;

@@ -106,6 +106,26 @@ class BulkSendErrorsTest {
     }
 
     @Test
+    void rateIsASteadyPaceNotBursts() throws Exception {
+        StringBuilder rows = new StringBuilder("email,name,n\n");
+        for (int i = 1; i <= 60; i++) rows.append("paced").append(i).append("@remote.test,P,").append(i).append('\n');
+        SluiceProcess.Outcome o = send(file("list.csv", rows.toString()), eml, "--rate", "20/s");
+        assertThat(o.exit()).as(o.stderr()).isZero();
+        List<java.time.Instant> at = s.queue().stream()
+                .filter(m -> m.envelope().recipients().get(0).address().startsWith("paced"))
+                .map(m -> m.envelope().received()).sorted().toList();
+        assertThat(at).hasSize(60);
+        // 60 at 20/s: about 3 s from first to last, and never more than a few in any quarter second
+        assertThat(java.time.Duration.between(at.getFirst(), at.getLast())).isBetween(
+                java.time.Duration.ofMillis(2_700), java.time.Duration.ofMillis(6_000));
+        for (int i = 0; i < at.size(); i++) {
+            int j = i;
+            while (j < at.size() && at.get(j).isBefore(at.get(i).plusMillis(250))) j++;
+            assertThat(j - i).as("messages within 250 ms of message %d", i).isLessThanOrEqualTo(8);
+        }
+    }
+
+    @Test
     void dryRunPrintsTheFirstRowsMessageAndSendsNothing() throws Exception {
         int before = s.queue().size();
         SluiceProcess.Outcome o = send(file("list.csv", "email,name,n\nbad,Z,0\ndry@remote.test,Ann,7\n"), eml, "--dry-run");
