@@ -25,12 +25,15 @@ import sun.misc.Signal;
 
 /** {@code sluice send --list FILE.csv --template FILE.eml}: a campaign through the running server's send API. */
 @Command(name = "send", sortOptions = false, description = {
-        "Bulk send: one personalised message per row of a CSV list (the header row names the variables; the email",
-        "column is the recipient), made from an RFC 5322 template with {{name}} placeholders, through the running",
-        "server's send API (POST /api/v1/messages with a user's API key), so may-send-as, limits, suppression and",
-        "DKIM apply as for any API caller. Progress is journaled next to the list (FILE.csv.sluice-progress);",
-        "after Ctrl-C or a crash, --resume continues without sending a row twice.",
-        "Exit: 0 done, 1 server not answering or gone, 2 bad list/template/key/options, 130 interrupted."})
+        "Bulk send: one personalised message per row of a CSV list, made from an",
+        "RFC 5322 template with {{column}} placeholders. The list's header row names",
+        "the variables; its email column is the recipient. Messages go through the",
+        "running server's send API (POST /api/v1/messages with a user's API key), so",
+        "may-send-as, limits, suppression and DKIM apply as for any API caller.",
+        "Progress is journaled next to the list (FILE.csv.sluice-progress); after",
+        "Ctrl-C or a crash, --resume continues without sending a row twice.",
+        "Exit: 0 done, 1 server not answering or gone, 2 bad list, template, key or",
+        "option, 130 interrupted (143 on SIGTERM)."})
 final class SendCommand implements Callable<Integer> {
     @Option(names = "--list", required = true, paramLabel = "FILE.csv",
             description = "recipients: a header row naming the columns (one named email), then one row per message")
@@ -130,15 +133,20 @@ final class SendCommand implements Callable<Integer> {
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger interrupts = new AtomicInteger();
-        Signal.handle(new Signal("INT"), s -> {
-            if (interrupts.incrementAndGet() == 1) {
-                stop.set(true);
-                System.err.println("\nsluice: stopping: waiting for the requests in flight (Ctrl-C again to quit at once)");
-            } else {
-                // the journal may lack the last rows; --resume sends them again under the same Idempotency-Key
-                Runtime.getRuntime().halt(130);
-            }
-        });
+        AtomicInteger stopExit = new AtomicInteger(130);
+        for (String name : new String[] {"INT", "TERM"}) {
+            int code = name.equals("INT") ? 130 : 143; // 128 + the signal's number, as a shell reports it
+            Signal.handle(new Signal(name), s -> {
+                if (interrupts.incrementAndGet() == 1) {
+                    stopExit.set(code);
+                    stop.set(true);
+                    System.err.println("\nsluice: stopping: waiting for the requests in flight (Ctrl-C again to quit at once)");
+                } else {
+                    // the journal may lack the last rows; --resume sends them again under the same Idempotency-Key
+                    Runtime.getRuntime().halt(code);
+                }
+            });
+        }
         CampaignProgress progress = CampaignProgress.start(survey.rows(), earlier.size(), campaign.counts(), list.toString());
         AtomicInteger shown = new AtomicInteger();
         long started = System.nanoTime();
@@ -163,7 +171,7 @@ final class SendCommand implements Callable<Integer> {
                 yield 1;
             }
             case Campaign.End.Finished f -> 0;
-            case Campaign.End.Stopped s -> 130;
+            case Campaign.End.Stopped s -> stopExit.get();
             case Campaign.End.Broken b -> {
                 System.err.println("sluice: " + b.why() + "; the rows not sent go with --resume");
                 yield 1;

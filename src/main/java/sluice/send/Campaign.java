@@ -189,7 +189,11 @@ public final class Campaign {
             try {
                 r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             } catch (IOException e) {
-                if (++connectFailures >= CONNECT_TRIES || stop.get()) {
+                if (stop.get()) { // Ctrl-C: this row goes with --resume; no reason to call the server gone
+                    counts.unfinished.incrementAndGet();
+                    return;
+                }
+                if (++connectFailures >= CONNECT_TRIES) {
                     broken.compareAndSet(null, "the send API at " + settings.endpoint().getAuthority()
                             + " stopped answering (" + describe(e) + ")");
                     counts.unfinished.incrementAndGet();

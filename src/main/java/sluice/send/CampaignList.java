@@ -153,8 +153,13 @@ public final class CampaignList implements AutoCloseable {
         Throwable cause = e;
         while (cause.getCause() != null && cause != cause.getCause()) cause = cause.getCause();
         if (cause instanceof CharacterCodingException) return new Unreadable(file + ": not UTF-8 text");
+        if (cause instanceof com.fasterxml.jackson.core.JsonProcessingException j) {
+            // Jackson's own text ends in a location in its terms; the file and line are what a person looks for
+            String where = j.getLocation() == null || j.getLocation().getLineNr() < 1 ? ""
+                    : " line " + j.getLocation().getLineNr();
+            return new Unreadable(file + where + ": " + j.getOriginalMessage());
+        }
         String text = e.getMessage() == null ? e.toString() : e.getMessage();
-        // Jackson appends its own location; keep the first line
         int cut = text.indexOf('\n');
         return new Unreadable(file + ": " + (cut > 0 ? text.substring(0, cut) : text));
     }

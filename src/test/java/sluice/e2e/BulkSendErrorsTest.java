@@ -126,6 +126,20 @@ class BulkSendErrorsTest {
     }
 
     @Test
+    void aListChangedSinceTheJournalWasStartedIsRefusedOnResume() throws Exception {
+        Path csv = file("list.csv", "email,name,n\nchanged1@remote.test,A,1\n");
+        SluiceProcess.Outcome first = send(csv, eml, "--resume"); // no journal yet: --resume starts the campaign
+        assertThat(first.exit()).as(first.stderr()).isZero();
+        assertThat(first.stderr()).contains("no journal to resume");
+        SluiceProcess.Outcome nothingLeft = send(csv, eml, "--resume");
+        assertThat(nothingLeft.exit()).as(nothingLeft.stderr()).isZero();
+        assertThat(nothingLeft.stdout()).contains("campaign done: 0 rows").contains("earlier runs: 1 rows (1 accepted");
+        Files.writeString(csv, "email,name,n\nchanged2@remote.test,B,1\n");
+        oneLine(send(csv, eml, "--resume"), 2, "list.csv changed since the campaign started", "delete the journal");
+        assertThat(s.queue().stream().filter(m -> m.envelope().recipients().get(0).address().startsWith("changed"))).hasSize(1);
+    }
+
+    @Test
     void dryRunPrintsTheFirstRowsMessageAndSendsNothing() throws Exception {
         int before = s.queue().size();
         SluiceProcess.Outcome o = send(file("list.csv", "email,name,n\nbad,Z,0\ndry@remote.test,Ann,7\n"), eml, "--dry-run");

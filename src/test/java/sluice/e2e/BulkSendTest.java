@@ -67,14 +67,22 @@ class BulkSendTest {
             String[] args = {"send", "--list", csv.toString(), "--template", eml.toString(), "--api-key-file", key.toString(),
                     "--config", config(s), "--rate", "1500/s"};
 
-            try (SluiceProcess first = SluiceProcess.start(args)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> s.queue().size() >= 2_000 || !first.process().isAlive());
-                assertThat(first.process().isAlive()).as(first.output()).isTrue();
-                Peer.Result sigint = Peer.run(List.of("kill", "-INT", Long.toString(first.process().pid())), null, 10);
+            // A child inherits an ignored SIGINT (a test run started in the background, nohup), and the JVM then
+            // keeps it ignored: env puts the default disposition back, as an operator's terminal has it.
+            List<String> cmd = new java.util.ArrayList<>(List.of("env", "--default-signal=INT"));
+            cmd.addAll(SluiceProcess.command(args));
+            Path log = s.dir.resolve("first-run.log");
+            Process first = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> s.queue().size() >= 2_000 || !first.isAlive());
+                assertThat(first.isAlive()).as(Files.readString(log)).isTrue();
+                Peer.Result sigint = Peer.run(List.of("kill", "-INT", Long.toString(first.pid())), null, 10);
                 assertThat(sigint.exit()).isZero();
-                assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).as(first.output()).isTrue();
-                assertThat(first.process().exitValue()).as(first.output()).isEqualTo(130);
-                assertThat(first.output()).contains("campaign interrupted").contains("continue with --resume");
+                assertThat(first.waitFor(30, TimeUnit.SECONDS)).as(Files.readString(log)).isTrue();
+                assertThat(first.exitValue()).as(Files.readString(log)).isEqualTo(130);
+                assertThat(Files.readString(log)).contains("campaign interrupted").contains("continue with --resume");
+            } finally {
+                first.destroyForcibly();
             }
             int afterFirst = s.queue().size();
             assertThat(afterFirst).isBetween(2_000, ROWS - 1);
