@@ -25,6 +25,7 @@ final class CampaignProgress implements AutoCloseable {
     private final int before;
     private final Campaign.Counts counts;
     private final long started = System.nanoTime();
+    private final java.util.List<String> held = new java.util.ArrayList<>();
 
     private CampaignProgress(ProgressBar bar, int total, int before, Campaign.Counts counts) {
         this.bar = bar;
@@ -37,7 +38,7 @@ final class CampaignProgress implements AutoCloseable {
     static CampaignProgress start(int total, int before, Campaign.Counts counts, String name) {
         ProgressBar bar = null;
         if (terminal()) {
-            bar = new ProgressBarBuilder().setTaskName("sending").setInitialMax(total).startsFrom(before, Duration.ZERO)
+            bar = new ProgressBarBuilder().setTaskName("send").setInitialMax(total).startsFrom(before, Duration.ZERO)
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250)
                     .showSpeed().setUnit(" rows", 1).build();
         }
@@ -54,7 +55,7 @@ final class CampaignProgress implements AutoCloseable {
     private void draw() {
         bar.stepTo(before + counts.done());
         bar.setExtraMessage(counts.refused.get() + counts.suppressed.get() == 0 ? ""
-                : counts.refused.get() + " refused, " + counts.suppressed.get() + " suppressed");
+                : " | " + counts.refused.get() + " refused, " + counts.suppressed.get() + " suppressed");
     }
 
     private void line() {
@@ -68,9 +69,13 @@ final class CampaignProgress implements AutoCloseable {
                 counts.suppressed.get(), eta);
     }
 
-    /** A line above the bar (a refused row). */
+    /**
+     * A line for the person watching (a refused row): at once without a bar; with one, after it (the bar redraws its
+     * own line, and a line printed under it would be overwritten).
+     */
     synchronized void println(String text) {
-        System.err.println("sluice: " + text);
+        if (bar == null) System.err.println("sluice: " + text);
+        else held.add("sluice: " + text);
     }
 
     @Override
@@ -79,6 +84,9 @@ final class CampaignProgress implements AutoCloseable {
         if (bar != null) {
             draw();
             bar.close();
+            synchronized (this) {
+                held.forEach(System.err::println);
+            }
         }
     }
 
