@@ -6,9 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,8 +106,8 @@ final class SendCommand implements Callable<Integer> {
         }
         String key = apiKey();
         URI endpoint = URI.create(AdminApi.baseOf(options.load().admin().address()) + "/api/v1/messages");
-        String campaignId = "sluice-" + sha256((survey.sha256() + ":" + templateSha).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
-        Campaign campaign = new Campaign(new Campaign.Settings(endpoint, key, concurrency, pace, campaignId));
+        Campaign campaign = new Campaign(new Campaign.Settings(endpoint, key, concurrency, pace,
+                Campaign.id(survey.sha256(), templateSha)));
         switch (campaign.probe()) {
             case Campaign.Probe.Ready r -> { }
             case Campaign.Probe.NotAnswering n -> throw new Failures.UserError(1, "no server answers at "
@@ -227,10 +225,6 @@ final class SendCommand implements Callable<Integer> {
     }
 
     private static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Campaign.sha256(data);
     }
 }

@@ -90,6 +90,22 @@ public final class Campaign {
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
+    /**
+     * The campaign's name in its Idempotency-Keys ({@code ID-ROW}): the same list and template make the same keys in
+     * every run, so that a row sent again after a crash is recognised by the server.
+     */
+    public static String id(String listSha256, String templateSha256) {
+        return "sluice-" + sha256((listSha256 + ":" + templateSha256).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
+    }
+
+    public static String sha256(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+
     public Counts counts() {
         return counts;
     }
