@@ -151,6 +151,11 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         this.inFlight = new Semaphore(settings.maxInFlight());
     }
 
+    /** Where outcome events go to be stored with the outcome (webhooks); set before {@link #start}. */
+    public void outbox(sluice.observe.EventOutbox outbox) {
+        settlement.outbox(outbox);
+    }
+
     /** Rebuilds the index from the spool and starts waking due messages. Returns the number of messages. */
     public int start() throws SpoolException {
         AtomicInteger count = new AtomicInteger();
