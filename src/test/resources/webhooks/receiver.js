@@ -3,7 +3,7 @@
 //   /ok     200                         /gone   410
 //   /flaky  500, then 503 Retry-After: 1, then 200 (per webhook-id)
 //   /rot    200 (verified with each secret alone: rotation)
-//   /down   503 while mode is "down", 200 after 20 ms while "up"   (POST /ctl/mode/up|down)
+//   /down   503 while mode is "down", 200 after 200 ms while "up"   (POST /ctl/mode/up|down)
 //   /fast   200 at once, counted only (no verification, nothing kept): throughput
 //   GET /ctl/records: every request seen (JSON array); GET /ctl/fast: the /fast count
 "use strict";
@@ -76,7 +76,7 @@ const server = http.createServer((req, res) => {
       });
       res.writeHead(status, extra).end();
     };
-    if (path === "/down" && mode === "up") setTimeout(answer, 20);
+    if (path === "/down" && mode === "up") setTimeout(answer, 200);
     else answer();
   });
 });
