@@ -74,6 +74,10 @@ final class WebhookEndpoint implements AutoCloseable {
     private final TreeMap<Long, Pending> window = new TreeMap<>();
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final List<byte[]> deletes = new ArrayList<>();
+    // Sent entries are deleted off the sender's thread: a sync per answer would cap the rate at the disk's, and an
+    // entry whose delete a crash loses is only sent again, with its webhook-id.
+    private final java.util.concurrent.LinkedBlockingQueue<byte[]> toDelete = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread deleter;
     private final Thread thread;
     private byte[] nextFrom;
     private int inFlight;
@@ -109,9 +113,11 @@ final class WebhookEndpoint implements AutoCloseable {
                     + " enables it", config.name(), config.name());
         }
         this.thread = Thread.ofPlatform().name("webhook-" + config.name()).daemon(true).unstarted(this::run);
+        this.deleter = Thread.ofVirtual().name("webhook-" + config.name() + "-deleter").unstarted(this::deleteSent);
     }
 
     WebhookEndpoint start() {
+        deleter.start();
         thread.start();
         return this;
     }
@@ -189,6 +195,7 @@ final class WebhookEndpoint implements AutoCloseable {
             long left = wake - System.nanoTime();
             if (left > 0 && answers.isEmpty() && !enableRequested) LockSupport.parkNanos(this, left);
         }
+        flushDeletes();
     }
 
     private void enableNow() throws SpoolException {
@@ -337,11 +344,31 @@ final class WebhookEndpoint implements AutoCloseable {
                 p.entry.type(), Instant.ofEpochMilli(p.entry.createdMillis()), p.entry.message(), why);
     }
 
-    private void flushDeletes() throws SpoolException {
+    private void flushDeletes() {
         if (deletes.isEmpty()) return;
-        spool.deleteOutbox(deletes);
-        waiting.addAndGet(-deletes.size());
+        toDelete.addAll(deletes);
         deletes.clear();
+    }
+
+    private void deleteSent() {
+        List<byte[]> batch = new ArrayList<>();
+        while (!closed || !toDelete.isEmpty() || thread.isAlive()) {
+            try {
+                byte[] first = toDelete.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                toDelete.drainTo(batch, 8191);
+                spool.deleteOutbox(batch);
+                waiting.addAndGet(-batch.size());
+            } catch (InterruptedException e) {
+                return;
+            } catch (SpoolException e) {
+                log.warn("webhooks: {}: could not delete {} sent event(s) from the outbox ({}); they will be sent again"
+                        + " after a restart", config.name(), batch.size(), e.getMessage());
+            } finally {
+                batch.clear();
+            }
+        }
     }
 
     static String human(Duration d) {
@@ -354,12 +381,9 @@ final class WebhookEndpoint implements AutoCloseable {
         LockSupport.unpark(thread);
         try {
             thread.join(5000);
-            flushDeletes();
+            deleter.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SpoolException e) {
-            log.warn("webhooks: {}: could not record the last sent events ({}); they will be sent again",
-                    config.name(), e.getMessage());
         }
         http.close();
     }
