@@ -177,6 +177,10 @@ class WebhooksEndToEndTest {
             assertThat(apiStatus(node, "POST", "/api/v1/webhooks/replay", "{\"since\": \"1h\", \"endpoint\": \"nope\"}"))
                     .isEqualTo(404);
             assertThat(apiStatus(node, "POST", "/api/v1/webhooks/nope/enable", "")).isEqualTo(404);
+            JsonNode openapi = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(admin(node) + "/api/v1/openapi.json")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(openapi.path("paths").has("/api/v1/webhooks")).isTrue();
+            assertThat(openapi.path("paths").has("/api/v1/webhooks/replay")).isTrue();
             SluiceProcess.Outcome cli = SluiceProcess.runApart(null, "webhooks", "replay", "--since", "soon",
                     "--config", node.dir.resolve("sluice.toml").toString());
             assertThat(cli.exit()).isEqualTo(1);
