@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sluice.testkit.Dialog;
+import sluice.testkit.FreePorts;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.SluiceProcess;
 import sluice.testkit.WebhookReceiver;
@@ -57,13 +58,16 @@ class WebhooksEndToEndTest {
         Map<String, List<String>> verifiers = Map.of("/ok", List.of(s.get("ok")), "/flaky", List.of(s.get("flaky")),
                 "/gone", List.of(s.get("gone")), "/rot", List.of(s.get("rot-new"), s.get("rot-old")));
         try (WebhookReceiver receiver = WebhookReceiver.start(verifiers);
-             SluiceHarness node = SluiceHarness.start("[]", config(receiver))) {
+             SluiceHarness node = SluiceHarness.start("[\"127.0.0.0/8\"]", config(receiver))) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < MESSAGES; i++) {
                 ids.add(node.sendMx("sender@far.test", "Subject: m" + i + "\n\nbody " + i, "alice@example.test"));
             }
-            for (int i = 0; i < REJECTIONS; i++) reject(node.mx, "nobody" + i + "@far.test");
-            int events = 2 * MESSAGES + REJECTIONS;
+            // One message the smarthost (nothing listening) defers: one "deferred" (the next try is an hour away).
+            String deferredId = node.sendMx("sender@far.test", "Subject: far\n\nbody", "bob@far.test");
+            for (int i = 0; i < REJECTIONS; i++) reject(node.mx, "nobody" + i + "@strict.test");
+            int events = 2 * MESSAGES + 1 + 1 + REJECTIONS;
+            int flakyEvents = 2 * MESSAGES + 1;
 
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> distinctIds(receiver, "/ok", 200) == events);
@@ -73,7 +77,7 @@ class WebhooksEndToEndTest {
                 System.err.println("DEBUG " + Files.readString(node.deliveryLog()));
                 throw e;
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> distinctIds(receiver, "/flaky", 200) == 2 * MESSAGES);
+            await().atMost(Duration.ofSeconds(60)).until(() -> distinctIds(receiver, "/flaky", 200) == flakyEvents);
             await().atMost(Duration.ofSeconds(60)).until(() -> distinctIds(receiver, "/rot", 200) == events);
             List<JsonNode> records = receiver.records();
 
@@ -95,16 +99,17 @@ class WebhooksEndToEndTest {
                 assertThat(body.path("timestamp").asText()).isEqualTo(body.path("data").path("ts").asText());
                 types.merge(body.path("type").asText(), 1L, Long::sum);
             }
-            assertThat(types).containsEntry("received", (long) MESSAGES).containsEntry("delivered", (long) MESSAGES)
+            assertThat(types).containsEntry("received", MESSAGES + 1L).containsEntry("delivered", (long) MESSAGES)
+                    .containsEntry("deferred", 1L)
                     .containsEntry("rejected", (long) REJECTIONS);
             Set<String> reported = new HashSet<>();
             for (JsonNode r : ok) reported.add(JSON.readTree(r.path("body").asText()).path("data").path("queue_id").asText());
-            assertThat(reported).containsAll(ids);
+            assertThat(reported).containsAll(ids).contains(deferredId);
 
             // /flaky: 500, 503 + Retry-After: 1, then 200, all with the same webhook-id; the Retry-After was waited.
             Map<String, List<JsonNode>> flaky = byPath(records, "/flaky").stream()
                     .collect(Collectors.groupingBy(r -> r.path("id").asText(), LinkedHashMap::new, Collectors.toList()));
-            assertThat(flaky).hasSize(2 * MESSAGES);
+            assertThat(flaky).hasSize(flakyEvents);
             for (List<JsonNode> attempts : flaky.values()) {
                 assertThat(attempts).extracting(r -> r.path("status").asInt()).containsExactly(500, 503, 200);
                 assertThat(attempts.get(2).path("timestamp").asLong() - attempts.get(1).path("timestamp").asLong())
@@ -130,14 +135,14 @@ class WebhooksEndToEndTest {
             assertThat(okStatus.path("disabled").asBoolean()).isFalse();
             assertThat(okStatus.path("oldest_waiting").isNull()).isTrue();
             JsonNode flakyStatus = endpointStatus(node, "flaky");
-            assertThat(flakyStatus.path("failed").asLong()).isEqualTo(4L * MESSAGES);
+            assertThat(flakyStatus.path("failed").asLong()).isEqualTo(2L * flakyEvents);
             assertThat(flakyStatus.path("last_error").asText()).isEqualTo("HTTP 503");
 
             String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(admin(node) + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("sluice_webhook_events_waiting{endpoint=\"ok\"} 0.0")
                     .contains("sluice_webhook_events_waiting{endpoint=\"gone\"} " + events + ".0")
-                    .contains("sluice_webhook_deliveries_total{endpoint=\"flaky\",result=\"failure\"} " + 4 * MESSAGES + ".0")
+                    .contains("sluice_webhook_deliveries_total{endpoint=\"flaky\",result=\"failure\"} " + 2 * flakyEvents + ".0")
                     .contains("sluice_webhook_deliveries_total{endpoint=\"ok\",result=\"success\"} " + events + ".0")
                     .contains("sluice_webhook_disabled{endpoint=\"gone\"} 1.0")
                     .contains("sluice_webhook_oldest_waiting_seconds{endpoint=\"gone\"}");
@@ -198,7 +203,13 @@ class WebhooksEndToEndTest {
     private String config(WebhookReceiver receiver) {
         return """
                 [delivery]
-                retry_schedule = ["1s"]
+                retry_schedule = ["1h"]
+
+                [[delivery.smarthosts]]
+                domains = ["far.test"]
+                host = "127.0.0.1"
+                ports = [%d]
+                tls = "opportunistic"
 
                 [[webhooks]]
                 name = "ok"
@@ -223,7 +234,7 @@ class WebhooksEndToEndTest {
                 url = "%s"
                 secret_file = "%s"
                 previous_secret_file = "%s"
-                """.formatted(receiver.url("/ok"), secret("ok.secret"), receiver.url("/flaky"), secret("flaky.secret"),
+                """.formatted(FreePorts.next(), receiver.url("/ok"), secret("ok.secret"), receiver.url("/flaky"), secret("flaky.secret"),
                 receiver.url("/gone"), secret("gone.secret"), receiver.url("/rot"), secret("rot-new.secret"),
                 secret("rot-old.secret"));
     }
