@@ -182,7 +182,8 @@ public final class Node implements AutoCloseable {
             }
         }
         QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
-                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock);
+                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock)
+                .outbox(hooks == null ? EventOutbox.NONE : hooks.outbox());
         // Counting walks the whole index (or, delivery paused, the spool); the dashboard, /metrics and the alerts
         // all ask, so one count serves them for a few seconds.
         AdminServer.QueueCounts counts = cached(delivery != null ? countsOf(delivery.scheduler()) : countsOf(spool, clock));

@@ -84,6 +84,14 @@ public final class Webhooks implements EventSink, AutoCloseable {
         return w;
     }
 
+    /**
+     * The outbox alone, for a command that changes the spool while no server runs (its events are sent when the
+     * server starts).
+     */
+    public static EventOutbox outbox(Spool spool, List<WebhookConfig> configs) throws SpoolException {
+        return configs.isEmpty() ? EventOutbox.NONE : WebhookOutbox.open(spool, configs);
+    }
+
     /** What the queue stores with each outcome and each new message. */
     public EventOutbox outbox() {
         return outbox;

@@ -168,6 +168,17 @@ class WebhooksEndToEndTest {
                     .collect(Collectors.groupingBy(r -> r.path("id").asText(), Collectors.counting()));
             assertThat(perId.keySet()).isEqualTo(first);
             assertThat(perId.values()).allMatch(n -> n == 2);
+
+            // An operator's bounce of the deferred message is sent too (stored with the message's removal).
+            api(node, "POST", "/api/v1/queue/" + deferredId + "/bounce", "");
+            await().atMost(Duration.ofSeconds(30)).until(() -> byPath(receiver.records(), "/ok").stream().anyMatch(r -> {
+                try {
+                    JsonNode b = JSON.readTree(r.path("body").asText());
+                    return b.path("type").asText().equals("bounced") && b.path("data").path("queue_id").asText().equals(deferredId);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
         }
     }
 
