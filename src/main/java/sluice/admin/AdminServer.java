@@ -75,10 +75,18 @@ public final class AdminServer implements AutoCloseable {
      * @param injector the send API ({@code POST /api/v1/messages}), or null for none
      * @param listings the blocklist checks of the egress addresses, or null when delivery is paused
      * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
+     * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
-                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {}
+                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
+        /** Parts without webhooks. */
+        public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
+                     java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                     sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null);
+        }
+    }
 
     /** Starts serving. */
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock) throws StartException, IOException {
@@ -170,6 +178,10 @@ public final class AdminServer implements AutoCloseable {
             c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
             // Shaping state (sluice shaping, the dashboard's Shaping panel)
             c.routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
+            // Webhook endpoints (sluice webhooks)
+            c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
+            c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
+            c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
             if (sender != null) c.routes.post(MESSAGES, sender::handle);
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {

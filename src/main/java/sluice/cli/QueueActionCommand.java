@@ -69,8 +69,11 @@ abstract class QueueActionCommand implements Callable<Integer> {
         try (spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {
             Clock clock = Clock.systemUTC();
             Ingest ingest = new Ingest(spool, log, clock);
+            sluice.observe.EventOutbox outbox = sluice.observe.Webhooks.outbox(spool, config.webhooks());
+            ingest.outbox(outbox);
             QueueActions actions = new QueueActions(spool,
-                    new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), log, clock);
+                    new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), log, clock)
+                    .outbox(outbox);
             List<String> ids = new ArrayList<>();
             if (which.ids != null) ids.addAll(which.ids);
             else spool.scan(m -> {

@@ -80,6 +80,7 @@ final class SendmailCommand implements Callable<Integer> {
         if (spool == null) return viaServer(config, input, sender);
         try (Spool owned = spool; DeliveryLog log = DeliveryLog.open(config.log().deliveryLog())) {
             Ingest ingest = new Ingest(owned, log, Clock.systemUTC());
+            ingest.outbox(sluice.observe.Webhooks.outbox(owned, config.webhooks())); // "received", sent when a server runs
             String id = ingest.newId();
             LocalMessage m = prepare(config, input, sender, id);
             // A local user is trusted as a trusted network is (the server's rule, smtp/PoolHeader): its

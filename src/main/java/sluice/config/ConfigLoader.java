@@ -65,6 +65,7 @@ import java.nio.file.Path;
  * [log] delivery_log                  "log/delivery.jsonl"
  * [[dkim]] domain, selector, key_file none; all three required
  * [cluster] redis                     "" (single node); else redis:// or rediss://
+ * [[webhooks]]                        none; keys in {@link WebhookMapping}
  * </pre>
  */
 public final class ConfigLoader {

@@ -42,11 +42,12 @@ final class ConfigMapping {
         Duration shapingWindow = ShapingMapping.window(egressTable);
         EgressConfig egress = EgressMapping.egress(egressTable, warmups.keySet());
         ShapingConfig shaping = ShapingMapping.shaping(top.tables("shaping"), shippedShaping, warmups, shapingWindow);
+        List<WebhookConfig> webhooks = WebhookMapping.webhooks(top.tables("webhooks"), dataDir);
         top.finish();
         diagnostics.throwIfAny();
         Path source = doc.file().toAbsolutePath().normalize();
         return new Config(hostname, dataDir, localDomains, trusted, listeners, tls, limits, timeouts, auth, spool,
-                delivery, local, admin, log, dkim, cluster, mailauth, egress, shaping, source);
+                delivery, local, admin, log, dkim, cluster, mailauth, egress, shaping, webhooks, source);
     }
 
     private static String hostname(Section top) {

@@ -18,6 +18,7 @@ import sluice.delivery.Transports;
 import sluice.dns.MxAnswer;
 import sluice.dns.MxHost;
 import sluice.dns.Resolver;
+import sluice.observe.EventOutbox;
 import sluice.observe.EventSink;
 import sluice.policy.LocalRecipients;
 import sluice.queue.DsnNotices;
@@ -55,6 +56,12 @@ public final class Delivery {
 
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Scheduler.Suppressed suppressed, Clock clock) throws SpoolException {
+        return start(config, spool, ingest, recipients, log, suppressed, EventOutbox.NONE, clock);
+    }
+
+    /** @param outbox where outcome events are stored with the outcome (webhooks) */
+    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
+                          Scheduler.Suppressed suppressed, EventOutbox outbox, Clock clock) throws SpoolException {
         var d = config.delivery();
         BounceClassifier classifier;
         try {
@@ -94,6 +101,7 @@ public final class Delivery {
             Scheduler scheduler = new Scheduler(spool, new Router(config.localDomains(), d.smarthosts()),
                     new Transports(local, remote), policy, notices, log, clock,
                     new Scheduler.Settings(d.connectionsPerDestination(), 20_000), suppressed, classifier, shaper);
+            scheduler.outbox(outbox);
             ingest.onAccepted(scheduler::enqueue);
             listings.start(); // before the queue starts: the first check is under way when the first job is drawn
             int recovered = scheduler.start();

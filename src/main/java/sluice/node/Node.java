@@ -32,6 +32,9 @@ import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
 import sluice.queue.Ingest;
 import sluice.send.Injector;
+import sluice.observe.EventOutbox;
+import sluice.observe.Webhooks;
+import sluice.admin.WebhooksPage;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 import sluice.smtp.Addresses;
@@ -146,7 +149,21 @@ public final class Node implements AutoCloseable {
         }
         SuppressionList suppressions = SuppressionList.open(config.dataDir());
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
+        Webhooks webhooks = null;
+        if (!config.webhooks().isEmpty()) {
+            try {
+                webhooks = Webhooks.start(config.webhooks(), spool, clock);
+            } catch (IOException e) {
+                // a secret or CA file the operator named (a spool failure is a runtime one)
+                deliveryLog.close();
+                spool.close();
+                throw new StartException(e.getMessage(), !(e instanceof SpoolException));
+            }
+            events.subscribe(webhooks);
+        }
+        Webhooks hooks = webhooks;
         Ingest ingest = new Ingest(spool, events, clock);
+        if (hooks != null) ingest.outbox(hooks.outbox());
         Delivery delivery = null;
         if (!config.delivery().paused()) {
             try {
@@ -155,15 +172,18 @@ public final class Node implements AutoCloseable {
                             SuppressionList.Entry e = suppressions.find(senderDomain, rcpt);
                             return e == null ? null : e.reason();
                         };
-                delivery = Delivery.start(config, spool, ingest, recipients, events, drop, clock);
+                delivery = Delivery.start(config, spool, ingest, recipients, events, drop,
+                        hooks == null ? EventOutbox.NONE : hooks.outbox(), clock);
             } catch (SpoolException | IllegalArgumentException e) {
+                if (hooks != null) hooks.close();
                 deliveryLog.close();
                 spool.close();
                 throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
         }
         QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
-                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock);
+                new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock)
+                .outbox(hooks == null ? EventOutbox.NONE : hooks.outbox());
         // Counting walks the whole index (or, delivery paused, the spool); the dashboard, /metrics and the alerts
         // all ask, so one count serves them for a few seconds.
         AdminServer.QueueCounts counts = cached(delivery != null ? countsOf(delivery.scheduler()) : countsOf(spool, clock));
@@ -181,6 +201,7 @@ public final class Node implements AutoCloseable {
             metrics.shaping(shapingGauges(d.shaper()));
         }
         events.subscribe(metrics);
+        if (hooks != null) metrics.webhooks(hooks);
         Server server = new Server(config, ingest, events, users, recipients,
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
@@ -189,9 +210,11 @@ public final class Node implements AutoCloseable {
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
                     metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
-                    d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup)), clock);
+                    d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup),
+                    hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog())), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
+            if (hooks != null) hooks.close();
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
@@ -203,10 +226,13 @@ public final class Node implements AutoCloseable {
             return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, () -> {
                 trim.close();
                 alertTimer.close();
+                // after the listeners (no more rejections to store), before the spool closes
+                if (hooks != null) hooks.close();
             });
         } catch (ListenerBindException e) {
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
+            if (hooks != null) hooks.close();
             deliveryLog.close();
             spool.close();
             throw new StartException(e.getMessage(), false);

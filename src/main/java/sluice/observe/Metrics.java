@@ -128,6 +128,15 @@ public final class Metrics implements EventSink {
         return this;
     }
 
+    /**
+     * {@code sluice_webhook_events_waiting}, {@code sluice_webhook_oldest_waiting_seconds}, {@code
+     * sluice_webhook_disabled} and {@code sluice_webhook_deliveries_total}, per endpoint.
+     */
+    public Metrics webhooks(Webhooks webhooks) {
+        WebhookGauges.register(registry, webhooks::status, webhooks::now);
+        return this;
+    }
+
     private Counter counter(String name, String help, String... labels) {
         return Counter.builder().name(name).help(help).labelNames(labels).withoutExemplars().register(registry);
     }

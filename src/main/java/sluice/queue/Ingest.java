@@ -3,8 +3,10 @@ package sluice.queue;
 import java.time.Clock;
 import java.util.List;
 import sluice.observe.DeliveryEvent;
+import sluice.observe.EventOutbox;
 import sluice.observe.EventSink;
 import sluice.spool.Envelope;
+import sluice.spool.QueueState;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
@@ -25,6 +27,7 @@ public final class Ingest {
     }
 
     private volatile Listener accepted = (id, envelope, data) -> {};
+    private volatile EventOutbox outbox = EventOutbox.NONE;
 
     public Ingest(Spool spool, EventSink log, Clock clock) {
         this.spool = spool;
@@ -35,6 +38,11 @@ public final class Ingest {
     /** Who hears of each stored message (the scheduler, which makes it due at once). */
     public void onAccepted(Listener listener) {
         this.accepted = listener;
+    }
+
+    /** Where "received" events go to be stored in the message's own commit (webhooks). */
+    public void outbox(EventOutbox outbox) {
+        this.outbox = outbox;
     }
 
     public String newId() {
@@ -51,12 +59,13 @@ public final class Ingest {
      * @throws SpoolException when it could not be stored; nothing of it is kept
      */
     public void accept(String id, Envelope envelope, byte[] data) throws SpoolException {
-        spool.commit(id, envelope, data);
         var a = envelope.attributes();
         List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
-        log.publish(new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(), rcpts,
-                parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"), envelope.size(),
-                a.get("dsn_for")));
+        DeliveryEvent received = new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(),
+                rcpts, parseInt(a.get("listener")), a.get("client_ip"), a.get("tls"), a.get("auth_user"),
+                envelope.size(), a.get("dsn_for"));
+        spool.commit(id, envelope, QueueState.NEW, data, outbox.recordsFor(List.of(received)));
+        log.publish(received);
         accepted.accepted(id, envelope, data);
     }
 

@@ -8,6 +8,8 @@ import java.util.Optional;
 import sluice.delivery.Outcome;
 import sluice.observe.DeliveryEvent;
 import sluice.observe.EventSink;
+import sluice.observe.EventOutbox;
+import sluice.spool.OutboxRecords;
 import sluice.spool.QueueState;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Recipient;
@@ -25,6 +27,8 @@ public final class QueueActions implements QueueControl {
     private final Notices notices;
     private final EventSink deliveryLog;
     private final Clock clock;
+    // An operator's bounce is stored as webhook events with the message's removal (set once at start).
+    private volatile EventOutbox outbox = EventOutbox.NONE;
 
     public QueueActions(Spool spool, Notices notices, EventSink deliveryLog, Clock clock) {
         this.spool = spool;
@@ -92,16 +96,23 @@ public final class QueueActions implements QueueControl {
         return new QueueOpResult.Done("deleted");
     }
 
+    /** Where the events of an operator's bounce go to be stored with the removal (webhooks). */
+    public QueueActions outbox(EventOutbox outbox) {
+        this.outbox = outbox;
+        return this;
+    }
+
     /** Every pending recipient bounced now (one DSN to the sender), then the message removed. */
     QueueOpResult bounce(QueuedMessage m) throws SpoolException {
-        bounceNow(m, clock.instant(), notices, deliveryLog);
-        spool.remove(m.id());
+        List<DeliveryEvent> bounced = bounceNow(m, clock.instant(), notices, deliveryLog);
+        spool.remove(m.id(), bounced.isEmpty() ? OutboxRecords.NONE : outbox.recordsFor(bounced));
         return new QueueOpResult.Done("bounced");
     }
 
     /** Logs every pending recipient as bounced by the operator and sends the sender one DSN for them. */
-    private static void bounceNow(QueuedMessage m, Instant now, Notices notices, EventSink deliveryLog) {
+    private static List<DeliveryEvent> bounceNow(QueuedMessage m, Instant now, Notices notices, EventSink deliveryLog) {
         List<Notices.Notice> failed = new ArrayList<>();
+        List<DeliveryEvent> events = new ArrayList<>();
         for (Recipient r : m.envelope().recipients()) {
             if (r.state() != RecipientState.PENDING) continue;
             Outcome o = new Outcome(r.address(), Outcome.Result.BOUNCED, 550, "5.0.0",
@@ -109,12 +120,15 @@ public final class QueueActions implements QueueControl {
                     null, null, 0, null, 0);
             Recipient x = new Recipient(r.address(), r.orcpt(), r.notifyOn(), RecipientState.BOUNCED, r.attempts(), o.summary());
             failed.add(new Notices.Notice(x, Notices.Kind.FAILED, o));
-            deliveryLog.publish(new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
+            DeliveryEvent e = new DeliveryEvent.Attempt(now, "bounced", m.id(), m.envelope().attributes().get("message_id"),
                     m.envelope().sender(), r.address(), null, null, 0, null, o.code(), o.enhancedCode(), o.text(),
-                    m.state().attempts(), 0, m.envelope().size(), null, "other"));
+                    m.state().attempts(), 0, m.envelope().size(), null, "other");
+            deliveryLog.publish(e);
+            events.add(e);
         }
         List<Notices.Notice> wanted = Notices.filter(m, failed);
         if (!wanted.isEmpty()) notices.send(m, wanted);
+        return events;
     }
 
     private DeliveryEvent action(String event, QueuedMessage m) {

@@ -112,6 +112,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final QueueIndex index;
     private final Settlement settlement;
     private final IndexedQueueActions actions;
+    private final QueueActions queueActions;
     private final Clock clock;
     private final Settings settings;
     private final Suppressed suppressed;
@@ -145,10 +146,17 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         this.transport = transport;
         this.index = new QueueIndex(router);
         this.settlement = new Settlement(spool, index, policy, notices, deliveryLog, classifier, clock);
-        this.actions = new IndexedQueueActions(spool, index, new QueueActions(spool, notices, deliveryLog, clock), clock);
+        this.queueActions = new QueueActions(spool, notices, deliveryLog, clock);
+        this.actions = new IndexedQueueActions(spool, index, queueActions, clock);
         this.clock = clock;
         this.settings = settings;
         this.inFlight = new Semaphore(settings.maxInFlight());
+    }
+
+    /** Where outcome events go to be stored with the outcome (webhooks); set before {@link #start}. */
+    public void outbox(sluice.observe.EventOutbox outbox) {
+        settlement.outbox(outbox);
+        queueActions.outbox(outbox);
     }
 
     /** Rebuilds the index from the spool and starts waking due messages. Returns the number of messages. */

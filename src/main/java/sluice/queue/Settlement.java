@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 import sluice.bounce.BounceClassifier;
 import sluice.delivery.Outcome;
 import sluice.observe.DeliveryEvent;
+import sluice.observe.EventOutbox;
 import sluice.observe.EventSink;
 import sluice.spool.Envelope;
+import sluice.spool.OutboxRecords;
 import sluice.spool.QueueState;
 import sluice.spool.QueuedMessage;
 import sluice.spool.Recipient;
@@ -37,6 +39,8 @@ final class Settlement {
     private final BounceClassifier classifier;
     private final Clock clock;
     private final RandomGenerator random = RandomGenerator.getDefault();
+    // Webhook events are stored in the same batch as the outcome they report (set once at start).
+    private volatile EventOutbox outbox = EventOutbox.NONE;
 
     Settlement(Spool spool, QueueIndex index, RetryPolicy policy, Notices notices, EventSink deliveryLog,
                BounceClassifier classifier, Clock clock) {
@@ -47,6 +51,10 @@ final class Settlement {
         this.deliveryLog = deliveryLog;
         this.classifier = classifier;
         this.clock = clock;
+    }
+
+    void outbox(EventOutbox outbox) {
+        this.outbox = outbox;
     }
 
     /** Applies a round's outcomes: recipient states, log lines, DSNs, then removal or the next attempt. */
@@ -88,6 +96,7 @@ final class Settlement {
             if (o.result() != Outcome.Result.THROTTLED) byRcpt.put(o.recipient(), o); // not attempted: left as it was
         }
         int attempt = m.state().attempts() + 1;
+        List<DeliveryEvent> reported = new ArrayList<>();
 
         List<Recipient> updated = new ArrayList<>(env.recipients().size());
         List<Notices.Notice> failed = new ArrayList<>();
@@ -109,7 +118,8 @@ final class Settlement {
             String error = o.result() == Outcome.Result.DELIVERED ? r.lastError() : o.summary();
             Recipient next = new Recipient(r.address(), r.orcpt(), r.notifyOn(), state, r.attempts() + 1, error);
             updated.add(next);
-            logAttempt(m, o, o.result().name().toLowerCase(java.util.Locale.ROOT), attempt, routes.get(r.address()));
+            reported.add(logAttempt(m, o, o.result().name().toLowerCase(java.util.Locale.ROOT), attempt,
+                    routes.get(r.address())));
             switch (o.result()) {
                 case BOUNCED -> failed.add(new Notices.Notice(next, Notices.Kind.FAILED, o));
                 case DELIVERED -> {
@@ -145,7 +155,7 @@ final class Settlement {
                             + " in the queue" + (r.lastError() == null ? "" : "; last error: " + r.lastError()),
                             last == null ? null : last.remoteHost(), last == null ? null : last.remoteIp(),
                             last == null ? 0 : last.remotePort(), null, 0);
-                    logAttempt(m, expiry, "expired", attempt, routes.get(r.address()));
+                    reported.add(logAttempt(m, expiry, "expired", attempt, routes.get(r.address())));
                     failed.add(new Notices.Notice(x, Notices.Kind.FAILED, expiry));
                 }
                 pending = false;
@@ -174,10 +184,11 @@ final class Settlement {
 
         QueueIndex.Entry e = index.entries.get(m.id());
         try {
+            OutboxRecords events = reported.isEmpty() ? OutboxRecords.NONE : outbox.recordsFor(reported);
             if (pending) {
-                spool.update(m.id(), newEnv, settled.state());
+                spool.update(m.id(), newEnv, settled.state(), events);
             } else {
-                spool.remove(m.id());
+                spool.remove(m.id(), events);
             }
         } catch (SpoolException ex) {
             log.error("queue: cannot store the outcome of {}: {}", m.id(), ex.getMessage());
@@ -208,12 +219,14 @@ final class Settlement {
         }
     }
 
-    private void logAttempt(QueuedMessage m, Outcome o, String event, int attempt, String route) {
-        deliveryLog.publish(new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
+    private DeliveryEvent logAttempt(QueuedMessage m, Outcome o, String event, int attempt, String route) {
+        DeliveryEvent e = new DeliveryEvent.Attempt(clock.instant(), event, m.id(), m.envelope().attributes().get("message_id"),
                 m.envelope().sender(), o.recipient(), o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(),
                 o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route,
                 event.equals("delivered") || event.equals("suppressed") ? null
                         : classifier.classify(o.code(), o.enhancedCode(), o.text()),
-                o.egress() == null ? null : o.egress().name(), o.egress() == null ? null : o.egress().ip()));
+                o.egress() == null ? null : o.egress().name(), o.egress() == null ? null : o.egress().ip());
+        deliveryLog.publish(e);
+        return e;
     }
 }

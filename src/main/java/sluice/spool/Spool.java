@@ -32,6 +32,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Spool implements AutoCloseable {
     private static final byte[] DATA_CF = "data".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STATE_CF = "state".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OUTBOX_CF = "outbox".getBytes(StandardCharsets.US_ASCII);
 
     static {
         RocksDB.loadLibrary();
@@ -50,6 +51,8 @@ public final class Spool implements AutoCloseable {
     private ColumnFamilyHandle data;
     // Null only in a read-only view of a spool written before the "state" family existed.
     private ColumnFamilyHandle state;
+    // Webhook events waiting to be sent (see OutboxRecords); null only in a view of a spool without the family.
+    private ColumnFamilyHandle outbox;
     private final GroupCommitter committer; // null when read-only
     private final QueueIds ids = new QueueIds();
     private final long diskReserve;
@@ -70,6 +73,7 @@ public final class Spool implements AutoCloseable {
         this.envelopes = handles.get(0);
         this.data = handles.get(1);
         this.state = handles.size() > 2 ? handles.get(2) : null;
+        this.outbox = handles.size() > 3 ? handles.get(3) : null;
         this.committer = writable ? new GroupCommitter(new Database()) : null;
         this.diskReserve = diskReserve;
         this.secondaryDir = secondaryDir;
@@ -93,6 +97,26 @@ public final class Spool implements AutoCloseable {
             out.add(new ColumnFamilyDescriptor(STATE_CF, stateOpts));
         }
         return List.copyOf(out);
+    }
+
+    /** {@code families} and, when {@code add}, the "outbox" family after them (always after "state"). */
+    private static List<ColumnFamilyDescriptor> withOutbox(List<ColumnFamilyDescriptor> families,
+                                                           List<ColumnFamilyOptions> opts, boolean add) {
+        if (!add) return families;
+        ColumnFamilyOptions o = new ColumnFamilyOptions();
+        opts.add(o);
+        List<ColumnFamilyDescriptor> out = new ArrayList<>(families);
+        out.add(new ColumnFamilyDescriptor(OUTBOX_CF, o));
+        return List.copyOf(out);
+    }
+
+    private static boolean hasFamily(Path dir, byte[] family) throws RocksDBException {
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+                if (java.util.Arrays.equals(name, family)) return true;
+            }
+            return false;
+        }
     }
 
     /** Whether the spool in {@code dir} already has the "state" family (a spool made by an older Sluice has not). */
@@ -136,7 +160,7 @@ public final class Spool implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             // A spool made before the "state" family existed gets it here (create_missing_column_families).
-            List<ColumnFamilyDescriptor> families = families(cfOpts, true);
+            List<ColumnFamilyDescriptor> families = withOutbox(families(cfOpts, true), cfOpts, true);
             RocksDB db = RocksDB.open(options, dir.toString(), families, handles);
             return new Spool(dir, options, cfOpts, families, handles, db, true, diskReserveBytes, null);
         } catch (RocksDBException | IOException e) {
@@ -155,7 +179,9 @@ public final class Spool implements AutoCloseable {
         try {
             secondary = Files.createTempDirectory("sluice-spool-view");
             // A secondary cannot create a family: it opens "state" only where a writer already made it.
-            List<ColumnFamilyDescriptor> families = families(cfOpts, hasStateFamily(dir));
+            boolean hasState = hasStateFamily(dir);
+            List<ColumnFamilyDescriptor> families = withOutbox(families(cfOpts, hasState), cfOpts,
+                    hasState && hasFamily(dir, OUTBOX_CF));
             RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families, handles);
             db.tryCatchUpWithPrimary();
             return new Spool(dir, options, cfOpts, families, handles, db, false, 0, secondary);
@@ -201,12 +227,19 @@ public final class Spool implements AutoCloseable {
 
     /** Stores a new message with a queue state of its own (e.g. held, or not due before a time). */
     public void commit(String id, Envelope envelope, QueueState state, byte[] bytes) throws SpoolException {
+        commit(id, envelope, state, bytes, OutboxRecords.NONE);
+    }
+
+    /** Stores a new message and {@code extra} outbox entries in one atomic, synced batch. */
+    public void commit(String id, Envelope envelope, QueueState state, byte[] bytes, OutboxRecords extra)
+            throws SpoolException {
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
         writer().commit(new GroupCommitter.Change() {
             public void apply(WriteBatch b) throws RocksDBException {
                 b.put(data, k, bytes);
                 b.put(envelopes, k, env);
+                putOutbox(b, extra);
             }
 
             public long bytes() {
@@ -217,12 +250,18 @@ public final class Spool implements AutoCloseable {
 
     /** Replaces the envelope (recipient states) and queue state of a message, durably. */
     public void update(String id, Envelope envelope, QueueState state) throws SpoolException {
+        update(id, envelope, state, OutboxRecords.NONE);
+    }
+
+    /** As {@link #update(String, Envelope, QueueState)}, with {@code extra} outbox entries in the same batch. */
+    public void update(String id, Envelope envelope, QueueState state, OutboxRecords extra) throws SpoolException {
         if (find(id).isEmpty()) throw new SpoolException("no such message: " + id);
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
         writer().commit(new GroupCommitter.Change() {
             public void apply(WriteBatch b) throws RocksDBException {
                 b.put(envelopes, k, env);
+                putOutbox(b, extra);
             }
 
             public long bytes() {
@@ -233,17 +272,120 @@ public final class Spool implements AutoCloseable {
 
     /** Removes a message and its data, durably. */
     public void remove(String id) throws SpoolException {
+        remove(id, OutboxRecords.NONE);
+    }
+
+    /** Removes a message and stores {@code extra} outbox entries, in one atomic, synced batch. */
+    public void remove(String id, OutboxRecords extra) throws SpoolException {
         byte[] k = key(id);
         writer().commit(new GroupCommitter.Change() {
             public void apply(WriteBatch b) throws RocksDBException {
                 b.delete(envelopes, k);
                 b.delete(data, k);
+                putOutbox(b, extra);
             }
 
             public long bytes() {
                 return k.length * 2L;
             }
         });
+    }
+
+    private void putOutbox(WriteBatch b, OutboxRecords extra) throws RocksDBException {
+        if (extra == OutboxRecords.NONE) return;
+        List<byte[][]> entries = new ArrayList<>();
+        extra.writeTo((k, v) -> entries.add(new byte[][] {k, v}));
+        for (byte[][] e : entries) b.put(outbox, e[0], e[1]);
+    }
+
+    /** Stores outbox entries of their own (events that report no change of a message), synced, group-committed. */
+    public void putOutbox(OutboxRecords records) throws SpoolException {
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                putOutbox(b, records);
+            }
+
+            public long bytes() {
+                return 256;
+            }
+        });
+    }
+
+    /** Deletes outbox entries (sent, or given up), in one synced batch. */
+    public void deleteOutbox(List<byte[]> keys) throws SpoolException {
+        if (keys.isEmpty()) return;
+        List<byte[]> copy = List.copyOf(keys);
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                for (byte[] k : copy) b.delete(outbox, k);
+            }
+
+            public long bytes() {
+                return copy.size() * 32L;
+            }
+        });
+    }
+
+    /** Deletes every outbox entry whose key is in [{@code from}, {@code to}) (an endpoint no longer configured). */
+    public void deleteOutboxRange(byte[] from, byte[] to) throws SpoolException {
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                b.deleteRange(outbox, from, to);
+            }
+
+            public long bytes() {
+                return from.length + to.length;
+            }
+        });
+    }
+
+    /** One outbox entry. */
+    public record OutboxEntry(byte[] key, byte[] value) {}
+
+    /**
+     * Up to {@code limit} outbox entries with keys in [{@code from}, {@code to}) in key order: one page, however
+     * many wait. {@code to} null: to the end.
+     */
+    public List<OutboxEntry> outboxPage(byte[] from, byte[] to, int limit) throws SpoolException {
+        List<OutboxEntry> out = new ArrayList<>();
+        openLock.readLock().lock();
+        try {
+            RocksDB d = live();
+            if (outbox == null) return out;
+            try (RocksIterator it = d.newIterator(outbox)) {
+                for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
+                    byte[] k = it.key();
+                    if (to != null && java.util.Arrays.compareUnsigned(k, to) >= 0) break;
+                    out.add(new OutboxEntry(k, it.value()));
+                }
+                it.status();
+            }
+            return out;
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /** The greatest outbox key below {@code before}, or null. */
+    public byte[] lastOutboxKeyBefore(byte[] before) throws SpoolException {
+        openLock.readLock().lock();
+        try {
+            RocksDB d = live();
+            if (outbox == null) return null;
+            try (RocksIterator it = d.newIterator(outbox)) {
+                it.seekForPrev(before);
+                if (it.isValid() && java.util.Arrays.equals(it.key(), before)) it.prev();
+                byte[] k = it.isValid() ? it.key() : null;
+                it.status();
+                return k;
+            }
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
     }
 
     /** Stores one entry of small durable state (see {@link #putStates}). */
@@ -453,6 +595,7 @@ public final class Spool implements AutoCloseable {
                 envelopes = fresh.get(0);
                 data = fresh.get(1);
                 state = fresh.size() > 2 ? fresh.get(2) : null;
+                outbox = fresh.size() > 3 ? fresh.get(3) : null;
                 db = reopened;
             } finally {
                 openLock.writeLock().unlock();
