@@ -114,7 +114,8 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
             p.add("headers.List-Unsubscribe", "given by \"list_unsubscribe\" already; use one or the other");
         }
         List<Attachment> attachments = Attachment.readAll(root.path("attachments"), p);
-        List<BatchRecipient> batch = batch(root, p);
+        Content content = new Content(subject, text, html, unsubscribe);
+        List<BatchRecipient> batch = batch(root, p, new Personalisation(content));
         if (batch != null) {
             for (String f : List.of("to", "cc", "bcc")) {
                 if (!absent(root, f)) {
@@ -127,7 +128,6 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
         } else if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty() && !p.any()) {
             p.add("to", "at least one recipient is required (to, cc, bcc or recipients)");
         }
-        Content content = new Content(subject, text, html, unsubscribe);
         if (batch == null && !unsubscribe.isEmpty()) {
             member(p, null, () -> ListUnsubscribe.header(unsubscribe, "list_unsubscribe"));
         }
@@ -139,7 +139,8 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
         return root.path(field).isMissingNode() || root.path(field).isNull();
     }
 
-    private static List<BatchRecipient> batch(JsonNode root, Problems p) {
+    /** The batch's recipients, each rendered once here so that its missing variables are found with its other problems. */
+    private static List<BatchRecipient> batch(JsonNode root, Problems p, Personalisation personal) {
         JsonNode n = root.path("recipients");
         if (n.isMissingNode() || n.isNull()) return null;
         if (!n.isArray() || n.isEmpty()) {
@@ -165,8 +166,9 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
                 if (!r.path("to").isTextual()) throw Invalid.field(at + ".to", "required, one address as a string");
                 return single(r.get("to").asText(), at + ".to");
             });
-            Map<String, String> vars = member(p, Map.of(), () -> variables(r.path("variables"), at + ".variables"));
-            if (to != null) out.add(new BatchRecipient(to, vars));
+            Map<String, String> vars = member(p, null, () -> variables(r.path("variables"), at + ".variables"));
+            if (vars != null) personal.render(i, vars, p);
+            if (to != null && vars != null) out.add(new BatchRecipient(to, vars));
         }
         return out;
     }
