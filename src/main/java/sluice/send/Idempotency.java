@@ -76,7 +76,7 @@ public final class Idempotency {
         synchronized (created) {
             for (var e : stored) created.put(e.getKey(), e.getValue());
         }
-        expire();
+        expire(0);
     }
 
     /** Null when {@code key} is acceptable, else what is wrong with it. */
@@ -92,7 +92,7 @@ public final class Idempotency {
     public Claim claim(String user, String key, byte[] request) throws SpoolException {
         String recordKey = PREFIX + sha256(user + "\0" + key);
         String hash = sha256(request);
-        expire();
+        expire(0);
         if (running.putIfAbsent(recordKey, true) != null) {
             return new Claim.Conflict(409, "a request with this Idempotency-Key is in progress; retry when it has finished");
         }
@@ -110,6 +110,7 @@ public final class Idempotency {
                 }
                 return new Claim.Replay(r.status(), r.body());
             }
+            expire(1);
             spool.putState(recordKey, new Record(clock.millis(), hash, 0, new byte[0]).write());
             track(recordKey);
             fresh = true;
@@ -159,8 +160,8 @@ public final class Idempotency {
         }
     }
 
-    /** Removes records past their 24 hours, and the oldest beyond the cap. */
-    private void expire() throws SpoolException {
+    /** Removes records past their 24 hours, and the oldest beyond the cap, leaving {@code room} for new ones. */
+    private void expire(int room) throws SpoolException {
         List<String> gone = new ArrayList<>();
         long now = clock.millis();
         int early = 0;
@@ -169,7 +170,7 @@ public final class Idempotency {
             while (it.hasNext()) {
                 Map.Entry<String, Long> e = it.next();
                 boolean old = now - e.getValue() >= TTL.toMillis();
-                boolean over = created.size() - gone.size() > maxEntries;
+                boolean over = created.size() - gone.size() + room > maxEntries;
                 if ((!old && !over) || running.containsKey(e.getKey())) break;
                 if (!old) early++;
                 gone.add(e.getKey());
