@@ -199,7 +199,14 @@ final class SendEndpoint implements AutoCloseable {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("error", r.error());
                 if (!r.errors().isEmpty()) {
-                    body.put("errors", r.errors().stream().map(e -> Map.of("field", e.field(), "message", e.message())).toList());
+                    List<Map<String, String>> errors = new ArrayList<>();
+                    for (var e : r.errors()) {
+                        Map<String, String> one = new LinkedHashMap<>();
+                        one.put("field", e.field());
+                        one.put("message", e.message());
+                        errors.add(one);
+                    }
+                    body.put("errors", errors);
                 }
                 yield new Answer(r.status(), AdminServer.jsonBytes(body));
             }
