@@ -9,17 +9,20 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * One member of {@code attachments}: {@code {"filename", "content_type", "content": BASE64}}. The file name loses
+ * One member of {@code attachments}: {@code {"filename", "content_type", "content": BASE64}}, and {@code content_id}
+ * for inline content (an image the html shows as {@code <img src="cid:ID">}). The file name loses
  * any directory part (a recipient's mail client must not be offered {@code ../../.bashrc}); control characters in
  * it, a content type that is not {@code type/subtype[; param=value]...}, and content that is not base64 are errors.
  */
-record Attachment(String filename, String contentType, byte[] content) {
+record Attachment(String filename, String contentType, byte[] content, String contentId) {
     static final int MAX_ATTACHMENTS = 100;
     /** UTF-8 bytes of a file name: percent-encoded (RFC 2231) it still fits on one header line. */
     static final int MAX_FILENAME_BYTES = 200;
     private static final String TOKEN = "[A-Za-z0-9!#$&^_.+-]{1,64}";
     private static final Pattern CONTENT_TYPE = Pattern.compile(
             TOKEN + "/" + TOKEN + "(\\s*;\\s*" + TOKEN + "=(" + TOKEN + "|\"[\\x20-\\x7e&&[^\"\\\\]]{0,200}\"))*");
+    private static final Pattern CONTENT_ID = Pattern.compile("[\\x21-\\x7e&&[^<>\"\\\\()\\[\\],;:]]{1,200}");
+    private static final List<String> KNOWN = List.of("filename", "content_type", "content", "content_id");
     private static final Pattern WHITESPACE = Pattern.compile("[\\r\\n\\t ]+");
 
     /** All attachments of the request; each problem is noted in {@code p} with its member's path. */
@@ -38,15 +41,19 @@ record Attachment(String filename, String contentType, byte[] content) {
                 continue;
             }
             for (var name : (Iterable<String>) a::fieldNames) {
-                if (!List.of("filename", "content_type", "content").contains(name)) {
-                    p.add(at + "." + name, "unknown field (known: filename, content_type, content)");
+                if (!KNOWN.contains(name)) {
+                    p.add(at + "." + name, "unknown field (known: " + String.join(", ", KNOWN) + ")");
                 }
             }
             String filename = read(p, at + ".filename", a.path("filename"), Attachment::filename);
             String type = a.path("content_type").isMissingNode() || a.path("content_type").isNull() ? "application/octet-stream"
                     : read(p, at + ".content_type", a.path("content_type"), Attachment::contentType);
             byte[] content = read(p, at + ".content", a.path("content"), Attachment::content);
-            if (filename != null && type != null && content != null) out.add(new Attachment(filename, type, content));
+            String cid = a.path("content_id").isMissingNode() || a.path("content_id").isNull() ? ""
+                    : read(p, at + ".content_id", a.path("content_id"), Attachment::contentId);
+            if (filename != null && type != null && content != null && cid != null) {
+                out.add(new Attachment(filename, type, content, cid.isEmpty() ? null : cid));
+            }
         }
         return out;
     }
@@ -98,6 +105,19 @@ record Attachment(String filename, String contentType, byte[] content) {
             throw new IllegalArgumentException("multipart/* and message/* cannot be attached as base64; send a message/rfc822 body instead");
         }
         return t;
+    }
+
+    /** The id as the html names it after "cid:" (angle brackets around it are dropped). */
+    static String contentId(String given) {
+        String id = given.startsWith("<") && given.endsWith(">") ? given.substring(1, given.length() - 1) : given;
+        if (!CONTENT_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("\"" + given + "\" is not a content id such as logo@example.com (ASCII, no spaces or brackets)");
+        }
+        return id;
+    }
+
+    boolean inline() {
+        return contentId != null;
     }
 
     static byte[] content(String base64) {

@@ -48,6 +48,7 @@ class MimeInteropTest {
                     d['sha256'] = hashlib.sha256(data).hexdigest()
                     d['filename'] = p.get_filename()
                     d['disposition'] = p.get_content_disposition()
+                    d['cid'] = p.get('content-id')
                     if p.get_content_maintype() == 'text' and d['disposition'] is None:
                         d['text'] = p.get_content()
                 parts.append(d)
@@ -141,6 +142,44 @@ class MimeInteropTest {
         assertThat(types).containsExactly("multipart/mixed", "multipart/alternative", "text/plain", "text/html",
                 "application/pdf", "text/plain", "application/octet-stream");
         assertThat(leaves).containsExactlyElementsOf(EXPECTED);
+    }
+
+    private static byte[] withInlineImage() throws Exception {
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("from", "a@x.test");
+        req.put("to", "b@x.test");
+        req.put("text", "see the logo");
+        req.put("html", "<p><img src=\"cid:logo@x.test\"></p>");
+        req.put("attachments", List.of(
+                Map.of("filename", "logo.png", "content_type", "image/png", "content_id", "<logo@x.test>",
+                        "content", Base64.getEncoder().encodeToString(binary())),
+                Map.of("filename", "terms.pdf", "content_type", "application/pdf", "content", "JVBERg==")));
+        return JsonMessage.parse(JSON.writeValueAsBytes(req), STAMP).data();
+    }
+
+    @Test
+    void inlineContentIsRelatedToTheHtmlAndBothParsersFindItByItsContentId() throws Exception {
+        Path file = dir.resolve("inline.eml");
+        Files.write(file, withInlineImage());
+        Peer.Result r = Peer.run(List.of("python3", dir.resolve("walk.py").toString(), file.toString()), null, 30);
+        assertThat(r.exit()).as(r.output()).isZero();
+        JsonNode out = JSON.readTree(r.output());
+        List<String> tree = new ArrayList<>();
+        out.path("parts").forEach(p -> tree.add(p.path("type").asText() + (p.path("cid").isTextual() ? " " + p.path("cid").asText()
+                + " " + p.path("disposition").asText() : "")));
+        assertThat(tree).containsExactly("multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html",
+                "image/png <logo@x.test> inline", "application/pdf");
+        assertThat(out.path("parts").get(5).path("sha256").asText()).isEqualTo(sha256(binary()));
+
+        MimeMessage m = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(withInlineImage()));
+        Multipart mixed = (Multipart) m.getContent();
+        Multipart related = (Multipart) mixed.getBodyPart(0).getContent();
+        assertThat(new ContentType(related.getContentType()).getParameter("type")).isEqualTo("multipart/alternative");
+        jakarta.mail.internet.MimeBodyPart image = (jakarta.mail.internet.MimeBodyPart) related.getBodyPart(1);
+        assertThat(image.getContentID()).isEqualTo("<logo@x.test>");
+        assertThat(image.getDisposition()).isEqualTo("inline");
+        assertThat(image.getInputStream().readAllBytes()).isEqualTo(binary());
+        assertThat(mixed.getBodyPart(1).getFileName()).isEqualTo("terms.pdf");
     }
 
     @Test
