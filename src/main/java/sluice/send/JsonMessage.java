@@ -29,7 +29,8 @@ import sluice.smtp.Originators;
 
 /**
  * A checked JSON request ({@link JsonRequest}) made into an RFC 5322 / MIME message with Apache mime4j: text or html
- * alone, both as multipart/alternative, and attachments around them in multipart/mixed. mime4j writes the encoded
+ * alone, both as multipart/alternative, inline content (a content_id) with them in multipart/related, and
+ * attachments around them in multipart/mixed. mime4j writes the encoded
  * words, the folding, quoted-printable and base64; this class chooses the structure and the transfer encodings.
  * Bcc recipients go only into the envelope.
  */
@@ -115,8 +116,21 @@ final class JsonMessage {
         BodyPartBuilder main = both
                 ? BodyPartBuilder.create().setBody(alternative(c)).setField(multipart("alternative", "=_alt" + boundary.substring(2)))
                 : textPart(c.text() != null ? c.text() : c.html(), c.text() != null ? "plain" : "html");
+        List<Attachment> inline = attachments.stream().filter(Attachment::inline).toList();
+        List<Attachment> files = attachments.stream().filter(a -> !a.inline()).toList();
+        if (!inline.isEmpty()) {
+            // RFC 2387: the html and the images it shows by cid: are one multipart/related, inside the mixed if any
+            MultipartBuilder related = MultipartBuilder.create("related").addBodyPart(main);
+            for (Attachment a : inline) related.addBodyPart(attachment(a));
+            String root = both ? "multipart/alternative" : c.text() != null ? "text/plain" : "text/html";
+            if (files.isEmpty()) {
+                m.setBody(related.build()).setField(multipart("related", boundary, root));
+                return;
+            }
+            main = BodyPartBuilder.create().setBody(related.build()).setField(multipart("related", "=_rel" + boundary.substring(2), root));
+        }
         MultipartBuilder mixed = MultipartBuilder.create("mixed").addBodyPart(main);
-        for (Attachment a : attachments) mixed.addBodyPart(attachment(a));
+        for (Attachment a : files) mixed.addBodyPart(attachment(a));
         m.setBody(mixed.build()).setField(multipart("mixed", boundary));
     }
 
@@ -127,6 +141,11 @@ final class JsonMessage {
      */
     private static Field multipart(String subtype, String boundary) {
         return Fields.contentType("multipart/" + subtype, new NameValuePair("boundary", boundary));
+    }
+
+    /** multipart/related with its root part's type (RFC 2387 3.1). */
+    private static Field multipart(String subtype, String boundary, String type) {
+        return Fields.contentType("multipart/" + subtype, new NameValuePair("boundary", boundary), new NameValuePair("type", type));
     }
 
     private static Multipart alternative(JsonRequest.Content c) throws IOException {
@@ -145,10 +164,12 @@ final class JsonMessage {
         boolean ascii = a.filename().chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f);
         String param = ascii ? "=\"" + a.filename().replace("\\", "\\\\").replace("\"", "\\\"") + "\""
                 : "*=UTF-8''" + rfc2231(a.filename());
-        return BodyPartBuilder.create().setBody(BasicBodyFactory.INSTANCE.binaryBody(a.content()))
+        BodyPartBuilder part = BodyPartBuilder.create().setBody(BasicBodyFactory.INSTANCE.binaryBody(a.content()))
                 .setField(parsed("Content-Type: " + a.contentType() + ";\r\n name" + param))
                 .setContentTransferEncoding("base64")
-                .setField(parsed("Content-Disposition: attachment;\r\n filename" + param));
+                .setField(parsed("Content-Disposition: " + (a.inline() ? "inline" : "attachment") + ";\r\n filename" + param));
+        if (a.inline()) part.setField(parsed("Content-ID: <" + a.contentId() + ">"));
+        return part;
     }
 
     /**
