@@ -118,9 +118,7 @@ final class SendEndpoint implements AutoCloseable {
         if (problem != null) throw new ApiError(400, problem);
         // the same request: the same kind of body, the same ?from and ?to, the same bytes
         byte[] head = (type + "\n" + (ctx.queryString() == null ? "" : ctx.queryString()) + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] request = new byte[head.length + bytes.length];
-        System.arraycopy(head, 0, request, 0, head.length);
-        System.arraycopy(bytes, 0, request, head.length, bytes.length);
+        String request = Idempotency.requestHash(head, bytes);
         Idempotency.Claim.Fresh ticket;
         try {
             switch (idempotency.claim(caller.user(), key, request)) {
@@ -139,7 +137,14 @@ final class SendEndpoint implements AutoCloseable {
         }
         boolean done = false;
         try {
-            InjectResult result = inject(caller, body);
+            InjectResult result;
+            try {
+                result = inject(caller, body);
+            } catch (ApiError e) {
+                idempotency.abandon(ticket); // shutting down: nothing was queued, so a retry may go ahead
+                done = true;
+                throw e;
+            }
             Answer a = answerOf(result);
             if (a.status() == 429 || a.status() >= 500) {
                 idempotency.abandon(ticket);

@@ -86,12 +86,16 @@ public final class Idempotency {
         return null;
     }
 
-    /**
-     * @param request what makes two requests the same: the content type, the query and the body
-     */
-    public Claim claim(String user, String key, byte[] request) throws SpoolException {
-        String recordKey = PREFIX + sha256(user + "\0" + key);
-        String hash = sha256(request);
+    /** What makes two requests the same (the content type, the query and the body, say), hashed without a copy. */
+    public static String requestHash(byte[]... parts) {
+        MessageDigest d = sha256();
+        for (byte[] p : parts) d.update(p);
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    /** @param hash the request's {@link #requestHash} */
+    public Claim claim(String user, String key, String hash) throws SpoolException {
+        String recordKey = PREFIX + requestHash((user + "\0" + key).getBytes(StandardCharsets.UTF_8));
         expire(0);
         if (running.putIfAbsent(recordKey, true) != null) {
             return new Claim.Conflict(409, "a request with this Idempotency-Key is in progress; retry when it has finished");
@@ -201,13 +205,9 @@ public final class Idempotency {
         }
     }
 
-    private static String sha256(String s) {
-        return sha256(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String sha256(byte[] b) {
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

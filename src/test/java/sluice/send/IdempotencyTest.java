@@ -28,35 +28,39 @@ class IdempotencyTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private static String h(String s) {
+        return Idempotency.requestHash(b(s));
+    }
+
     @Test
     void aFinishedKeyReplaysItsAnswerAfterAReopenAndRefusesAnotherRequest() throws Exception {
         try (Spool spool = Spool.open(dir, 0)) {
             Idempotency idem = new Idempotency(spool, clock);
-            Idempotency.Claim first = idem.claim("alice", "k1", b("body"));
+            Idempotency.Claim first = idem.claim("alice", "k1", h("body"));
             assertThat(first).isInstanceOf(Idempotency.Claim.Fresh.class);
             idem.finish((Idempotency.Claim.Fresh) first, 202, b("{\"id\":\"Q1\"}"));
         }
         try (Spool spool = Spool.open(dir, 0)) {
             Idempotency idem = new Idempotency(spool, clock);
-            assertThat(idem.claim("alice", "k1", b("body"))).isInstanceOfSatisfying(Idempotency.Claim.Replay.class, r -> {
+            assertThat(idem.claim("alice", "k1", h("body"))).isInstanceOfSatisfying(Idempotency.Claim.Replay.class, r -> {
                 assertThat(r.status()).isEqualTo(202);
                 assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"Q1\"}");
             });
-            assertThat(idem.claim("alice", "k1", b("other body"))).isInstanceOfSatisfying(Idempotency.Claim.Conflict.class,
+            assertThat(idem.claim("alice", "k1", h("other body"))).isInstanceOfSatisfying(Idempotency.Claim.Conflict.class,
                     c -> assertThat(c.status()).isEqualTo(422));
             // keys are per user
-            assertThat(idem.claim("bob", "k1", b("body"))).isInstanceOf(Idempotency.Claim.Fresh.class);
+            assertThat(idem.claim("bob", "k1", h("body"))).isInstanceOf(Idempotency.Claim.Fresh.class);
         }
     }
 
     @Test
     void aRequestInterruptedBeforeItsAnswerWasStoredIsNeverRunAgain() throws Exception {
         try (Spool spool = Spool.open(dir, 0)) {
-            assertThat(new Idempotency(spool, clock).claim("alice", "k", b("body"))).isInstanceOf(Idempotency.Claim.Fresh.class);
+            assertThat(new Idempotency(spool, clock).claim("alice", "k", h("body"))).isInstanceOf(Idempotency.Claim.Fresh.class);
             // the process dies here: no finish
         }
         try (Spool spool = Spool.open(dir, 0)) {
-            assertThat(new Idempotency(spool, clock).claim("alice", "k", b("body")))
+            assertThat(new Idempotency(spool, clock).claim("alice", "k", h("body")))
                     .isInstanceOfSatisfying(Idempotency.Claim.Conflict.class, c -> {
                         assertThat(c.status()).isEqualTo(409);
                         assertThat(c.error()).contains("interrupted");
@@ -73,7 +77,7 @@ class IdempotencyTest {
             for (int i = 0; i < 16; i++) {
                 claims.add(pool.submit(() -> {
                     go.await();
-                    return idem.claim("alice", "same", b("body"));
+                    return idem.claim("alice", "same", h("body"));
                 }));
             }
             go.countDown();
@@ -92,16 +96,16 @@ class IdempotencyTest {
         try (Spool spool = Spool.open(dir, 0)) {
             Idempotency idem = new Idempotency(spool, clock, 3);
             for (String k : List.of("a", "b", "c")) {
-                idem.finish((Idempotency.Claim.Fresh) idem.claim("u", k, b("x")), 202, b("{}"));
+                idem.finish((Idempotency.Claim.Fresh) idem.claim("u", k, h("x")), 202, b("{}"));
                 clock.advance(Duration.ofMinutes(1));
             }
             assertThat(spool.readState("idempotency/")).hasSize(3);
-            idem.finish((Idempotency.Claim.Fresh) idem.claim("u", "d", b("x")), 202, b("{}"));
+            idem.finish((Idempotency.Claim.Fresh) idem.claim("u", "d", h("x")), 202, b("{}"));
             // the cap: "a" went early, so it is new again; the others replay
             assertThat(spool.readState("idempotency/")).hasSize(3);
-            assertThat(idem.claim("u", "b", b("x"))).isInstanceOf(Idempotency.Claim.Replay.class);
+            assertThat(idem.claim("u", "b", h("x"))).isInstanceOf(Idempotency.Claim.Replay.class);
             clock.advance(Duration.ofHours(24));
-            Idempotency.Claim again = idem.claim("u", "b", b("another body, a day later"));
+            Idempotency.Claim again = idem.claim("u", "b", h("another body, a day later"));
             assertThat(again).isInstanceOf(Idempotency.Claim.Fresh.class);
             assertThat(spool.readState("idempotency/")).hasSize(1); // the other day-old records are gone from disk
         }
