@@ -109,7 +109,7 @@ public final class AdminServer implements AutoCloseable {
         HostPort where = HostPort.parse(config.address(), true);
         HostGuard hosts = new HostGuard(where);
         SendEndpoint sender = parts.injector() == null ? null : new SendEndpoint(parts.injector(), token,
-                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())));
+                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())), idempotency(spool, clock));
         Javalin app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -335,6 +335,22 @@ public final class AdminServer implements AutoCloseable {
         if (v.isMissingNode() || v.isNull()) return absent;
         if (!v.isTextual()) throw new ApiError(400, "\"" + name + "\" must be a string");
         return v.asText();
+    }
+
+    private static sluice.send.Idempotency idempotency(Spool spool, Clock clock) throws StartException {
+        try {
+            return new sluice.send.Idempotency(spool, clock);
+        } catch (SpoolException e) {
+            throw new StartException("send API: cannot read the Idempotency-Key records: " + e.getMessage(), e);
+        }
+    }
+
+    static byte[] jsonBytes(Object body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static void json(Context ctx, int status, Object body) {

@@ -303,8 +303,10 @@ public final class UserStore {
         Instant last = checkedAt;
         // A clock stepped backwards counts as due, so a wrong clock cannot freeze the store.
         boolean due = force || now.isBefore(last) || !now.isBefore(last.plus(RECHECK));
-        // tryLock: if another thread is already checking, its result is as fresh as ours would be.
-        if (due && reloadLock.tryLock()) {
+        // tryLock: if another thread is already checking, its result is as fresh as ours would be. A forced check
+        // (an API key) waits for that result instead: read before it lands, a key made a moment ago was "wrong" for
+        // all but one of a burst of concurrent requests, and each such refusal counts toward the lockout.
+        if (due && (force ? lock() : reloadLock.tryLock())) {
             try {
                 checkedAt = now;
                 if (changed(snapshot)) {
@@ -317,6 +319,11 @@ public final class UserStore {
         Snapshot s = snapshot;
         throwIfBroken(s);
         return s.users();
+    }
+
+    private boolean lock() {
+        reloadLock.lock();
+        return true;
     }
 
     private boolean changed(Snapshot s) {

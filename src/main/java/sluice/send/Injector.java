@@ -119,24 +119,67 @@ public final class Injector {
         };
     }
 
-    /** Sends one message for a caller whose key was accepted. */
+    /** Sends one message, or a batch of them, for a caller whose key was accepted. */
     public InjectResult inject(Authentication.Caller caller, Body body) {
         try {
-            return send(caller.user(), caller.client(), caller.port(), body, caller.policy());
+            return switch (body) {
+                case Body.Json j -> {
+                    JsonRequest r = JsonRequest.read(json.read(j.bytes()));
+                    yield r.batch() == null ? sendOne(caller, r) : Batches.send(this, caller, r);
+                }
+                case Body.Raw raw -> {
+                    String id = ingest.newId();
+                    Stamp stamp = stamp(id);
+                    yield sendOne(caller, id, stamp, RawMessage.parse(raw.bytes(), raw.from(), raw.to(), stamp));
+                }
+            };
         } catch (Invalid e) {
-            return new InjectResult.Refused(e.status, e.getMessage());
+            return new InjectResult.Refused(e.status, e.getMessage(), e.errors, e.retryAfterSeconds);
         }
     }
 
-    private InjectResult send(String user, InetAddress client, int port, Body body, ClientPolicy policy) throws Invalid {
+    private InjectResult sendOne(Authentication.Caller caller, JsonRequest r) throws Invalid {
         String id = ingest.newId();
+        Stamp stamp = stamp(id);
+        return sendOne(caller, id, stamp, JsonMessage.compose(r, r.content(), r.to(), r.cc(), r.bcc(), stamp));
+    }
+
+    private InjectResult sendOne(Authentication.Caller caller, String id, Stamp stamp, Outgoing m) throws Invalid {
+        Prepared p = prepare(caller, id, stamp, m);
+        if (p.refusal() != null) throw new Invalid(400, "\"to\": " + p.refusal());
+        startMessages(caller, 1);
+        try {
+            store(p);
+        } catch (SpoolException e) {
+            log.error("spool: message from API user {} not stored: {}", caller.user(), e.getMessage());
+            return new InjectResult.Refused(503, "the message could not be stored; try again later");
+        }
+        return new InjectResult.Accepted(p.id(), p.messageId(), p.envelope().recipients().size());
+    }
+
+    /** What a message's id, Message-ID and Date are made from: the queue id, the clock and the host name. */
+    Stamp stamp(String id) {
         ZonedDateTime now = ZonedDateTime.now(clock);
-        Stamp stamp = new Stamp("<" + id + "." + now.toInstant().toEpochMilli() + "@" + hostname + ">", now,
+        return new Stamp("<" + id + "." + now.toInstant().toEpochMilli() + "@" + hostname + ">", now,
                 "=_sluice_" + HexFormat.of().formatHex(randomBytes(12)));
-        Outgoing m = switch (body) {
-            case Body.Json j -> JsonMessage.parse(json.read(j.bytes()), stamp);
-            case Body.Raw r -> RawMessage.parse(r.bytes(), r.from(), r.to(), stamp);
-        };
+    }
+
+    String newId() {
+        return ingest.newId();
+    }
+
+    /**
+     * A message checked, traced and signed, ready to store; {@code refusal} is the policy's answer to a recipient
+     * (unknown local user, suppressed address) when there is one, and then nothing else is made.
+     */
+    record Prepared(String id, String messageId, Envelope envelope, byte[] data, String refusal) {}
+
+    /**
+     * The submission listeners' rules for one message: pool, recipient count, may-send-as for the envelope sender
+     * and every originator, the recipients, the storage reserve, the size with its trace; then the Received field
+     * and the DKIM signature. Nothing is counted toward a rate and nothing is stored.
+     */
+    Prepared prepare(Authentication.Caller caller, String id, Stamp stamp, Outgoing m) throws Invalid {
         // An API caller is authenticated: its pool choice counts, by the rule SMTP applies (smtp/PoolHeader); the
         // header is removed whatever it says, before the message is checked, signed and queued.
         PoolHeader.Stripped stripped = PoolHeader.strip(m.data());
@@ -145,6 +188,8 @@ public final class Injector {
         if (m.recipients().size() > maxRecipients) {
             throw new Invalid(400, "\"to\": " + m.recipients().size() + " recipients, more than max_recipients (" + maxRecipients + ")");
         }
+        ClientPolicy policy = caller.policy();
+        String user = caller.user();
         // The one may-send-as rule (auth/SendAsRule) on the envelope sender and every originator, as on SMTP.
         String signingDomain = switch (policy.checkOriginators(user, m.sender(), m.originators())) {
             case SendAs.Allowed a -> a.signingDomain();
@@ -154,14 +199,13 @@ public final class Injector {
         };
         for (Mailbox r : m.recipients()) {
             Reply refusal = policy.checkRecipient(r, m.sender(), user);
-            if (refusal != null) throw new Invalid(400, "\"to\": " + r.address() + ": " + refusal.code() + " " + refusal.lines().get(0));
+            if (refusal != null) return new Prepared(id, m.messageId(), null, null, r.address() + ": " + refusal.code() + " " + refusal.lines().get(0));
         }
         if (!policy.hasStorage()) throw new Invalid(503, "the queue is out of disk space; try again later");
-        Reply rate = policy.startMessage(user);
-        if (rate != null) throw new Invalid(429, rate.lines().get(0));
-        SessionFacts facts = new SessionFacts(TraceHeaders.literal(client), client, port, ListenerMode.SUBMISSION, null, null, user, "HTTP");
-        byte[] trace = TraceHeaders.received(facts, hostname, id, m.recipients().size() == 1 ? m.recipients().get(0).address() : null, now)
-                .getBytes(StandardCharsets.UTF_8);
+        SessionFacts facts = new SessionFacts(TraceHeaders.literal(caller.client()), caller.client(), caller.port(),
+                ListenerMode.SUBMISSION, null, null, user, "HTTP");
+        byte[] trace = TraceHeaders.received(facts, hostname, id, m.recipients().size() == 1 ? m.recipients().get(0).address() : null,
+                stamp.date()).getBytes(StandardCharsets.UTF_8);
         if (trace.length + (long) m.data().length > maxMessageSize) {
             throw new Invalid(413, "the message is " + (trace.length + m.data().length) + " bytes, more than max_message_size ("
                     + maxMessageSize + ")");
@@ -173,13 +217,21 @@ public final class Injector {
         List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r.address(), null, null)).toList();
         Envelope envelope = new Envelope(m.sender().address(), rcpts, clock.instant(), data.length,
                 attributes(facts, m, data), m.pool());
-        try {
-            ingest.accept(id, envelope, data);
-        } catch (SpoolException e) {
-            log.error("spool: message from API user {} not stored: {}", user, e.getMessage());
-            return new InjectResult.Refused(503, "the message could not be stored; try again later");
+        return new Prepared(id, m.messageId(), envelope, data, null);
+    }
+
+    /** Counts {@code n} messages toward the caller's rate limits; a 429 with Retry-After when one is over. */
+    void startMessages(Authentication.Caller caller, int n) throws Invalid {
+        for (int i = 0; i < n; i++) {
+            Reply rate = caller.policy().startMessage(caller.user());
+            // the per-IP limit counts per minute, the per-user limit per hour: a minute is the earliest worth trying
+            if (rate != null) throw Invalid.rateLimited(rate.lines().get(0), 60);
         }
-        return new InjectResult.Accepted(id, m.messageId(), rcpts.size());
+    }
+
+    /** Through the one door, durable when it returns. */
+    void store(Prepared p) throws SpoolException {
+        ingest.accept(p.id(), p.envelope(), p.data());
     }
 
     private static Map<String, String> attributes(SessionFacts f, Outgoing m, byte[] data) {

@@ -419,6 +419,22 @@ public final class Spool implements AutoCloseable {
         });
     }
 
+    /** Removes entries of durable state (absent ones are no error) in one atomic, synced batch. */
+    public void removeStates(java.util.Collection<String> keys) throws SpoolException {
+        if (keys.isEmpty()) return;
+        List<byte[]> encoded = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        long bytes = encoded.stream().mapToLong(k -> k.length).sum();
+        writer().commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                for (byte[] k : encoded) b.delete(state, k);
+            }
+
+            public long bytes() {
+                return bytes;
+            }
+        });
+    }
+
     /** Every entry of durable state whose key starts with {@code prefix}, in key order (empty when there is none). */
     public Map<String, byte[]> readState(String prefix) throws SpoolException {
         Map<String, byte[]> out = new LinkedHashMap<>();
