@@ -53,10 +53,13 @@ public final class Node implements AutoCloseable {
     private final Delivery delivery;
     private final AdminServer admin;
     private final AutoCloseable alerts;
+    private final SuppressionList suppressions;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
-                 List<BoundListener> listeners, Delivery delivery, AdminServer admin, AutoCloseable alerts) {
+                 List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
+                 AutoCloseable alerts) {
         this.delivery = delivery;
+        this.suppressions = suppressions;
         this.admin = admin;
         this.alerts = alerts;
         this.config = config;
@@ -144,7 +147,14 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException("dkim: " + e.getMessage(), true);
         }
-        SuppressionList suppressions = SuppressionList.open(config.dataDir());
+        SuppressionList suppressions;
+        try {
+            suppressions = SuppressionList.open(spool, config.dataDir(), clock);
+        } catch (IOException e) {
+            deliveryLog.close();
+            spool.close();
+            throw new StartException(e.getMessage(), false);
+        }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Ingest ingest = new Ingest(spool, events, clock);
         Delivery delivery = null;
@@ -158,6 +168,7 @@ public final class Node implements AutoCloseable {
                 delivery = Delivery.start(config, spool, ingest, recipients, events, drop, clock);
             } catch (SpoolException | IllegalArgumentException e) {
                 deliveryLog.close();
+                suppressions.close();
                 spool.close();
                 throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
@@ -180,6 +191,7 @@ public final class Node implements AutoCloseable {
             metrics.egressListings(d.listings()::metricStates);
             metrics.shaping(shapingGauges(d.shaper()));
         }
+        metrics.suppression(suppressions::size, suppressions::pendingWrites, suppressions::refusedWrites);
         events.subscribe(metrics);
         Server server = new Server(config, ingest, events, users, recipients,
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
@@ -193,6 +205,7 @@ public final class Node implements AutoCloseable {
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
+            suppressions.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
@@ -200,7 +213,7 @@ public final class Node implements AutoCloseable {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
             IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
-            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, () -> {
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, () -> {
                 trim.close();
                 alertTimer.close();
             });
@@ -208,6 +221,7 @@ public final class Node implements AutoCloseable {
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             deliveryLog.close();
+            suppressions.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
@@ -330,6 +344,10 @@ public final class Node implements AutoCloseable {
         return spool;
     }
 
+    public SuppressionList suppressions() {
+        return suppressions;
+    }
+
     public UserStore users() {
         return users;
     }
@@ -352,6 +370,7 @@ public final class Node implements AutoCloseable {
         }
         admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
+        suppressions.close(); // stores the hard bounces still queued, before the spool closes
         deliveryLog.close();
         spool.close();
     }
