@@ -100,6 +100,7 @@ final class SuppressionCommand {
 
         @Override
         public Integer call() throws Exception {
+            checked(domain, address, reason); // bad input: one line, before anything is opened
             try (SuppressionTarget target = open(options)) {
                 boolean added;
                 try {
@@ -126,6 +127,7 @@ final class SuppressionCommand {
 
         @Override
         public Integer call() throws Exception {
+            checked(domain, address, "");
             try (SuppressionTarget target = open(options)) {
                 boolean removed;
                 try {
@@ -233,6 +235,14 @@ final class SuppressionCommand {
             if (now - last < 2_000_000_000L) return;
             last = now;
             System.err.println(line);
+        }
+    }
+
+    private static void checked(String domain, String address, String reason) {
+        try {
+            SuppressionList.entry(domain, address, reason, Instant.now());
+        } catch (IllegalArgumentException e) {
+            throw new Failures.UserError(2, e.getMessage());
         }
     }
 

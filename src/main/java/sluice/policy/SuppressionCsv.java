@@ -134,6 +134,7 @@ public final class SuppressionCsv {
             CsvSchema schema = CsvSchema.builder().addColumns(COLUMNS, CsvSchema.ColumnType.STRING).build()
                     .withHeader().withLineSeparator("\r\n");
             this.out = FACTORY.createGenerator(to);
+            out.enable(CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING); // quote where RFC 4180 needs it, only there
             out.setSchema(schema);
         }
 
