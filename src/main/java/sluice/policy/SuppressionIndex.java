@@ -4,9 +4,9 @@ import com.carrotsearch.hppc.LongHashSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Which keys are on the list, as 64-bit fingerprints in a primitive open-addressing set: about 11–22 bytes per
- * entry (measured in SuppressionIndexMemoryTest; a {@code HashMap<String, Entry>} costs ~10 times that), so ten
- * million entries fit in ~200 MB and a RCPT check never leaves the JVM. A fingerprint answers "maybe" for a key that
+ * Which keys are on the list, as 64-bit fingerprints in a primitive open-addressing set (hppc): 8 bytes a slot at
+ * most 75% full, so 11–22 bytes per entry (16.8 at one million, SuppressionIndexMemoryTest), ten million entries in
+ * at most ~270 MB, and a RCPT check never leaves the JVM. A fingerprint answers "maybe" for a key that
  * is absent with odds of about n / 2^64 (10^-12 at ten million entries); only a hit reads the entry from RocksDB.
  * Pure Java under a read/write lock: no JNI call is ever made while it is held.
  */

@@ -11,6 +11,7 @@ import java.util.Locale;
  */
 record SuppressionKey(String domain, String address) {
     private static final int MAX_ADDRESS = 320;
+    private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern.compile("[\\p{L}\\p{N}_.-]+");
 
     /**
      * @throws IllegalArgumentException for an address or domain that cannot be one (the message says which)
@@ -18,7 +19,7 @@ record SuppressionKey(String domain, String address) {
     static SuppressionKey of(String senderDomain, String recipient) {
         String domain = senderDomain == null || senderDomain.isBlank() ? SuppressionList.ALL_SENDERS : senderDomain.strip();
         domain = domain.toLowerCase(Locale.ROOT);
-        if (!domain.equals(SuppressionList.ALL_SENDERS) && !domain.matches("[\\p{L}\\p{N}_.-]+")) {
+        if (!domain.equals(SuppressionList.ALL_SENDERS) && !DOMAIN.matcher(domain).matches()) {
             throw new IllegalArgumentException("not a domain: \"" + sluice.smtp.ReplyText.forLog(senderDomain, 80)
                     + "\" (a sending domain or *)");
         }
