@@ -179,7 +179,7 @@ final class SuppressionCommand {
                         updated += c.updated();
                         batch.clear();
                         progress.maybe("imported " + (added + updated) + " entries ("
-                                + Math.min(100, in.charsRead() * 100 / size) + "% of the file)");
+                                + Math.clamp(in.charsRead() * 100 / size, 0, 100) + "% of the file)");
                     }
                     if (row == null) break;
                 }
