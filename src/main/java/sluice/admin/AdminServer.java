@@ -142,9 +142,9 @@ public final class AdminServer implements AutoCloseable {
                 int limit = QueuePage.intParam(ctx, "limit", 100, 1, 2000);
                 json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
             });
-            c.routes.get("/api/v1/suppression", ctx -> json(ctx, 200, parts.suppressions().list().stream()
-                    .map(e -> Map.of("domain", e.domain(), "address", e.address(), "reason", e.reason() == null ? "" : e.reason(),
-                            "added", e.added().toString())).toList()));
+            c.routes.get("/api/v1/suppression", ctx -> SuppressionPage.serve(ctx, parts.suppressions()));
+            c.routes.post("/api/v1/suppression/import", ctx -> SuppressionPage.importEntries(ctx, parts.suppressions(),
+                    readJson(ctx, SuppressionPage.IMPORT_SHAPE)));
             c.routes.post("/api/v1/suppression", ctx -> {
                 JsonNode body = readJson(ctx, SUPPRESSION_SHAPE);
                 if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: " + SUPPRESSION_SHAPE);

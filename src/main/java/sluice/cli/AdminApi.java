@@ -86,7 +86,7 @@ final class AdminApi {
     }
 
     /** The API's {"error": "..."} text, not its JSON. */
-    private static String errorOf(String body) {
+    static String errorOf(String body) {
         try {
             JsonNode e = new ObjectMapper().readTree(body).path("error");
             return e.isTextual() ? e.asText() : body;

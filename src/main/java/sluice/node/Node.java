@@ -56,10 +56,13 @@ public final class Node implements AutoCloseable {
     private final Delivery delivery;
     private final AdminServer admin;
     private final AutoCloseable alerts;
+    private final SuppressionList suppressions;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
-                 List<BoundListener> listeners, Delivery delivery, AdminServer admin, AutoCloseable alerts) {
+                 List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
+                 AutoCloseable alerts) {
         this.delivery = delivery;
+        this.suppressions = suppressions;
         this.admin = admin;
         this.alerts = alerts;
         this.config = config;
@@ -147,7 +150,14 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException("dkim: " + e.getMessage(), true);
         }
-        SuppressionList suppressions = SuppressionList.open(config.dataDir());
+        SuppressionList suppressions;
+        try {
+            suppressions = SuppressionList.open(spool, config.dataDir(), clock);
+        } catch (IOException e) {
+            deliveryLog.close();
+            spool.close();
+            throw new StartException(e.getMessage(), false);
+        }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Webhooks webhooks = null;
         if (!config.webhooks().isEmpty()) {
@@ -177,6 +187,7 @@ public final class Node implements AutoCloseable {
             } catch (SpoolException | IllegalArgumentException e) {
                 if (hooks != null) hooks.close();
                 deliveryLog.close();
+                suppressions.close();
                 spool.close();
                 throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
@@ -200,6 +211,7 @@ public final class Node implements AutoCloseable {
             metrics.egressListings(d.listings()::metricStates);
             metrics.shaping(shapingGauges(d.shaper()));
         }
+        metrics.suppression(suppressions::size, suppressions::pendingWrites, suppressions::refusedWrites);
         events.subscribe(metrics);
         if (hooks != null) metrics.webhooks(hooks);
         Server server = new Server(config, ingest, events, users, recipients,
@@ -216,6 +228,7 @@ public final class Node implements AutoCloseable {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
             deliveryLog.close();
+            suppressions.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
@@ -223,7 +236,7 @@ public final class Node implements AutoCloseable {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
             IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
-            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, () -> {
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, () -> {
                 trim.close();
                 alertTimer.close();
                 // after the listeners (no more rejections to store), before the spool closes
@@ -234,6 +247,7 @@ public final class Node implements AutoCloseable {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
             deliveryLog.close();
+            suppressions.close();
             spool.close();
             throw new StartException(e.getMessage(), false);
         }
@@ -356,6 +370,10 @@ public final class Node implements AutoCloseable {
         return spool;
     }
 
+    public SuppressionList suppressions() {
+        return suppressions;
+    }
+
     public UserStore users() {
         return users;
     }
@@ -378,6 +396,7 @@ public final class Node implements AutoCloseable {
         }
         admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
+        suppressions.close(); // stores the hard bounces still queued, before the spool closes
         deliveryLog.close();
         spool.close();
     }

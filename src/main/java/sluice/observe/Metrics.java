@@ -103,6 +103,24 @@ public final class Metrics implements EventSink {
         return this;
     }
 
+    /**
+     * {@code sluice_suppression_entries}, {@code sluice_suppression_writes_pending} and
+     * {@code sluice_suppression_writes_refused_total}, read when scraped.
+     */
+    public Metrics suppression(java.util.function.LongSupplier entries, java.util.function.LongSupplier pending,
+                               java.util.function.LongSupplier refused) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_suppression_entries")
+                .help("Entries on the suppression list.")
+                .callback(cb -> cb.call(entries.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_suppression_writes_pending")
+                .help("Suppression changes queued for the list's writer thread, not yet stored.")
+                .callback(cb -> cb.call(pending.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_suppression_writes_refused")
+                .help("Hard-bounce suppression entries NOT recorded because the writer's buffer was full.")
+                .callback(cb -> cb.call(refused.getAsLong())).register(registry);
+        return this;
+    }
+
     /** One egress source's standing in one DNS blocklist zone, as the last check found it. */
     public record SourceZone(String source, String zone, boolean listed) {}
 

@@ -1,129 +1,256 @@
 package sluice.policy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Predicate;
+import sluice.spool.Spool;
+import sluice.spool.SpoolException;
 
 /**
- * Recipients that must not get mail, per sending domain or for every sender ({@code "*"}), kept in
- * {@code <dataDir>/suppression.json}. Lookups are in memory; the file is re-checked (mtime, size, inode) at most once
- * a second, so a running server sees what `sluice suppression add` wrote. Writes take {@code suppression.lock} and
- * replace the file atomically. Addresses and domains are compared case-insensitively (as every ESP does).
- * Thread-safe.
+ * Recipients that must not get mail, per sending domain or for every sender ({@code "*"}), kept in the spool's
+ * RocksDB (column family "suppression", fit for millions of entries). Lookups ask an in-memory fingerprint index
+ * ({@link SuppressionIndex}) and the changes not yet written; only a hit reads its entry (reason, date) from
+ * RocksDB. Changes go through one writer thread in batches ({@link SuppressionWriter}): a hard bounce never waits
+ * for a disk, an operator's change is answered once it is fsynced. A change is visible to lookups as soon as it
+ * is queued. Thread-safe.
  */
-public final class SuppressionList {
+public final class SuppressionList implements AutoCloseable {
     public static final String ALL_SENDERS = "*";
-    static final String FILE = "suppression.json";
-    private static final String LOCK = "suppression.lock";
-    private static final Duration RECHECK = Duration.ofSeconds(1);
-    private static final int MAX_ADDRESS = 320;
     /** A reason is shown in the 550 reply to every later RCPT: it must fit on one reply line with the address. */
     public static final int MAX_REASON = 200;
+    public static final int DEFAULT_BUFFER = 65_536;
+    private static final Duration OPERATOR_WAIT = Duration.ofSeconds(60);
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SuppressionList.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    // File locks are per process: writers within one JVM queue here first.
-    private static final ReentrantLock WRITE_LOCK = new ReentrantLock();
 
     /** One suppressed recipient; {@code domain} is a sending domain or {@link #ALL_SENDERS}. */
     public record Entry(String domain, String address, String reason, Instant added) {}
 
-    private record Key(String domain, String address) implements Comparable<Key> {
-        public int compareTo(Key o) {
-            int c = domain.compareTo(o.domain);
-            return c != 0 ? c : address.compareTo(o.address);
-        }
-    }
+    /** One page of the list in key order; {@code next} is the cursor of the next page, null on the last. */
+    public record Page(List<Entry> entries, String next) {}
 
-    private record Stamp(FileTime modified, long size, Object fileKey) {}
+    /** What a batch of puts did. */
+    public record Counts(int added, int updated) {}
 
-    private record Snapshot(Map<Key, Entry> entries, Stamp stamp) {}
-
-    private final Path dir;
-    private final Path path;
+    private final Spool spool;
     private final Clock clock;
-    private final ReentrantLock reloadLock = new ReentrantLock();
-    private volatile Snapshot snapshot;
-    private volatile Instant checkedAt;
+    private final SuppressionIndex index = new SuppressionIndex();
+    // Changes queued but not yet stored, latest per key: what lookups see before RocksDB has it. Bounded by the
+    // writer's buffer (an entry leaves when its batch is stored).
+    private final Map<SuppressionKey, SuppressionWriter.Change> unwritten = new ConcurrentHashMap<>();
+    // Orders "queue a change" against "a batch was stored" so the newest change of a key is never forgotten.
+    private final ReentrantLock order = new ReentrantLock();
+    private final SuppressionWriter writer;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong refusedReported = new AtomicLong();
+    private volatile long lastReportNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
 
-    private SuppressionList(Path dir, Clock clock) throws IOException {
-        this.dir = dir;
-        this.path = dir.resolve(FILE);
+    private SuppressionList(Spool spool, Clock clock, int buffer) {
+        this.spool = spool;
         this.clock = clock;
-        this.checkedAt = clock.instant();
-        Stamp stamp = stamp();
-        this.snapshot = new Snapshot(read(), stamp);
+        this.writer = new SuppressionWriter(spool, buffer, this::stored);
     }
 
     /**
-     * Loads the list of {@code dataDir} (the file need not exist).
+     * Opens the list in {@code spool}: migrates {@code <dataDir>/suppression.json} of an older Sluice once (its
+     * entries stored, the file renamed to suppression.json.migrated), then loads the index.
      *
-     * @throws IOException if suppression.json exists but is unreadable or damaged
+     * @throws IOException if suppression.json is damaged (the message names the file) or the spool fails
      */
-    public static SuppressionList open(Path dataDir) throws IOException {
-        return open(dataDir, Clock.systemUTC());
+    public static SuppressionList open(Spool spool, Path dataDir, Clock clock) throws IOException {
+        return open(spool, dataDir, clock, DEFAULT_BUFFER);
     }
 
-    public static SuppressionList open(Path dataDir, Clock clock) throws IOException {
-        return new SuppressionList(dataDir, clock);
+    public static SuppressionList open(Spool spool, Path dataDir, Clock clock, int buffer) throws IOException {
+        List<Entry> legacy = LegacySuppressionFile.read(dataDir);
+        try {
+            if (legacy != null) {
+                for (int i = 0; i < legacy.size(); i += SuppressionWriter.MAX_BATCH) {
+                    List<Map.Entry<byte[], byte[]>> batch = new ArrayList<>();
+                    for (Entry e : legacy.subList(i, Math.min(legacy.size(), i + SuppressionWriter.MAX_BATCH))) {
+                        batch.add(new AbstractMap.SimpleImmutableEntry<>(
+                                new SuppressionKey(e.domain(), e.address()).bytes(), encode(e)));
+                    }
+                    spool.writeSuppressions(batch);
+                }
+                Path renamed = LegacySuppressionFile.retire(dataDir);
+                log.info("suppression list: migrated {} entries from {} into the spool's database; the file is now {}",
+                        legacy.size(), dataDir.resolve(LegacySuppressionFile.FILE), renamed);
+            }
+            SuppressionList list = new SuppressionList(spool, clock, buffer);
+            byte[][] after = {null};
+            boolean more;
+            do {
+                more = spool.scanSuppressions(after[0], 100_000, (k, v) -> {
+                    list.index.add(SuppressionKey.fingerprint(k));
+                    after[0] = k;
+                });
+            } while (more);
+            return list;
+        } catch (SpoolException e) {
+            throw new IOException("suppression list: " + e.getMessage(), e);
+        }
     }
 
     /**
      * True when {@code recipient} is suppressed for {@code senderDomain} or for every sender. A null or empty
-     * sender domain (the null sender) matches only the entries for every sender.
+     * sender domain (the null sender) matches only the entries for every sender. Never leaves the JVM.
      */
     public boolean isSuppressed(String senderDomain, String recipient) {
         if (recipient == null) return false;
-        Map<Key, Entry> entries = current();
         String address = recipient.toLowerCase(Locale.ROOT);
-        if (entries.containsKey(new Key(ALL_SENDERS, address))) return true;
+        if (present(SuppressionKey.lookup(ALL_SENDERS, address))) return true;
         return senderDomain != null && !senderDomain.isEmpty()
-                && entries.containsKey(new Key(senderDomain.toLowerCase(Locale.ROOT), address));
-    }
-
-    /** The entry that suppresses the recipient (the sending domain's before the one for all), or null. */
-    public Entry find(String senderDomain, String recipient) {
-        if (recipient == null) return null;
-        Map<Key, Entry> entries = current();
-        String address = recipient.toLowerCase(Locale.ROOT);
-        Entry own = senderDomain == null || senderDomain.isEmpty() ? null
-                : entries.get(new Key(senderDomain.toLowerCase(Locale.ROOT), address));
-        return own != null ? own : entries.get(new Key(ALL_SENDERS, address));
+                && present(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
     }
 
     /**
-     * Adds an entry, or replaces its reason; true if it is new.
+     * The entry that suppresses the recipient (the sending domain's before the one for all), or null. Reads
+     * RocksDB only for a recipient that is on the list (the index says so first).
+     */
+    public Entry find(String senderDomain, String recipient) {
+        if (recipient == null) return null;
+        String address = recipient.toLowerCase(Locale.ROOT);
+        Entry own = senderDomain == null || senderDomain.isEmpty() ? null
+                : entry(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
+        return own != null ? own : entry(SuppressionKey.lookup(ALL_SENDERS, address));
+    }
+
+    /**
+     * Adds an entry, or replaces its reason, and returns once it is stored; true if it is new.
      *
      * @param senderDomain a sending domain, or {@code "*"} for every sender
      * @throws IllegalArgumentException for an address or domain that cannot be one, or a reason longer than
      *     {@link #MAX_REASON} characters or with control characters (it is echoed in SMTP replies)
      */
     public boolean add(String senderDomain, String recipient, String reason) throws IOException {
-        Key key = key(senderDomain, recipient);
+        return putAll(List.of(entry(senderDomain, recipient, reason, clock.instant()))).added() == 1;
+    }
+
+    /**
+     * Stores entries made with {@link #entry} (an import), returning once all are fsynced.
+     *
+     * @throws IOException if the buffer stays full for a minute or the spool fails
+     */
+    public Counts putAll(List<Entry> entries) throws IOException {
+        int added = 0;
+        List<CompletableFuture<Void>> done = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            SuppressionKey key = new SuppressionKey(e.domain(), e.address());
+            if (!present(key)) added++;
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            enqueueWaiting(new SuppressionWriter.Change(key, e, f));
+            done.add(f);
+        }
+        await(done);
+        return new Counts(added, entries.size() - added);
+    }
+
+    /**
+     * Suppresses a recipient without waiting for the disk (the hard-bounce path, on a delivery thread). When the
+     * writer's buffer is full the entry is not recorded: counted ({@link #refusedWrites()}) and logged, never
+     * waited for.
+     *
+     * @return false when the buffer was full
+     * @throws IllegalArgumentException for an address or domain that cannot be one
+     */
+    public boolean offer(String senderDomain, String recipient, String reason) {
+        Entry e = entry(senderDomain, recipient, boundedReason(reason), clock.instant());
+        if (enqueue(new SuppressionWriter.Change(new SuppressionKey(e.domain(), e.address()), e, null))) return true;
+        long n = refused.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastReportNanos > TimeUnit.SECONDS.toNanos(10)) {
+            lastReportNanos = now;
+            long since = n - refusedReported.getAndSet(n);
+            log.warn("suppression list: write buffer full ({} changes waiting): {} hard-bounce entries NOT recorded "
+                    + "since the last report (latest {}); see sluice_suppression_writes_refused_total",
+                    writer.pending(), since, e.address());
+        }
+        return false;
+    }
+
+    /** Removes an entry once stored; false if there was none. */
+    public boolean remove(String senderDomain, String recipient) throws IOException {
+        SuppressionKey key = SuppressionKey.of(senderDomain, recipient);
+        if (!present(key)) return false;
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        enqueueWaiting(new SuppressionWriter.Change(key, null, f));
+        await(List.of(f));
+        return true;
+    }
+
+    /**
+     * Up to {@code limit} stored entries in key order (sending domain, "*" first, then address), after the cursor
+     * {@code after} (null: from the start).
+     *
+     * @throws IllegalArgumentException for a cursor that is not one a page gave
+     */
+    public Page page(String after, int limit) throws IOException {
+        List<Entry> out = new ArrayList<>(Math.min(limit, 10_000));
+        SuppressionKey[] last = {null};
+        try {
+            boolean more = spool.scanSuppressions(after == null ? null : SuppressionKey.fromCursor(after).bytes(), limit,
+                    (k, v) -> {
+                        SuppressionKey key = SuppressionKey.fromBytes(k);
+                        out.add(decode(key, v));
+                        last[0] = key;
+                    });
+            return new Page(out, more && last[0] != null ? last[0].cursor() : null);
+        } catch (SpoolException e) {
+            throw new IOException("suppression list: " + e.getMessage(), e);
+        }
+    }
+
+    /** Entries on the list (stored or queued). */
+    public long size() {
+        return index.size();
+    }
+
+    /** Changes queued for the writer and not yet stored. */
+    public int pendingWrites() {
+        return writer.pending();
+    }
+
+    /** Hard-bounce entries not recorded because the writer's buffer was full, since start. */
+    public long refusedWrites() {
+        return refused.get();
+    }
+
+    /** Bytes held by the in-memory index. */
+    public long indexBytes() {
+        return index.bytesAllocated();
+    }
+
+    /** Stores what is queued and stops the writer (before the spool closes). */
+    @Override
+    public void close() {
+        writer.close();
+        long unreported = refused.get() - refusedReported.get();
+        if (unreported > 0) log.warn("suppression list: {} hard-bounce entries NOT recorded (write buffer full)", unreported);
+    }
+
+    /**
+     * A checked entry: address and domain lower-cased, the reason one clean line of at most {@link #MAX_REASON}.
+     *
+     * @throws IllegalArgumentException naming what is wrong (address, domain or reason)
+     */
+    public static Entry entry(String senderDomain, String recipient, String reason, Instant added) {
+        SuppressionKey key = SuppressionKey.of(senderDomain, recipient);
         String why = reason == null ? "" : reason.strip();
         if (why.length() > MAX_REASON) {
             throw new IllegalArgumentException("reason: at most " + MAX_REASON + " characters (got " + why.length() + ")");
@@ -131,28 +258,7 @@ public final class SuppressionList {
         if (!sluice.smtp.ReplyText.isClean(why)) {
             throw new IllegalArgumentException("reason: must be one line without control characters");
         }
-        Entry entry = new Entry(key.domain(), key.address(), why, clock.instant());
-        boolean[] added = {false};
-        update(entries -> {
-            added[0] = entries.put(key, entry) == null;
-            return true;
-        });
-        return added[0];
-    }
-
-    /** Removes an entry; false if there was none. */
-    public boolean remove(String senderDomain, String recipient) throws IOException {
-        Key key = key(senderDomain, recipient);
-        return update(entries -> entries.remove(key) != null);
-    }
-
-    /** Every entry, sorted by domain ("*" first) then address. */
-    public List<Entry> list() {
-        return List.copyOf(current().values());
-    }
-
-    public Path path() {
-        return path;
+        return new Entry(key.domain(), key.address(), why, added);
     }
 
     /**
@@ -170,125 +276,98 @@ public final class SuppressionList {
         return bounded;
     }
 
-    private static Key key(String senderDomain, String recipient) {
-        String domain = senderDomain == null || senderDomain.isBlank() ? ALL_SENDERS : senderDomain.strip();
-        domain = domain.toLowerCase(Locale.ROOT);
-        if (!domain.equals(ALL_SENDERS) && !domain.matches("[\\p{L}\\p{N}_.-]+")) {
-            throw new IllegalArgumentException("not a domain: \"" + sluice.smtp.ReplyText.forLog(senderDomain, 80)
-                    + "\" (a sending domain or *)");
-        }
-        String address = recipient == null ? "" : recipient.strip();
-        if (address.startsWith("<") && address.endsWith(">")) address = address.substring(1, address.length() - 1);
-        int at = address.lastIndexOf('@');
-        if (at <= 0 || at == address.length() - 1 || address.length() > MAX_ADDRESS
-                || address.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
-            throw new IllegalArgumentException("not an address: \"" + sluice.smtp.ReplyText.forLog(recipient, 80)
-                    + "\" (user@domain)");
-        }
-        return new Key(domain, address.toLowerCase(Locale.ROOT));
+    /** The stored value: added (seconds, nanos) then the reason in UTF-8. */
+    static byte[] encode(Entry e) {
+        byte[] reason = e.reason().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(12 + reason.length).putLong(e.added().getEpochSecond()).putInt(e.added().getNano())
+                .put(reason).array();
     }
 
-    /** The entries, re-read when the file changed and the last check is a second old. */
-    private Map<Key, Entry> current() {
-        Instant now = clock.instant();
-        Instant last = checkedAt;
-        boolean due = now.isBefore(last) || !now.isBefore(last.plus(RECHECK));
-        // tryLock: a thread already checking gets an answer as fresh as ours would be.
-        if (due && reloadLock.tryLock()) {
+    static Entry decode(SuppressionKey key, byte[] value) {
+        ByteBuffer b = ByteBuffer.wrap(value);
+        Instant added = Instant.ofEpochSecond(b.getLong(), b.getInt());
+        return new Entry(key.domain(), key.address(), new String(value, 12, value.length - 12, StandardCharsets.UTF_8), added);
+    }
+
+    private boolean present(SuppressionKey key) {
+        SuppressionWriter.Change c = unwritten.get(key);
+        if (c != null) return c.entry() != null;
+        return index.contains(key.fingerprint());
+    }
+
+    private Entry entry(SuppressionKey key) {
+        SuppressionWriter.Change c = unwritten.get(key);
+        if (c != null) return c.entry();
+        if (!index.contains(key.fingerprint())) return null;
+        try {
+            byte[] v = spool.readSuppression(key.bytes());
+            if (v != null) return decode(key, v);
+            // stored meanwhile by a change that was unwritten a moment ago
+            c = unwritten.get(key);
+            return c == null ? null : c.entry();
+        } catch (SpoolException e) {
+            // The index says it is listed: refuse rather than send to a suppressed address.
+            log.error("suppression list: cannot read the entry of {}: {}", key.address(), e.getMessage());
+            return new Entry(key.domain(), key.address(), "suppressed", Instant.EPOCH);
+        }
+    }
+
+    private boolean enqueue(SuppressionWriter.Change c) {
+        order.lock();
+        try {
+            if (!writer.offer(c)) return false;
+            unwritten.put(c.key(), c);
+            if (c.entry() != null) index.add(c.key().fingerprint());
+            else index.remove(c.key().fingerprint());
+            return true;
+        } finally {
+            order.unlock();
+        }
+    }
+
+    /** The operator's path: waits (briefly, repeatedly) for room in the buffer rather than refusing. */
+    private void enqueueWaiting(SuppressionWriter.Change c) throws IOException {
+        long deadline = System.nanoTime() + OPERATOR_WAIT.toNanos();
+        while (!enqueue(c)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("suppression list: the write buffer stayed full for " + OPERATOR_WAIT.toSeconds() + " s");
+            }
             try {
-                checkedAt = now;
-                Stamp stamp = stamp();
-                if (!Objects.equals(stamp, snapshot.stamp())) snapshot = new Snapshot(read(), stamp);
-            } catch (IOException e) {
-                // A damaged or half-edited file: keep the last good list rather than forget every suppression.
-            } finally {
-                reloadLock.unlock();
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
         }
-        return snapshot.entries();
     }
 
-    private boolean update(Predicate<Map<Key, Entry>> change) throws IOException {
-        WRITE_LOCK.lock();
+    private static void await(List<CompletableFuture<Void>> done) throws IOException {
         try {
-            Files.createDirectories(dir);
-            try (FileChannel lock = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE)) {
-                lock.lock();
-                Map<Key, Entry> entries = new TreeMap<>(read()); // from the file: no concurrent change is lost
-                boolean changed = change.test(entries);
-                if (changed) write(entries);
-                snapshot = new Snapshot(java.util.Collections.unmodifiableMap(entries), stamp());
-                checkedAt = clock.instant();
-                return changed;
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(OPERATOR_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("suppression list: not stored: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("suppression list: not stored within " + OPERATOR_WAIT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /**
+     * A batch is stored: its changes leave the unwritten map unless a newer change of the key came. A batch that
+     * failed (logged by the writer) is also taken back from the index, so lookups answer what RocksDB holds.
+     */
+    private void stored(List<SuppressionWriter.Change> batch, boolean ok) {
+        order.lock();
+        try {
+            for (SuppressionWriter.Change c : batch) {
+                if (!unwritten.remove(c.key(), c) || ok) continue;
+                if (c.entry() != null) index.remove(c.key().fingerprint());
+                else index.add(c.key().fingerprint());
             }
         } finally {
-            WRITE_LOCK.unlock();
+            order.unlock();
         }
-    }
-
-    private Stamp stamp() throws IOException {
-        try {
-            BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
-            return new Stamp(a.lastModifiedTime(), a.size(), a.fileKey());
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    /** {@code {"entries": [{"domain", "address", "reason", "added"}, …]}}; a damaged file is an error, never empty. */
-    private Map<Key, Entry> read() throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        }
-        Map<Key, Entry> out = new TreeMap<>();
-        try {
-            JsonNode entries = JSON.readTree(bytes).path("entries");
-            if (!entries.isArray()) throw damaged("expected {\"entries\": [...]}");
-            for (JsonNode e : entries) {
-                Key key = key(e.path("domain").asText(ALL_SENDERS), e.path("address").asText(""));
-                Instant added = e.hasNonNull("added") ? Instant.parse(e.get("added").asText()) : Instant.EPOCH;
-                out.put(key, new Entry(key.domain(), key.address(), boundedReason(e.path("reason").asText("")), added));
-            }
-        } catch (JsonProcessingException e) {
-            throw damaged("not valid JSON near line " + e.getLocation().getLineNr());
-        } catch (IllegalArgumentException | DateTimeParseException | NullPointerException e) {
-            throw damaged(e.getMessage());
-        }
-        return java.util.Collections.unmodifiableMap(out);
-    }
-
-    /** Temp file, fsync, atomic rename over the old file, fsync of the directory. */
-    private void write(Map<Key, Entry> entries) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode array = root.putArray("entries");
-        for (Entry e : entries.values()) {
-            array.addObject().put("domain", e.domain()).put("address", e.address()).put("reason", e.reason())
-                    .put("added", e.added().toString());
-        }
-        Path tmp = Files.createTempFile(dir, FILE + ".", ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buffer = ByteBuffer.wrap(JSON.writeValueAsBytes(root));
-                while (buffer.hasRemaining()) out.write(buffer);
-                out.force(true);
-            }
-            Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            // best effort: the rename is atomic either way
-        }
-    }
-
-    private IOException damaged(String why) {
-        return new IOException(path + " is damaged: " + why + " (fix or restore it; Sluice will not overwrite it)");
     }
 }

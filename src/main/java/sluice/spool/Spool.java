@@ -33,6 +33,7 @@ public final class Spool implements AutoCloseable {
     private static final byte[] DATA_CF = "data".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] STATE_CF = "state".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OUTBOX_CF = "outbox".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SUPPRESSION_CF = "suppression".getBytes(StandardCharsets.US_ASCII);
 
     static {
         RocksDB.loadLibrary();
@@ -53,6 +54,8 @@ public final class Spool implements AutoCloseable {
     private ColumnFamilyHandle state;
     // Webhook events waiting to be sent (see OutboxRecords); null only in a view of a spool without the family.
     private ColumnFamilyHandle outbox;
+    // The suppression list (policy/SuppressionList); null only in a read-only view of a spool made before it existed.
+    private ColumnFamilyHandle suppression;
     private final GroupCommitter committer; // null when read-only
     private final QueueIds ids = new QueueIds();
     private final long diskReserve;
@@ -73,7 +76,8 @@ public final class Spool implements AutoCloseable {
         this.envelopes = handles.get(0);
         this.data = handles.get(1);
         this.state = handles.size() > 2 ? handles.get(2) : null;
-        this.outbox = handles.size() > 3 ? handles.get(3) : null;
+        this.outbox = named(descriptors, handles, OUTBOX_CF);
+        this.suppression = named(descriptors, handles, SUPPRESSION_CF);
         this.committer = writable ? new GroupCommitter(new Database()) : null;
         this.diskReserve = diskReserve;
         this.secondaryDir = secondaryDir;
@@ -108,6 +112,28 @@ public final class Spool implements AutoCloseable {
         List<ColumnFamilyDescriptor> out = new ArrayList<>(families);
         out.add(new ColumnFamilyDescriptor(OUTBOX_CF, o));
         return List.copyOf(out);
+    }
+
+    /**
+     * Adds the "suppression" family: keys {@code domain \0 address}, point reads for confirmations, a bloom filter
+     * so a read of an absent key rarely touches a file.
+     */
+    private static List<ColumnFamilyDescriptor> withSuppression(List<ColumnFamilyDescriptor> families,
+                                                                List<ColumnFamilyOptions> opts) {
+        ColumnFamilyOptions o = new ColumnFamilyOptions().setTableFormatConfig(
+                new org.rocksdb.BlockBasedTableConfig().setFilterPolicy(new org.rocksdb.BloomFilter(10)));
+        opts.add(o);
+        List<ColumnFamilyDescriptor> out = new ArrayList<>(families);
+        out.add(new ColumnFamilyDescriptor(SUPPRESSION_CF, o));
+        return List.copyOf(out);
+    }
+
+    private static ColumnFamilyHandle named(List<ColumnFamilyDescriptor> descriptors, List<ColumnFamilyHandle> handles,
+                                            byte[] name) {
+        for (int i = 0; i < descriptors.size(); i++) {
+            if (java.util.Arrays.equals(descriptors.get(i).getName(), name)) return handles.get(i);
+        }
+        return null;
     }
 
     private static boolean hasFamily(Path dir, byte[] family) throws RocksDBException {
@@ -160,7 +186,7 @@ public final class Spool implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             // A spool made before the "state" family existed gets it here (create_missing_column_families).
-            List<ColumnFamilyDescriptor> families = withOutbox(families(cfOpts, true), cfOpts, true);
+            List<ColumnFamilyDescriptor> families = withSuppression(withOutbox(families(cfOpts, true), cfOpts, true), cfOpts);
             RocksDB db = RocksDB.open(options, dir.toString(), families, handles);
             return new Spool(dir, options, cfOpts, families, handles, db, true, diskReserveBytes, null);
         } catch (RocksDBException | IOException e) {
@@ -182,6 +208,7 @@ public final class Spool implements AutoCloseable {
             boolean hasState = hasStateFamily(dir);
             List<ColumnFamilyDescriptor> families = withOutbox(families(cfOpts, hasState), cfOpts,
                     hasState && hasFamily(dir, OUTBOX_CF));
+            if (hasFamily(dir, SUPPRESSION_CF)) families = withSuppression(families, cfOpts);
             RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families, handles);
             db.tryCatchUpWithPrimary();
             return new Spool(dir, options, cfOpts, families, handles, db, false, 0, secondary);
@@ -457,6 +484,74 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes suppression entries in one atomic, synced batch through the group committer: a null value deletes the
+     * key. The caller is the suppression list's one writer thread (a platform thread).
+     */
+    public void writeSuppressions(List<Map.Entry<byte[], byte[]>> changes) throws SpoolException {
+        if (changes.isEmpty()) return;
+        GroupCommitter w = writer();
+        long size = 0;
+        for (Map.Entry<byte[], byte[]> c : changes) size += c.getKey().length + (c.getValue() == null ? 0 : c.getValue().length);
+        long bytes = size;
+        w.commit(new GroupCommitter.Change() {
+            public void apply(WriteBatch b) throws RocksDBException {
+                for (Map.Entry<byte[], byte[]> c : changes) {
+                    if (c.getValue() == null) b.delete(suppression, c.getKey());
+                    else b.put(suppression, c.getKey(), c.getValue());
+                }
+            }
+
+            public long bytes() {
+                return bytes;
+            }
+        });
+    }
+
+    /** One suppression entry's value, or null. */
+    public byte[] readSuppression(byte[] key) throws SpoolException {
+        openLock.readLock().lock();
+        try {
+            RocksDB d = live();
+            return suppression == null ? null : d.get(suppression, key);
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Visits up to {@code limit} suppression entries in key order after {@code after} (null: from the first);
+     * returns whether more follow.
+     */
+    public boolean scanSuppressions(byte[] after, int limit, java.util.function.BiConsumer<byte[], byte[]> visitor)
+            throws SpoolException {
+        openLock.readLock().lock();
+        try {
+            RocksDB d = live();
+            if (suppression == null) return false;
+            try (RocksIterator it = d.newIterator(suppression)) {
+                if (after == null) {
+                    it.seekToFirst();
+                } else {
+                    it.seek(after);
+                    if (it.isValid() && java.util.Arrays.equals(it.key(), after)) it.next();
+                }
+                for (int n = 0; it.isValid(); it.next(), n++) {
+                    if (n == limit) return true;
+                    visitor.accept(it.key(), it.value());
+                }
+                it.status();
+                return false;
+            }
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
+        }
+    }
+
     private static boolean startsWith(byte[] key, byte[] prefix) {
         return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
     }
@@ -611,7 +706,8 @@ public final class Spool implements AutoCloseable {
                 envelopes = fresh.get(0);
                 data = fresh.get(1);
                 state = fresh.size() > 2 ? fresh.get(2) : null;
-                outbox = fresh.size() > 3 ? fresh.get(3) : null;
+                outbox = named(descriptors, fresh, OUTBOX_CF);
+                suppression = named(descriptors, fresh, SUPPRESSION_CF);
                 db = reopened;
             } finally {
                 openLock.writeLock().unlock();

@@ -28,15 +28,17 @@ class SuppressionReasonTest {
 
     @Test
     void aReasonFromTheFileCannotForgeAReplyLine() throws Exception {
-        try (SluiceHarness s = SluiceHarness.start("[\"127.0.0.0/8\"]", "")) {
-            // as an older version, or an editor, may have written it
-            String forged = "spam\\r\\n250 2.1.5 forged";
-            String huge = "y".repeat(5_000_000);
-            Files.writeString(s.dataDir().resolve("suppression.json"), """
+        // as an older version, or an editor, may have written it: migrated at start
+        Path dir = Files.createTempDirectory("sluice-it");
+        Files.createDirectories(dir.resolve("data"));
+        String forged = "spam\\r\\n250 2.1.5 forged";
+        String huge = "y".repeat(5_000_000);
+        Files.writeString(dir.resolve("data").resolve("suppression.json"), """
                     {"entries": [
                       {"domain": "*", "address": "crlf@far.test", "reason": "%s", "added": "2026-01-01T00:00:00Z"},
                       {"domain": "*", "address": "huge@far.test", "reason": "%s", "added": "2026-01-01T00:00:00Z"}
                     ]}""".formatted(forged, huge));
+        try (SluiceHarness s = SluiceHarness.startIn(dir, "[\"127.0.0.0/8\"]", "")) {
             try (Dialog d = new Dialog(s.mx)) {
                 d.expect();
                 d.ask("EHLO c.test");

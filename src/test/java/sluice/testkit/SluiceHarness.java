@@ -127,6 +127,11 @@ public final class SluiceHarness implements AutoCloseable {
         return node.spool().list();
     }
 
+    /** The node's suppression list (in its spool). */
+    public sluice.policy.SuppressionList suppressions() {
+        return node.suppressions();
+    }
+
     public Path dataDir() {
         return node.config().dataDir();
     }
