@@ -29,6 +29,8 @@ class ErrorsTest {
                         "must be a DNS blocklist zone such as \"zen.spamhaus.org\" (got \"not a zone!\")"),
                 row("hostname = 5", 1, "hostname", "must be a string (got 5)"),
                 row("hostname = \"not a host\"", 1, "hostname", "must be a host name"),
+                // a line break in the value (a TOML escape) is shown escaped: the error stays one line
+                row("hostname = \"mx.exam\\nple\"", 1, "hostname", "(got \"mx.exam\\nple\")"),
                 row("local_domains = \"example.test\"", 1, "local_domains", "must be an array (got \"example.test\")"),
                 row("local_domains = [\"a.test\",\n  \"b c\"]", 2, "local_domains[1]", "must be a domain name"),
                 row("trusted_networks = [\"10.0.0.0/8\", \"10.0.0.0/40\"]", 1, "trusted_networks[1]",

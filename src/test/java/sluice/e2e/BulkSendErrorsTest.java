@@ -88,6 +88,17 @@ class BulkSendErrorsTest {
     }
 
     @Test
+    void aSuppressedRecipientIsCountedAsSuppressedNotRefused() throws Exception {
+        s.suppressions().add("*", "gone@remote.test", "hard bounce 550 5.1.1");
+        Path csv = file("list.csv", "email,name,n\nstill@remote.test,A,1\ngone@remote.test,B,2\n");
+        SluiceProcess.Outcome o = send(csv, eml);
+        assertThat(o.exit()).as(o.stderr()).isZero();
+        assertThat(o.stdout()).contains("accepted    1").contains("suppressed  1").contains("refused     0");
+        assertThat(s.queue().stream().flatMap(m -> m.envelope().recipients().stream()).map(r -> r.address()))
+                .contains("still@remote.test").doesNotContain("gone@remote.test");
+    }
+
+    @Test
     void aWrongApiKeyIsOneLine() throws Exception {
         Path wrong = file("wrong.key", "sk_" + "A".repeat(43) + "\n");
         List<String> args = List.of("send", "--list", file("list.csv", "email,name,n\nx@remote.test,X,1\n").toString(),
