@@ -47,7 +47,10 @@ final class ChunkChecker {
 
     /** Called after the LAST chunk: a trailing CR without LF is bare too. */
     void finish() {
-        if (pendingCr) bareNewline = true;
+        if (pendingCr) {
+            bareNewline = true;
+            lineLength++; // the lone CR is an octet of the last line, as a bare CR anywhere else is
+        }
         if (lineLength > DotDecoder.MAX_LINE) lineTooLong = true;
     }
 
