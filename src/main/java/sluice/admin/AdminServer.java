@@ -76,15 +76,24 @@ public final class AdminServer implements AutoCloseable {
      * @param listings the blocklist checks of the egress addresses, or null when delivery is paused
      * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
+     * @param cluster  this node's standing in its cluster ({@code GET /api/v1/cluster}), or null (a single node)
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
-                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
+                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
+                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster) {
+        /** Parts of a single node. */
+        public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
+                     java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                     sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null);
+        }
+
         /** Parts without webhooks. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null);
         }
     }
 
@@ -178,6 +187,9 @@ public final class AdminServer implements AutoCloseable {
             c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
             // Shaping state (sluice shaping, the dashboard's Shaping panel)
             c.routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
+            // Cluster membership (sluice cluster, the dashboard's Cluster panel)
+            c.routes.get("/api/v1/cluster", ctx -> json(ctx, 200, ClusterPage.answer(parts.cluster() != null ? parts.cluster()
+                    : () -> sluice.cluster.Cluster.single(""), clock.instant())));
             // Webhook endpoints (sluice webhooks)
             c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
             c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));

@@ -30,8 +30,11 @@ final class ServeCommand implements Callable<Integer> {
             throw new Failures.UserError(e.configProblem() ? 2 : 1, e.getMessage());
         }
         printListeners(node.listeners());
-        if (!config.cluster().redis().isEmpty()) {
-            System.out.println("note: [cluster] redis is not supported yet; this node runs on its own (state stays local)");
+        if (node.cluster() != null) {
+            var c = node.cluster();
+            System.out.println("cluster: node " + c.nodeName() + " on " + c.redis().description() + ", "
+                    + (c.health().shared() ? c.membership().alive() + " node(s) alive, limits shared"
+                    : "Redis not reachable yet (" + c.health().lastError() + "): running on this node's share of each limit"));
         }
         long heapCap = Runtime.getRuntime().maxMemory(), wanted = config.limits().heapWanted();
         if (heapCap < wanted) {

@@ -64,7 +64,10 @@ import java.nio.file.Path;
  * [admin] send_bytes_in_flight        0 (two largest requests, at most 1/8 of the heap, at least one request)
  * [log] delivery_log                  "log/delivery.jsonl"
  * [[dkim]] domain, selector, key_file none; all three required
- * [cluster] redis                     "" (single node); else redis:// or rediss://
+ * [cluster] redis                     "" (single node); else redis:// or rediss:// with a literal IP
+ * [cluster] redis_cluster             [] ; Redis Cluster seeds "IP:PORT" (instead of redis)
+ * [cluster] node_name                 "" (the hostname); degraded_share "auto" (1/nodes alive) or 0-1
+ * [cluster] password_file, ca_file    none; tls false (redis_cluster seeds); timeout "100ms" (at most 10s)
  * [[webhooks]]                        none; keys in {@link WebhookMapping}
  * </pre>
  */

@@ -34,7 +34,7 @@ final class ConfigMapping {
         AdminConfig admin = admin(top.table("admin"), dataDir);
         LogConfig log = log(top.table("log"), dataDir);
         List<DkimConfig> dkim = LocalMapping.dkim(top, dataDir);
-        ClusterConfig cluster = cluster(top.table("cluster"));
+        ClusterConfig cluster = cluster(top.table("cluster"), dataDir, filesMustExist);
         MailauthConfig mailauth = mailauth(top.table("mailauth"));
         var warmups = ShapingMapping.warmups(top.table("warmup"));
         Section egressTable = top.table("egress");
@@ -209,13 +209,58 @@ final class ConfigMapping {
         return new MailauthConfig(verify, dmarc, suppression, dnsbl);
     }
 
-    private static ClusterConfig cluster(Section s) {
+    private static ClusterConfig cluster(Section s, Path dataDir, boolean filesMustExist) {
         String redis = s.string("redis", "");
-        if (!redis.isEmpty() && !redis.startsWith("redis://") && !redis.startsWith("rediss://")) {
-            s.error("redis", "must start with redis:// or rediss:// (or be empty for a single node) (got \"" + redis + "\")");
-            redis = "";
+        if (!redis.isEmpty()) {
+            String problem = RedisUrl.problem(redis);
+            if (problem != null) {
+                s.error("redis", problem);
+                redis = "";
+            }
+        }
+        List<HostPort> seeds = s.list("redis_cluster", List.of(), false, e -> {
+            String text = e.string();
+            if (text == null) return null;
+            try {
+                return HostPort.parse(text, true);
+            } catch (IllegalArgumentException bad) {
+                e.error("must be a Redis Cluster node as IP:PORT: " + bad.getMessage());
+                return null;
+            }
+        });
+        if (!redis.isEmpty() && !seeds.isEmpty()) {
+            s.error("redis_cluster", "set either redis (one server) or redis_cluster (Redis Cluster seed nodes), not both");
+        }
+        String nodeName = s.string("node_name", "");
+        if (!nodeName.isEmpty() && !nodeName.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+            s.error("node_name", "must be 1-63 letters, digits, '.', '_' or '-' (got \"" + nodeName + "\")");
+            nodeName = "";
+        }
+        Double share = null;
+        if (s.isString("degraded_share")) {
+            String word = s.string("degraded_share", "auto");
+            if (!word.equals("auto")) s.error("degraded_share", "must be \"auto\" or a number above 0 and at most 1 (got \"" + word + "\")");
+        } else if (s.has("degraded_share")) {
+            double d = s.decimal("degraded_share", 0.000001, 1, Double.NaN);
+            if (!Double.isNaN(d)) share = d;
+        }
+        Path passwordFile = s.path("password_file", dataDir, null);
+        Path caFile = s.path("ca_file", dataDir, null);
+        if (filesMustExist) {
+            for (var f : new Object[][]{{"password_file", passwordFile}, {"ca_file", caFile}}) {
+                Path path = (Path) f[1];
+                if (path != null && !java.nio.file.Files.isReadable(path)) {
+                    s.error((String) f[0], "cannot read " + path);
+                }
+            }
+        }
+        boolean tls = s.bool("tls", false);
+        Duration timeout = s.duration("timeout", ClusterConfig.DEFAULT_TIMEOUT, false);
+        if (timeout.compareTo(Duration.ofSeconds(10)) > 0) {
+            s.error("timeout", "must be at most 10s: a Redis call must never hold up mail (got " + timeout + ")");
+            timeout = ClusterConfig.DEFAULT_TIMEOUT;
         }
         s.finish();
-        return new ClusterConfig(redis);
+        return new ClusterConfig(redis, seeds, nodeName, share, passwordFile, caFile, tls, timeout);
     }
 }

@@ -102,7 +102,7 @@ final class Defaults {
         String hostname = SystemHostname.read();
         return new Config(hostname, dataDir, localDomains(hostname), TRUSTED_NETWORKS, listeners(true),
                 tls(), LIMITS, TIMEOUTS, AUTH, SPOOL, delivery(), local(dataDir), admin(dataDir), log(dataDir),
-                List.of(), new ClusterConfig(""), new MailauthConfig(true, "reject", "refuse", List.of()),
+                List.of(), ClusterConfig.single(), new MailauthConfig(true, "reject", "refuse", List.of()),
                 EgressConfig.NONE, new ShapingConfig(ShapingMapping.shipped(), java.util.Map.of()), null);
     }
 }

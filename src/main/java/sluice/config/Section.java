@@ -56,6 +56,12 @@ final class Section {
         error(key, "required key is missing");
     }
 
+    /** Whether the key is present and holds a string (for keys that take a word or a number). */
+    boolean isString(String key) {
+        JsonNode v = value(key);
+        return v != null && v.isTextual();
+    }
+
     String string(String key, String fallback) {
         JsonNode v = value(key);
         if (v == null) return fallback;

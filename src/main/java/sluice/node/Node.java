@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import sluice.auth.UserStore;
+import sluice.cluster.Cluster;
 import sluice.admin.AdminServer;
 import sluice.admin.ShapingPage;
 import sluice.config.Config;
@@ -57,10 +58,12 @@ public final class Node implements AutoCloseable {
     private final AdminServer admin;
     private final AutoCloseable alerts;
     private final SuppressionList suppressions;
+    private final Cluster cluster;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
-                 AutoCloseable alerts) {
+                 Cluster cluster, AutoCloseable alerts) {
+        this.cluster = cluster;
         this.delivery = delivery;
         this.suppressions = suppressions;
         this.admin = admin;
@@ -131,6 +134,20 @@ public final class Node implements AutoCloseable {
             spool.close();
             throw new StartException("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);
         }
+        String nodeName = config.cluster().nodeName().isEmpty() ? config.hostname() : config.cluster().nodeName();
+        // the queue's size is known once delivery runs; the heartbeat reads it through this
+        java.util.concurrent.atomic.AtomicReference<java.util.function.LongSupplier> queueSize =
+                new java.util.concurrent.atomic.AtomicReference<>(() -> 0);
+        Cluster cluster = null;
+        if (config.cluster().enabled()) {
+            try {
+                cluster = Cluster.start(config.cluster(), nodeName, () -> queueSize.get().getAsLong(), () -> null, clock);
+            } catch (IOException e) {
+                deliveryLog.close();
+                spool.close();
+                throw new StartException("cluster: " + e.getMessage(), true);
+            }
+        }
         Stats stats = new Stats(clock);
         try {
             stats.restore(config.log().deliveryLog());
@@ -148,6 +165,7 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             deliveryLog.close();
             spool.close();
+            if (cluster != null) cluster.close();
             throw new StartException("dkim: " + e.getMessage(), true);
         }
         SuppressionList suppressions;
@@ -156,6 +174,7 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             deliveryLog.close();
             spool.close();
+            if (cluster != null) cluster.close();
             throw new StartException(e.getMessage(), false);
         }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
@@ -167,6 +186,7 @@ public final class Node implements AutoCloseable {
                 // a secret or CA file the operator named (a spool failure is a runtime one)
                 deliveryLog.close();
                 spool.close();
+                if (cluster != null) cluster.close();
                 throw new StartException(e.getMessage(), !(e instanceof SpoolException));
             }
             events.subscribe(webhooks);
@@ -189,6 +209,7 @@ public final class Node implements AutoCloseable {
                 deliveryLog.close();
                 suppressions.close();
                 spool.close();
+                if (cluster != null) cluster.close();
                 throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
         }
@@ -202,6 +223,7 @@ public final class Node implements AutoCloseable {
         Alerts alerts = new Alerts(stats, () -> counts.byState().values().stream().mapToLong(Long::longValue).sum(),
                 a.alertBounceRate(), a.alertMinDeliveries(), a.alertQueueGrowth(), clock);
         Delivery d = delivery;
+        queueSize.set(() -> counts.byState().values().stream().mapToLong(Long::longValue).sum());
         Metrics metrics = new Metrics(new MetricSources(() -> ints(counts.byState()), () -> ints(counts.byDestination()),
                 d == null ? null : () -> d.resolver().stats(), () -> treeSize(config.dataDir().resolve("spool")),
                 () -> freeSpace(config.dataDir()))).alerts(alerts).diskReserve(config.spool().diskReserve());
@@ -212,6 +234,15 @@ public final class Node implements AutoCloseable {
             metrics.shaping(shapingGauges(d.shaper()));
         }
         metrics.suppression(suppressions::size, suppressions::pendingWrites, suppressions::refusedWrites);
+        Cluster shared = cluster;
+        if (shared != null) {
+            metrics.cluster(shared.health()::degraded, shared.membership()::alive, shared.redis()::calls,
+                    shared.redis()::failures);
+            alerts.include(() -> shared.health().degraded() ? List.of(new Alerts.Alert("cluster",
+                    "Redis is unreachable (" + shared.health().lastError() + "): this node keeps to "
+                            + java.math.BigDecimal.valueOf(shared.membership().share()).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString()
+                            + " of every shared limit", shared.health().degradedSince())) : List.of());
+        }
         events.subscribe(metrics);
         if (hooks != null) metrics.webhooks(hooks);
         Server server = new Server(config, ingest, events, users, recipients,
@@ -223,20 +254,22 @@ public final class Node implements AutoCloseable {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
                     metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
                     d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup),
-                    hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog())), clock);
+                    hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
+                    shared == null ? () -> Cluster.single(nodeName) : shared::view), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
             deliveryLog.close();
             suppressions.close();
             spool.close();
+            if (cluster != null) cluster.close();
             throw new StartException(e.getMessage(), false);
         }
         try {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
             IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
-            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, () -> {
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, () -> {
                 trim.close();
                 alertTimer.close();
                 // after the listeners (no more rejections to store), before the spool closes
@@ -249,6 +282,7 @@ public final class Node implements AutoCloseable {
             deliveryLog.close();
             suppressions.close();
             spool.close();
+            if (cluster != null) cluster.close();
             throw new StartException(e.getMessage(), false);
         }
     }
@@ -370,6 +404,11 @@ public final class Node implements AutoCloseable {
         return spool;
     }
 
+    /** The cluster's parts, or null on a single node. */
+    public Cluster cluster() {
+        return cluster;
+    }
+
     public SuppressionList suppressions() {
         return suppressions;
     }
@@ -397,6 +436,7 @@ public final class Node implements AutoCloseable {
         admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
         suppressions.close(); // stores the hard bounces still queued, before the spool closes
+        if (cluster != null) cluster.close(); // after delivery: leases and counters are given back first
         deliveryLog.close();
         spool.close();
     }

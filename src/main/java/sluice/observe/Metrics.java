@@ -121,6 +121,28 @@ public final class Metrics implements EventSink {
         return this;
     }
 
+    /**
+     * {@code sluice_cluster_degraded} (1 while Redis is unreachable and this node keeps to its share of each shared
+     * limit), {@code sluice_cluster_nodes_alive}, {@code sluice_cluster_redis_calls_total} and
+     * {@code sluice_cluster_redis_failures_total}, read when scraped (cluster mode only).
+     */
+    public Metrics cluster(java.util.function.BooleanSupplier degraded, java.util.function.IntSupplier alive,
+                           java.util.function.LongSupplier calls, java.util.function.LongSupplier failures) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_cluster_degraded")
+                .help("1 while Redis is unreachable and this node keeps to its share of every shared limit, else 0.")
+                .callback(cb -> cb.call(degraded.getAsBoolean() ? 1 : 0)).register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_cluster_nodes_alive")
+                .help("Nodes whose heartbeat reached Redis in the last 5 seconds, as of this node's last heartbeat.")
+                .callback(cb -> cb.call(alive.getAsInt())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_cluster_redis_calls")
+                .help("Redis calls (round trips) this node made.")
+                .callback(cb -> cb.call(calls.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_cluster_redis_failures")
+                .help("Redis calls that failed (timed out, refused, unreachable).")
+                .callback(cb -> cb.call(failures.getAsLong())).register(registry);
+        return this;
+    }
+
     /** One egress source's standing in one DNS blocklist zone, as the last check found it. */
     public record SourceZone(String source, String zone, boolean listed) {}
 

@@ -50,7 +50,7 @@ class ContractExampleTest {
                 Duration.ofDays(30), 0, true));
         assertThat(c.dkim()).containsExactly(
                 new DkimConfig("example.test", "s1", DATA.resolve("dkim/example.test.s1.key")));
-        assertThat(c.cluster()).isEqualTo(new ClusterConfig(""));
+        assertThat(c.cluster()).isEqualTo(ClusterConfig.single());
         assertThat(c.source()).isEqualTo(resource("contract.toml"));
         assertThat(c.isEmbeddedDefault()).isFalse();
     }

@@ -162,6 +162,6 @@ class DefaultsTest {
         assertThat(c.log()).isEqualTo(new LogConfig(data.resolve("log/delivery.jsonl"), 100L * 1024 * 1024, true,
                 Duration.ofDays(30), 0, true));
         assertThat(c.dkim()).isEmpty();
-        assertThat(c.cluster()).isEqualTo(new ClusterConfig(""));
+        assertThat(c.cluster()).isEqualTo(ClusterConfig.single());
     }
 }

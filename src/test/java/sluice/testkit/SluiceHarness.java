@@ -115,6 +115,10 @@ public final class SluiceHarness implements AutoCloseable {
         return file;
     }
 
+    public sluice.node.Node node() {
+        return node;
+    }
+
     public Config config() {
         return node.config();
     }
