@@ -107,6 +107,11 @@ public final class RedisLink implements AutoCloseable {
             T result = command.apply(jedis);
             health.answered();
             return result;
+        } catch (redis.clients.jedis.exceptions.JedisAccessControlException e) {
+            // a wrong or missing password: nothing shared can work, exactly as if Redis were down
+            failures.increment();
+            health.failed("Redis refused the credentials: " + e.getMessage());
+            throw new RedisUnavailable("Redis refused the credentials: " + e.getMessage(), e);
         } catch (JedisDataException e) {
             // Redis answered, with an error (a script bug, a wrong type): Redis is up; the caller's problem
             health.answered();
