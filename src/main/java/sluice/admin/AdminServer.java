@@ -76,10 +76,19 @@ public final class AdminServer implements AutoCloseable {
      * @param listings the blocklist checks of the egress addresses, or null when delivery is paused
      * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
+     * @param drain    the node's drain ({@code /api/v1/drain}), or null for none
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
-                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
+                        sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
+                        DrainPage.Source drain) {
+        /** Parts without a drain. */
+        public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
+                     java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                     sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null);
+        }
+
         /** Parts without webhooks. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
@@ -182,7 +191,17 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
             c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
             c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
-            if (sender != null) c.routes.post(MESSAGES, sender::handle);
+            if (sender != null) c.routes.post(MESSAGES, ctx -> {
+                // A draining node takes no new mail: the client (or its load balancer) goes to another node.
+                if (parts.drain() != null && parts.drain().status().draining()) {
+                    ctx.header("Retry-After", "60");
+                    throw new ApiError(503, "node is draining: it accepts no new messages; send to another node");
+                }
+                sender.handle(ctx);
+            });
+            // Drain (sluice drain): stop accepting, deliver or hand over the queue, stop
+            c.routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, drain(parts)));
+            c.routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, drain(parts)));
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
                 c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -220,6 +239,11 @@ public final class AdminServer implements AutoCloseable {
                     + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
         }
         return new AdminServer(app, sender);
+    }
+
+    private static DrainPage.Source drain(Parts parts) {
+        if (parts.drain() == null) throw new ApiError(404, "this server has no drain");
+        return parts.drain();
     }
 
     public int port() {
