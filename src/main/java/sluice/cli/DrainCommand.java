@@ -166,16 +166,34 @@ final class DrainCommand implements Callable<Integer> {
                 Thread.sleep(200); // the server process is still exiting
             }
         }
-        String reason = "ended".equals(last.path("phase").asText()) ? " (" + last.path("end_reason").asText() + ")" : "";
+
         String delivered = last.path("delivered").asLong() + " message(s) delivered"
                 + (last.path("handover").isTextual() ? ", " + last.path("handed_over").asLong() + " handed over to "
                 + last.path("handover").asText() : "");
         String where = left < 0 ? last.path("queued").asLong() + " message(s) queued at the last look, in " + dir
                 : left == 0 ? "the spool in " + dir + " is empty" : left + " message(s) left on the spool in " + dir
                 + " (deferred; a server started on this data dir delivers them)";
-        String what = "ended".equals(last.path("phase").asText()) ? "drained and stopped"
-                : "the server stopped before the drain ended";
-        return what + reason + ": " + delivered + "; " + where;
+        String why = endReason(last, left);
+        String what = why != null ? "drained and stopped (" + why + ")" : "the server stopped before the drain ended";
+        return what + ": " + delivered + "; " + where;
+    }
+
+    /**
+     * Why the drain ended, from the last state seen; null when it looks cut short (a SIGTERM meanwhile). The server
+     * stops as soon as the drain ends, often between two polls, so the end is usually inferred: the timeout had
+     * passed, the handover was under way, or nothing but held messages is left on the spool.
+     *
+     * @param left messages on the spool now, or -1 when it could not be counted
+     */
+    static String endReason(JsonNode last, long left) {
+        if ("ended".equals(last.path("phase").asText())) return last.path("end_reason").asText();
+        if ("handing_over".equals(last.path("phase").asText())) return "handover done";
+        if (last.path("timeout_at").isTextual() && !Instant.now().isBefore(Instant.parse(last.path("timeout_at").asText()))) {
+            return "timeout";
+        }
+        long pending = (left >= 0 ? left : last.path("queued").asLong()) - last.path("held").asLong();
+        if (pending <= 0) return "queue empty";
+        return null;
     }
 
     /** Whether stdout goes to a person (the progress line redraws in place) rather than a pipe or a file. */

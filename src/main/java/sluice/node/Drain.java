@@ -83,7 +83,7 @@ final class Drain implements DrainPage.Source, EventSink {
         int due = scheduler == null ? 0 : scheduler.retryAll();
         DrainPage.Status s = look(null, null);
         log.info("drain started: listeners closed, {} message(s) queued ({} due now, {} held: held messages stay on this"
-                        + " spool), timeout {}{}", s.queued(), due, s.held(), r.timeout(),
+                        + " spool), timeout {}{}", s.queued(), due, s.held(), r.timeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT),
                 r.handover() == null ? "" : ", handover to " + r.handover().host() + ":" + r.handover().port()
                         + (r.handoverNow() ? " now" : " at the timeout"));
         if (r.handoverNow()) handOver();

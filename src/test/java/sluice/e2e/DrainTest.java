@@ -120,7 +120,9 @@ class DrainTest {
         FakeSmtpServer mx = later(FakeSmtpServer.start(b -> b.ehlo("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES")));
         SluiceHarness s = node(mx.port());
         List<String> ids = queue(s, "up", 5);
-        awaitDeferred(s, 5);
+        String held = s.sendMx("alice@example.test", "Subject: held\nMessage-ID: <held@example.test>\n\nheld\n", "bob@far.test");
+        awaitDeferred(s, 6);
+        assertThat(api(s, "POST", "/api/v1/queue/" + held + "/hold", null).statusCode()).isEqualTo(200);
         dns.remove("mx1.far.test").a("mx1.far.test", "127.0.0.1"); // the MX is back; the retry is an hour away
 
         Dialog inFlight = new Dialog(s.mx); // a session that has begun a transaction before the drain
@@ -150,14 +152,15 @@ class DrainTest {
         inFlight.close();
 
         DrainPage.Status end = s.drained().get(60, TimeUnit.SECONDS);
-        assertThat(end.endReason()).isEqualTo("queue empty");
-        assertThat(end.queued()).isZero();
+        assertThat(end.endReason()).as("held messages are not waited for").isEqualTo("queue empty");
+        assertThat(end.queued()).isEqualTo(1);
+        assertThat(end.held()).isEqualTo(1);
         assertThat(end.delivered()).isEqualTo(6);
         List<String> expected = new ArrayList<>(ids);
         expected.add("<late@example.test>");
         Map<String, Long> seen = byMessageId(mx.messages().stream().map(m -> messageId(m.text())).toList());
         assertThat(seen).containsOnlyKeys(expected).allSatisfy((k, v) -> assertThat(v).as(k).isEqualTo(1L));
-        assertThat(s.queue()).isEmpty();
+        assertThat(s.queue()).extracting(QueuedMessage::id).containsExactly(held);
         JsonNode state = JSON.readTree(api(s, "GET", "/api/v1/drain", null).body());
         assertThat(state.path("phase").asText()).isEqualTo("ended");
         assertThat(state.path("delivered").asLong()).isEqualTo(6);
