@@ -80,13 +80,15 @@ final class Drain implements DrainPage.Source, EventSink {
         timeoutAt = clock.instant().plus(r.timeout());
         since = clock.instant();
         server.stopAccepting();
+        // Handing over at once: the peer is in place before anything is made due, so each message is offered once.
+        if (r.handoverNow()) install();
         int due = scheduler == null ? 0 : scheduler.retryAll();
         DrainPage.Status s = look(null, null);
         log.info("drain started: listeners closed, {} message(s) queued ({} due now, {} held: held messages stay on this"
                         + " spool), timeout {}{}", s.queued(), due, s.held(), r.timeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT),
                 r.handover() == null ? "" : ", handover to " + r.handover().host() + ":" + r.handover().port()
                         + (r.handoverNow() ? " now" : " at the timeout"));
-        if (r.handoverNow()) handOver();
+        if (r.handoverNow()) log.info("drain: handing {} message(s) over to {}", due, handover.peer());
         Thread.ofPlatform().name("drain").daemon(true).start(this::watch);
         return s;
     }
@@ -129,14 +131,18 @@ final class Drain implements DrainPage.Source, EventSink {
         }
     }
 
+    /** At the timeout: the peer takes every remote job from now on, and everything queued is due now. */
     private void handOver() {
-        var r = request.handover();
-        handover = new Handover(r, delivery, hostname,
+        install();
+        int due = scheduler.retryAll();
+        log.info("drain: timeout; handing {} message(s) over to {}", due, handover.peer());
+    }
+
+    private void install() {
+        handover = new Handover(request.handover(), delivery, hostname,
                 delivery.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(delivery.replyTimeout()), clock);
         scheduler.handOver(handover);
         handingOver = true;
-        int due = scheduler.retryAll();
-        log.info("drain: handing {} message(s) over to {}", due, handover.peer());
     }
 
     private void finish(String why) {
