@@ -12,7 +12,7 @@ import sluice.config.SmarthostConfig;
  * envelope, as if that node were a smarthost for every domain. It is the remote transport's smarthost route, so the
  * envelope (ENVID, RET, NOTIFY, ORCPT, SMTPUTF8, 8BITMIME), STARTTLS when offered and the reply handling are the
  * ones of every other delivery. A recipient counts as delivered only on the peer's 250 at the end of data (which a
- * Sluice peer gives after its fsync); anything else stays queued here like any deferral.
+ * Sluice peer gives after its fsync); anything else, a permanent refusal included, stays queued here as a deferral.
  *
  * <p>TLS is opportunistic and unverified, as towards an MX: the peer is named by a literal IP, which a fleet's
  * certificates rarely cover.
@@ -44,7 +44,10 @@ public final class Handover implements Transport, AutoCloseable {
     public List<Outcome> deliver(Job job, byte[] data) {
         Job there = new Job(job.queueId(), job.envelope(), job.recipients(), destination);
         String named = "handed over to " + peer() + " (drain)";
-        return remote.deliver(there, data).stream().map(o -> new Outcome(o.recipient(), o.result(), o.code(),
+        // A refusal by the peer (even a 5xx: "relaying denied" when it does not trust this node) is about the
+        // handover, not the recipient: the message stays queued here, deferred, and is never bounced for it.
+        return remote.deliver(there, data).stream().map(o -> new Outcome(o.recipient(),
+                o.result() == Outcome.Result.BOUNCED ? Outcome.Result.DEFERRED : o.result(), o.code(),
                 o.enhancedCode(), o.text() == null || o.text().isEmpty() ? named : named + ": " + o.text(),
                 o.remoteHost(), o.remoteIp(), o.remotePort(), o.tls(), o.durationMillis(), o.dsnPassedOn(), o.egress(),
                 o.throttledUntil())).toList();

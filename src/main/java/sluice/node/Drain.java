@@ -50,6 +50,8 @@ final class Drain implements DrainPage.Source, EventSink {
     private volatile boolean handingOver;
     private volatile Handover handover;
     private volatile DrainPage.Status last = DrainPage.Status.IDLE;
+    private volatile boolean closed; // the node stopped (a SIGTERM during the drain): stop watching
+    private Thread watcher;
 
     Drain(Server server, Scheduler scheduler, Spool spool, DeliveryConfig delivery, String hostname, Clock clock) {
         this.server = server;
@@ -89,13 +91,13 @@ final class Drain implements DrainPage.Source, EventSink {
                 r.handover() == null ? "" : ", handover to " + r.handover().host() + ":" + r.handover().port()
                         + (r.handoverNow() ? " now" : " at the timeout"));
         if (r.handoverNow()) log.info("drain: handing {} message(s) over to {}", due, handover.peer());
-        Thread.ofPlatform().name("drain").daemon(true).start(this::watch);
+        watcher = Thread.ofPlatform().name("drain").daemon(true).start(this::watch);
         return s;
     }
 
     private void watch() {
         try {
-            while (true) {
+            while (!closed) {
                 DrainPage.Status s = look(null, null);
                 long pending = s.queued() - s.held();
                 boolean timedOut = !clock.instant().isBefore(timeoutAt);
@@ -155,8 +157,10 @@ final class Drain implements DrainPage.Source, EventSink {
         ended.complete(s);
     }
 
-    /** Closes the handover's connections (the node calls it when it stops). */
-    void close() {
+    /** Stops watching and closes the handover's connections (the node calls it when it stops). */
+    synchronized void close() {
+        closed = true;
+        if (watcher != null) watcher.interrupt();
         if (handover != null) {
             scheduler.handOver(null);
             handover.close();

@@ -237,6 +237,26 @@ class DrainTest {
     }
 
     @Test
+    void aPeerThatRefusesPermanentlyBouncesNothing() throws Exception {
+        FakeSmtpServer untrusting = later(FakeSmtpServer.start(b -> b.ehlo("PIPELINING", "ENHANCEDSTATUSCODES")
+                .rcptReply("bob@far.test", 550, "5.7.1 Relaying denied")));
+        SluiceHarness s = node(FakeSmtpServer.closedAddress().getPort());
+        queue(s, "denied", 2);
+        awaitDeferred(s, 2);
+        assertThat(api(s, "POST", "/api/v1/drain", "{\"handover\": \"127.0.0.1:" + untrusting.port()
+                + "\", \"handover_now\": true}").statusCode()).isEqualTo(202);
+        DrainPage.Status end = s.drained().get(60, TimeUnit.SECONDS);
+
+        assertThat(untrusting.commands()).filteredOn(c -> c.startsWith("RCPT TO")).hasSize(2);
+        assertThat(end.queued()).isEqualTo(2);
+        assertThat(s.queue()).hasSize(2).allSatisfy(m -> assertThat(m.envelope().recipients().getFirst().state())
+                .isEqualTo(sluice.spool.RecipientState.PENDING));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readAllLines(s.deliveryLog()))
+                .filteredOn(l -> l.contains("Relaying denied")).hasSize(2).allMatch(l -> l.contains("\"event\":\"deferred\"")));
+        assertThat(Files.readAllLines(s.deliveryLog())).noneMatch(l -> l.contains("\"event\":\"bounced\""));
+    }
+
+    @Test
     void withTheMxDownAndNoHandoverTheTimeoutLeavesTheQueueOnTheSpool() throws Exception {
         SluiceHarness s = node(FakeSmtpServer.closedAddress().getPort());
         List<String> ids = queue(s, "kept", 4);
