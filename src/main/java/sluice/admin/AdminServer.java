@@ -193,7 +193,7 @@ public final class AdminServer implements AutoCloseable {
             c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
             if (sender != null) c.routes.post(MESSAGES, ctx -> {
                 // A draining node takes no new mail: the client (or its load balancer) goes to another node.
-                if (parts.drain() != null && parts.drain().status().draining()) {
+                if (parts.drain() != null && parts.drain().draining()) {
                     ctx.header("Retry-After", "60");
                     throw new ApiError(503, "node is draining: it accepts no new messages; send to another node");
                 }

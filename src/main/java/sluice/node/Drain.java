@@ -73,6 +73,11 @@ final class Drain implements DrainPage.Source, EventSink {
     }
 
     @Override
+    public boolean draining() {
+        return since != null;
+    }
+
+    @Override
     public synchronized DrainPage.Status start(DrainPage.Request r) {
         if (since != null) return status();
         if (r.handover() != null && scheduler == null) {
@@ -87,7 +92,7 @@ final class Drain implements DrainPage.Source, EventSink {
         int due = scheduler == null ? 0 : scheduler.retryAll();
         DrainPage.Status s = look(null, null);
         log.info("drain started: listeners closed, {} message(s) queued ({} due now, {} held: held messages stay on this"
-                        + " spool), timeout {}{}", s.queued(), due, s.held(), r.timeout().toString().substring(2).toLowerCase(java.util.Locale.ROOT),
+                        + " spool), timeout {}{}", s.queued(), due, s.held(), shown(r.timeout()),
                 r.handover() == null ? "" : ", handover to " + r.handover().host() + ":" + r.handover().port()
                         + (r.handoverNow() ? " now" : " at the timeout"));
         if (r.handoverNow()) log.info("drain: handing {} message(s) over to {}", due, handover.peer());
@@ -131,6 +136,11 @@ final class Drain implements DrainPage.Source, EventSink {
             log.error("drain: {}", e.toString(), e);
             finish("failed: " + e.getMessage());
         }
+    }
+
+    /** "10m", "1h30m", "90s" rather than ISO-8601's "PT10M". */
+    private static String shown(Duration d) {
+        return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** At the timeout: the peer takes every remote job from now on, and everything queued is due now. */
