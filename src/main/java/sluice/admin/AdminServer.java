@@ -191,17 +191,10 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
             c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
             c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
-            if (sender != null) c.routes.post(MESSAGES, ctx -> {
-                // A draining node takes no new mail: the client (or its load balancer) goes to another node.
-                if (parts.drain() != null && parts.drain().draining()) {
-                    ctx.header("Retry-After", "60");
-                    throw new ApiError(503, "node is draining: it accepts no new messages; send to another node");
-                }
-                sender.handle(ctx);
-            });
+            if (sender != null) c.routes.post(MESSAGES, DrainPage.refusingWhileDraining(parts.drain(), sender::handle));
             // Drain (sluice drain): stop accepting, deliver or hand over the queue, stop
-            c.routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, drain(parts)));
-            c.routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, drain(parts)));
+            c.routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, parts.drain()));
+            c.routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, parts.drain()));
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
                 c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -239,11 +232,6 @@ public final class AdminServer implements AutoCloseable {
                     + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
         }
         return new AdminServer(app, sender);
-    }
-
-    private static DrainPage.Source drain(Parts parts) {
-        if (parts.drain() == null) throw new ApiError(404, "this server has no drain");
-        return parts.drain();
     }
 
     public int port() {

@@ -66,11 +66,23 @@ public final class DrainPage {
         Status start(Request request);
     }
 
+    /** The send API's handler, answering 503 while draining: the client (or its load balancer) goes to another node. */
+    static io.javalin.http.Handler refusingWhileDraining(Source drain, io.javalin.http.Handler send) {
+        return ctx -> {
+            if (drain != null && drain.draining()) {
+                ctx.header("Retry-After", "60");
+                throw new ApiError(503, "node is draining: it accepts no new messages; send to another node");
+            }
+            send.handle(ctx);
+        };
+    }
+
     static void get(Context ctx, Source drain) {
-        AdminServer.json(ctx, 200, answer(drain.status()));
+        AdminServer.json(ctx, 200, answer(present(drain).status()));
     }
 
     static void post(Context ctx, Source drain) {
+        present(drain);
         Request r = request(ctx.bodyAsBytes());
         boolean already = drain.draining();
         Map<String, Object> out;
@@ -81,6 +93,11 @@ public final class DrainPage {
         }
         out.put("started", !already);
         AdminServer.json(ctx, already ? 200 : 202, out);
+    }
+
+    private static Source present(Source drain) {
+        if (drain == null) throw new ApiError(404, "this server has no drain");
+        return drain;
     }
 
     /** An empty body is every default: 10 minutes, no handover. */
