@@ -77,23 +77,24 @@ public final class AdminServer implements AutoCloseable {
      * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
      * @param cluster  this node's standing in its cluster ({@code GET /api/v1/cluster}), or null (a single node)
+     * @param drain    the node's drain ({@code /api/v1/drain}), or null for none
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                         sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
-                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster) {
-        /** Parts of a single node. */
+                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster, DrainPage.Source drain) {
+        /** Parts of a single node without a drain. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null, null);
         }
 
         /** Parts without webhooks. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null, null);
         }
     }
 
@@ -194,7 +195,10 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
             c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
             c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
-            if (sender != null) c.routes.post(MESSAGES, sender::handle);
+            if (sender != null) c.routes.post(MESSAGES, DrainPage.refusingWhileDraining(parts.drain(), sender::handle));
+            // Drain (sluice drain): stop accepting, deliver or hand over the queue, stop
+            c.routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, parts.drain()));
+            c.routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, parts.drain()));
             c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
             if (parts.metrics() != null) {
                 c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")

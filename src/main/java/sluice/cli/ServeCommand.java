@@ -48,7 +48,16 @@ final class ServeCommand implements Callable<Integer> {
                 + (node.delivery() == null ? " (delivery paused)" : ""));
         System.out.flush();
 
+        // A drain (sluice drain) ends the same way as SIGTERM: its end is one more reason to stop.
+        node.drained().thenRun(stop::countDown);
         stop.await();
+        if (node.drained().isDone()) {
+            var d = node.drained().join();
+            System.out.println("sluice: drained (" + d.endReason() + "): " + d.delivered() + " message(s) delivered"
+                    + (d.handover() == null ? "" : ", " + d.handedOver() + " handed over to " + d.handover())
+                    + ", " + d.queued() + " left queued in " + config.dataDir().resolve("spool")
+                    + (d.held() == 0 ? "" : " (" + d.held() + " held)"));
+        }
         System.out.println("sluice: stopping (finishing transactions in flight, up to "
                 + config.timeouts().shutdown().toSeconds() + "s)");
         node.close();

@@ -7,7 +7,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parses the human units of the config file: durations ("1h30m") and sizes ("25MiB"). */
-final class Units {
+public final class Units {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([A-Za-z]*)");
 
@@ -18,7 +18,7 @@ final class Units {
      *
      * @throws IllegalArgumentException with a message fit for the user
      */
-    static Duration duration(String text) {
+    public static Duration duration(String text) {
         String s = text.strip();
         if (s.matches("\\d+")) return Duration.ofSeconds(parseLong(s, text));
         Matcher m = DURATION_PART.matcher(s);

@@ -59,11 +59,13 @@ public final class Node implements AutoCloseable {
     private final AutoCloseable alerts;
     private final SuppressionList suppressions;
     private final Cluster cluster;
+    private final Drain drain;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
-                 Cluster cluster, AutoCloseable alerts) {
+                 Cluster cluster, Drain drain, AutoCloseable alerts) {
         this.cluster = cluster;
+        this.drain = drain;
         this.delivery = delivery;
         this.suppressions = suppressions;
         this.admin = admin;
@@ -249,13 +251,15 @@ public final class Node implements AutoCloseable {
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
                 config.limits().maxRecipients(), config.egress().poolNames(), clock);
+        Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
+        events.subscribe(drain);
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
                     metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
                     d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup),
                     hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
-                    shared == null ? () -> Cluster.single(nodeName) : shared::view), clock);
+                    shared == null ? () -> Cluster.single(nodeName) : shared::view, drain), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
@@ -269,7 +273,7 @@ public final class Node implements AutoCloseable {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
             IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
-            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, () -> {
+            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, drain, () -> {
                 trim.close();
                 alertTimer.close();
                 // after the listeners (no more rejections to store), before the spool closes
@@ -386,6 +390,14 @@ public final class Node implements AutoCloseable {
         };
     }
 
+    /**
+     * Completes when a drain ({@code sluice drain}) has ended: the queue emptied or its timeout passed. Whoever runs
+     * the node then closes it, as on SIGTERM.
+     */
+    public java.util.concurrent.CompletableFuture<sluice.admin.DrainPage.Status> drained() {
+        return drain.ended();
+    }
+
     /** The admin API's port (for tests that bind it to port 0). */
     public int adminPort() {
         return admin.port();
@@ -435,6 +447,7 @@ public final class Node implements AutoCloseable {
         }
         admin.close();
         if (delivery != null) delivery.close(config.timeouts().shutdown());
+        drain.close(); // the handover's connections, after the last round
         suppressions.close(); // stores the hard bounces still queued, before the spool closes
         if (cluster != null) cluster.close(); // after delivery: leases and counters are given back first
         deliveryLog.close();

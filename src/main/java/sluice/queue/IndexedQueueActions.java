@@ -70,6 +70,15 @@ final class IndexedQueueActions implements QueueControl {
         return new QueueOpResult.Done("scheduled now");
     }
 
+    /** {@link #retry} of every message not held; the number made due (or due again right after its round). */
+    int retryAll() {
+        int n = 0;
+        for (String id : index.entries.keySet()) {
+            if (retry(id) instanceof QueueOpResult.Done) n++;
+        }
+        return n;
+    }
+
     @Override
     public QueueOpResult delete(String id) {
         return removing(id, onSpool::delete);

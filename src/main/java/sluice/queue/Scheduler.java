@@ -122,6 +122,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private final Semaphore inFlight;
     private final AtomicInteger rounds = new AtomicInteger();
     private volatile boolean stopped;
+    private volatile Transport handover; // a drain's peer: every remote job goes there, unshaped (null: none)
     private Thread timerThread;
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
@@ -316,7 +317,9 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     private void run(Work w) {
         Job job = w.job();
         Lease lease = Lease.NONE;
-        if (shaper != null) {
+        // A handover is not a send to the job's destination: its limits are the peer's to apply when it relays.
+        Transport peer = job.destination() instanceof Destination.Local ? null : handover;
+        if (shaper != null && peer == null) {
             String id = w.round().message.id();
             Admission a;
             try {
@@ -340,7 +343,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         List<Outcome> out;
         long started = System.nanoTime();
         try {
-            out = transport.deliver(job, w.round().data());
+            out = (peer != null ? peer : transport).deliver(job, w.round().data());
         } catch (SpoolException | RuntimeException | Error ex) {
             // an Error too (a StackOverflowError in a parser, an OutOfMemoryError on a huge message): uncaught, the
             // round never settled and the message stayed "active" until a restart
@@ -425,6 +428,22 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     @Override
     public QueueOpResult bounce(String id) {
         return actions.bounce(id);
+    }
+
+    /**
+     * Every queued message that is not held becomes due now (a message in a round is retried right after it);
+     * shaping still paces them. Returns how many were made due.
+     */
+    public int retryAll() {
+        return actions.retryAll();
+    }
+
+    /**
+     * From now on every remote job goes to {@code peer} instead of its destination, without asking shaping (a
+     * drain's handover to another node, which shapes what it relays); local recipients still go to Maildir.
+     */
+    public void handOver(Transport peer) {
+        handover = peer;
     }
 
     // ---- views ------------------------------------------------------------------------------------

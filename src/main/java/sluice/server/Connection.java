@@ -322,6 +322,12 @@ final class Connection implements Runnable {
         }
     }
 
+    /** Whether its session is in a mail transaction (read from another thread: a drain's poll, not a lock). */
+    boolean busy() {
+        Session s = session;
+        return s != null && s.busy();
+    }
+
     /** Shutdown: an idle session is told 421 and closed now; a busy one finishes its transaction first. */
     void drainIfIdle() {
         if (!writing.tryLock()) return;

@@ -206,12 +206,29 @@ public final class Server {
     }
 
     /**
+     * Closes the listening sockets (a drain: new connections are refused, so a load balancer or the next MX takes
+     * them) and leaves the sessions already open to finish normally. Idempotent; {@link #shutdown} does it too.
+     */
+    public void stopAccepting() {
+        synchronized (sockets) {
+            for (ServerSocket s : sockets) closeQuietly(s);
+        }
+    }
+
+    /** Sessions in a mail transaction (or a multi-step exchange) right now: a drain waits for their messages. */
+    public int transactionsInFlight() {
+        int n = 0;
+        for (Connection c : connections) if (c.busy()) n++;
+        return n;
+    }
+
+    /**
      * Stops accepting, tells idle sessions 421, lets transactions in flight finish (up to {@code grace}),
      * then closes whatever is left.
      */
     public void shutdown(Duration grace) {
         draining = true;
-        for (ServerSocket s : sockets) closeQuietly(s);
+        stopAccepting();
         long deadline = System.nanoTime() + grace.toNanos();
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
             for (Connection c : connections) c.drainIfIdle();

@@ -188,6 +188,16 @@ public final class SluiceHarness implements AutoCloseable {
         }
     }
 
+    /** Completes when a drain of this node has ended (the node is then still running until {@link #close}). */
+    public java.util.concurrent.CompletableFuture<sluice.admin.DrainPage.Status> drained() {
+        return node.drained();
+    }
+
+    /** "http://127.0.0.1:PORT" of the admin API. */
+    public String adminBase() {
+        return "http://" + node.config().admin().address();
+    }
+
     public Path deliveryLog() {
         return node.config().log().deliveryLog();
     }
