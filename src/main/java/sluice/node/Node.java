@@ -205,7 +205,7 @@ public final class Node implements AutoCloseable {
                             return e == null ? null : e.reason();
                         };
                 delivery = Delivery.start(config, spool, ingest, recipients, events, drop,
-                        hooks == null ? EventOutbox.NONE : hooks.outbox(), clock);
+                        hooks == null ? EventOutbox.NONE : hooks.outbox(), cluster, clock);
             } catch (SpoolException | IllegalArgumentException e) {
                 if (hooks != null) hooks.close();
                 deliveryLog.close();
