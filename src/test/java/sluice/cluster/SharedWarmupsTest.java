@@ -125,8 +125,11 @@ class SharedWarmupsTest {
         Node b = node("node-b");
         assertThat(sendAll(a.ledger(), "alone-a", clock)).isEqualTo(100);
         assertThat(sendAll(b.ledger(), "alone-b", clock)).isEqualTo(100);
+        long takesBefore = a.ledger().takes() + b.ledger().takes();
         long[] sent = together(a.ledger(), b.ledger(), "gmail", clock);
         assertThat(sent[0] + sent[1]).isEqualTo(100);
+        System.out.printf("warm-up: 100 messages over two nodes (%d + %d) took %d take calls%n", sent[0], sent[1],
+                a.ledger().takes() + b.ledger().takes() - takesBefore);
         assertThat(sent[0]).isPositive();
         assertThat(sent[1]).isPositive();
         assertThat(redis.cli("HGET", SharedWarmups.key("ip1", "gmail"), "taken")).isEqualTo("100");

@@ -78,6 +78,8 @@ class SharedLimitsTest {
     void connectionsSpreadOverTwoNodesCountTogether() throws Exception {
         a = node("node-a", "[limits]\nconnections_per_ip_per_minute = 10\n");
         b = node("node-b", "[limits]\nconnections_per_ip_per_minute = 10\n");
+        long calls = a.node().cluster().redis().calls();
+        long started = System.nanoTime();
         for (int i = 0; i < 5; i++) assertThat(connect(a)).startsWith("220 ");
         await().atMost(Duration.ofSeconds(2)).until(() -> fleetConnections() == 5);
         awaitSyncs();
@@ -88,6 +90,9 @@ class SharedLimitsTest {
         assertThat(connect(a)).isEqualTo(RATE_REFUSED);
         assertThat(connect(b)).isEqualTo(RATE_REFUSED);
         assertThat(fleetConnections()).isEqualTo(10);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf("node-a: %d Redis calls in %.1f s for 6 connections (heartbeat + limits sync)%n",
+                a.node().cluster().redis().calls() - calls, seconds);
     }
 
     @Test
