@@ -263,6 +263,7 @@ public final class Node implements AutoCloseable {
                     hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
                     shared == null ? () -> Cluster.single(nodeName) : shared::view), clock);
         } catch (AdminServer.StartException | IOException e) {
+            if (limits != null) limits.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
             deliveryLog.close();
@@ -285,6 +286,7 @@ public final class Node implements AutoCloseable {
             node.sharedLimits = limits;
             return node;
         } catch (ListenerBindException e) {
+            if (limits != null) limits.close();
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
