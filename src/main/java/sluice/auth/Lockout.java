@@ -25,6 +25,11 @@ import sluice.config.ClientNetwork;
  * out first, seen least recently first. A locked-out attacker therefore cannot flush its own
  * lockout by failing from many other addresses while unlocked entries remain to drop.
  * All methods are lock-free apart from per-key {@link ConcurrentHashMap#compute}.
+ *
+ * <p>In a cluster the {@link SharedLockouts} adds the failures the other nodes counted (as of its last sync) and
+ * the lockouts they imposed; a lockout imposed here is handed to it for the others. While it is degraded, an
+ * address is locked out after this node's share of {@code maxFailures} (at least one), so the fleet as a whole
+ * still allows no more failures than {@code maxFailures}.
  */
 public final class Lockout {
 
@@ -45,6 +50,7 @@ public final class Lockout {
     private final int maxEntries;
     private final int ipv6Prefix;
     private final Clock clock;
+    private final SharedLockouts shared;
     private final Map<InetAddress, State> states = new ConcurrentHashMap<>();
     private final AtomicBoolean pruning = new AtomicBoolean();
     private volatile long lastPrune;
@@ -61,7 +67,17 @@ public final class Lockout {
         this(config, ClientNetwork.DEFAULT_IPV6_PREFIX, clock, maxEntries);
     }
 
+    /** A lockout that holds for a fleet: {@code shared} carries failures and lockouts to the other nodes. */
+    public Lockout(AuthConfig config, int ipv6Prefix, Clock clock, SharedLockouts shared) {
+        this(config, ipv6Prefix, clock, DEFAULT_MAX_ENTRIES, shared);
+    }
+
     Lockout(AuthConfig config, int ipv6Prefix, Clock clock, int maxEntries) {
+        this(config, ipv6Prefix, clock, maxEntries, SharedLockouts.NONE);
+    }
+
+    Lockout(AuthConfig config, int ipv6Prefix, Clock clock, int maxEntries, SharedLockouts shared) {
+        this.shared = shared;
         this.ipv6Prefix = ipv6Prefix;
         this.maxFailures = config.maxFailures();
         this.windowMillis = config.window().toMillis();
@@ -72,8 +88,11 @@ public final class Lockout {
     }
 
     public boolean isLockedOut(InetAddress client) {
-        State s = states.get(key(client));
-        return s != null && s.lockedUntil() > clock.millis();
+        InetAddress key = key(client);
+        State s = states.get(key);
+        long now = clock.millis();
+        if (s != null && s.lockedUntil() > now) return true;
+        return shared != SharedLockouts.NONE && shared.lockedUntil(key.getHostAddress()) > now;
     }
 
     public void recordFailure(InetAddress client) {
@@ -85,7 +104,11 @@ public final class Lockout {
         if (!states.containsKey(key) && states.size() >= maxEntries) {
             makeRoom(now);
         }
-        states.compute(key, (k, s) -> fail(s, now));
+        if (shared == SharedLockouts.NONE) {
+            states.compute(key, (k, s) -> fail(s, now, maxFailures, 0));
+        } else {
+            recordShared(key, now);
+        }
         if (now - lastPrune >= windowMillis) {
             prune(now);
         }
@@ -101,7 +124,31 @@ public final class Lockout {
         return states.size();
     }
 
-    private State fail(State s, long now) {
+    /** A failure counted with the fleet's: locks at the fleet's limit (or, degraded, at this node's share of it). */
+    private void recordShared(InetAddress key, long now) {
+        String name = key.getHostAddress();
+        if (shared.lockedUntil(name) > now) return; // locked elsewhere: no more counting, as for a local lockout
+        int max = maxFailures;
+        double others = 0;
+        if (shared.degraded()) {
+            max = Math.max(1, (int) Math.floor(maxFailures * shared.share() + 1e-9));
+        } else {
+            others = shared.othersFailures(name, now);
+        }
+        int limit = max;
+        double elsewhere = others;
+        boolean[] counted = new boolean[2];
+        states.compute(key, (k, s) -> {
+            State next = fail(s, now, limit, elsewhere);
+            counted[0] = next != s;
+            counted[1] = next.lockedUntil() > now && (s == null || s.lockedUntil() <= now);
+            return next;
+        });
+        if (counted[0]) shared.failed(name, now);
+        if (counted[1]) shared.lockedOut(name, lockoutMillis);
+    }
+
+    private State fail(State s, long now, int max, double othersFailures) {
         if (s != null && s.lockedUntil() > now) {
             // Already locked: further failures neither count nor extend the lockout.
             return s;
@@ -109,7 +156,7 @@ public final class Lockout {
         long[] recent = s == null ? new long[0] : inWindow(s.failures(), now);
         long[] failures = Arrays.copyOf(recent, recent.length + 1);
         failures[recent.length] = now;
-        if (failures.length >= maxFailures) {
+        if (failures.length + othersFailures + 1e-9 >= max) {
             return new State(new long[0], now + lockoutMillis, now);
         }
         return new State(failures, 0, now);

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import sluice.bounce.BounceClassifier;
+import sluice.cluster.Cluster;
+import sluice.cluster.SharedWarmups;
 import sluice.config.Config;
 import java.util.random.RandomGenerator;
 import sluice.delivery.EgressPools;
@@ -42,6 +44,7 @@ public final class Delivery {
     private final SourceListings listings;
     private final Warmups warmups;
     private final int recovered;
+    private SharedWarmups fleetWarmups;
 
     private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper,
                      SourceListings listings, Warmups warmups, int recovered) {
@@ -62,6 +65,13 @@ public final class Delivery {
     /** @param outbox where outcome events are stored with the outcome (webhooks) */
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Scheduler.Suppressed suppressed, EventOutbox outbox, Clock clock) throws SpoolException {
+        return start(config, spool, ingest, recipients, log, suppressed, outbox, null, clock);
+    }
+
+    /** @param cluster the fleet's shared state, or null on a single node */
+    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
+                          Scheduler.Suppressed suppressed, EventOutbox outbox, Cluster cluster, Clock clock)
+            throws SpoolException {
         var d = config.delivery();
         BounceClassifier classifier;
         try {
@@ -92,7 +102,10 @@ public final class Delivery {
                 spool.putStates(entries);
             }
         }).start();
-        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
+        // in a cluster the day and the daily count are the fleet's; the local ledger keeps a copy in the spool
+        SharedWarmups fleetWarmups = cluster == null ? null : SharedWarmups.start(warmups, cluster, clock);
+        Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain),
+                fleetWarmups != null ? fleetWarmups : warmups,
                 listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
                 config.shaping().window()).start();
         try {
@@ -105,11 +118,14 @@ public final class Delivery {
             ingest.onAccepted(scheduler::enqueue);
             listings.start(); // before the queue starts: the first check is under way when the first job is drawn
             int recovered = scheduler.start();
-            return new Delivery(scheduler, remote, resolver, shaper, listings, warmups, recovered);
+            Delivery started = new Delivery(scheduler, remote, resolver, shaper, listings, warmups, recovered);
+            started.fleetWarmups = fleetWarmups;
+            return started;
         } catch (SpoolException | RuntimeException e) {
             // The node closes the spool next: stop the threads that would keep using it.
             shaper.close();
             listings.close();
+            if (fleetWarmups != null) fleetWarmups.close();
             warmups.close();
             throw e;
         }
@@ -139,6 +155,11 @@ public final class Delivery {
         return warmups;
     }
 
+    /** The fleet's warm-up ledger, or null on a single node. */
+    public SharedWarmups fleetWarmups() {
+        return fleetWarmups;
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -157,6 +178,7 @@ public final class Delivery {
         listings.close();
         scheduler.close(grace);
         shaper.close();
+        if (fleetWarmups != null) fleetWarmups.close(); // gives back the allowance not used, for the others today
         warmups.close(); // saves the last counts while the spool is still open (the node closes it after this)
         remote.close();
     }

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import sluice.auth.UserStore;
 import sluice.cluster.Cluster;
+import sluice.cluster.SharedCounts;
 import sluice.admin.AdminServer;
 import sluice.admin.ShapingPage;
 import sluice.config.Config;
@@ -60,6 +61,7 @@ public final class Node implements AutoCloseable {
     private final SuppressionList suppressions;
     private final Cluster cluster;
     private final Drain drain;
+    private SharedCounts sharedLimits;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
@@ -205,7 +207,7 @@ public final class Node implements AutoCloseable {
                             return e == null ? null : e.reason();
                         };
                 delivery = Delivery.start(config, spool, ingest, recipients, events, drop,
-                        hooks == null ? EventOutbox.NONE : hooks.outbox(), clock);
+                        hooks == null ? EventOutbox.NONE : hooks.outbox(), cluster, clock);
             } catch (SpoolException | IllegalArgumentException e) {
                 if (hooks != null) hooks.close();
                 deliveryLog.close();
@@ -247,8 +249,12 @@ public final class Node implements AutoCloseable {
         }
         events.subscribe(metrics);
         if (hooks != null) metrics.webhooks(hooks);
+        // per-IP and per-user rates and AUTH lockouts that hold for the fleet (a background sync, never a session)
+        SharedCounts limits = shared == null ? null : SharedCounts.start(shared, clock);
         Server server = new Server(config, ingest, events, users, recipients,
-                config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock);
+                config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock,
+                limits == null ? sluice.policy.SharedCounter.Source.NONE : limits,
+                limits == null ? sluice.auth.SharedLockouts.NONE : limits.lockouts(config.auth()));
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
                 config.limits().maxRecipients(), config.egress().poolNames(), clock);
         Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
@@ -261,6 +267,7 @@ public final class Node implements AutoCloseable {
                     hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
                     shared == null ? () -> Cluster.single(nodeName) : shared::view, drain), clock);
         } catch (AdminServer.StartException | IOException e) {
+            if (limits != null) limits.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
             deliveryLog.close();
@@ -273,13 +280,17 @@ public final class Node implements AutoCloseable {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
             IdleHeapTrim trim = IdleHeapTrim.start(java.time.Duration.ofMinutes(2));
-            return new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, drain, () -> {
+            Node node = new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, drain, () -> {
                 trim.close();
                 alertTimer.close();
                 // after the listeners (no more rejections to store), before the spool closes
                 if (hooks != null) hooks.close();
+                if (limits != null) limits.close(); // the last counts and lockouts still reach the others
             });
+            node.sharedLimits = limits;
+            return node;
         } catch (ListenerBindException e) {
+            if (limits != null) limits.close();
             admin.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
@@ -419,6 +430,11 @@ public final class Node implements AutoCloseable {
     /** The cluster's parts, or null on a single node. */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** The fleet's shared rate limits and lockouts, or null on a single node. */
+    public SharedCounts sharedLimits() {
+        return sharedLimits;
     }
 
     public SuppressionList suppressions() {

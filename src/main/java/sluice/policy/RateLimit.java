@@ -20,6 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one-shot keys of a flood, and a client at its limit is forgotten last. An attacker cannot flush its own counter
  * by sending from many other addresses unless each of those is itself at the limit. (Caffeine's W-TinyLFU was
  * tried and rejected here: its frequency sketch ages, so a long enough flood of new keys does evict a hot one.)
+ *
+ * <p>In a cluster the table still holds this node's own events; the {@link SharedCounter} adds what the other
+ * nodes counted (as of its last background sync, so the fleet may pass the limit by what it admits within one
+ * sync period), and while it is degraded the node keeps to its share of the limit on its own counts.
  */
 public final class RateLimit {
     static final int DEFAULT_MAX_KEYS = 100_000;
@@ -29,6 +33,7 @@ public final class RateLimit {
     private final long windowMillis;
     private final int maxKeys;
     private final Clock clock;
+    private final SharedCounter shared;
     private final Map<Object, Counter> counters = new ConcurrentHashMap<>();
     private final AtomicInteger sinceSweep = new AtomicInteger();
     private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -37,7 +42,17 @@ public final class RateLimit {
         this(limit, window, clock, DEFAULT_MAX_KEYS);
     }
 
+    /** A limit the other nodes of a cluster count towards too (through {@code shared}). */
+    public RateLimit(int limit, Duration window, Clock clock, SharedCounter shared) {
+        this(limit, window, clock, DEFAULT_MAX_KEYS, shared);
+    }
+
     RateLimit(int limit, Duration window, Clock clock, int maxKeys) {
+        this(limit, window, clock, maxKeys, SharedCounter.NONE);
+    }
+
+    RateLimit(int limit, Duration window, Clock clock, int maxKeys, SharedCounter shared) {
+        this.shared = shared;
         this.limit = limit;
         this.windowMillis = window.toMillis();
         this.maxKeys = maxKeys;
@@ -60,12 +75,35 @@ public final class RateLimit {
             if (counters.size() >= maxKeys) sweep(now, true);
             c = counters.computeIfAbsent(key, k -> new Counter());
         }
+        long window;
         synchronized (c) { // plain memory only: never held across I/O
             roll(c, now);
-            if (weighted(c, now) + 1 > limit) return false;
+            if (shared == SharedCounter.NONE) {
+                if (weighted(c, now) + 1 > limit) return false;
+                c.current++;
+                return true;
+            }
+            if (!allowedInFleet(c, now, key)) return false;
             c.current++;
-            return true;
+            window = c.windowStart;
         }
+        shared.counted(name(key), window);
+        return true;
+    }
+
+    /** Whether one more event keeps the fleet (or, degraded, this node's share of it) within the limit. */
+    private boolean allowedInFleet(Counter c, long now, Object key) {
+        if (shared.degraded()) return weighted(c, now) + 1 <= limit * shared.share() + 1e-9;
+        String k = name(key);
+        double overlap = 1.0 - (double) (now - c.windowStart) / windowMillis;
+        double fleet = (c.previous + shared.others(k, c.windowStart - windowMillis)) * overlap
+                + c.current + shared.others(k, c.windowStart);
+        return fleet + 1 <= limit;
+    }
+
+    /** The key as the other nodes know it: an address in its literal form (never a name lookup), else its text. */
+    private static String name(Object key) {
+        return key instanceof java.net.InetAddress a ? a.getHostAddress() : key.toString();
     }
 
     private void roll(Counter c, long now) {

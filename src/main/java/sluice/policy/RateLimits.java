@@ -19,10 +19,23 @@ public final class RateLimits {
     private final LimitsConfig limits;
 
     public RateLimits(LimitsConfig limits, Clock clock) {
+        this(limits, clock, SharedCounter.Source.NONE);
+    }
+
+    /** Limits that hold for a fleet: {@code fleet} shares each one's counts with the other nodes. */
+    public RateLimits(LimitsConfig limits, Clock clock, SharedCounter.Source fleet) {
         this.limits = limits;
-        this.connectionsPerIp = new RateLimit(limits.connectionsPerIpPerMinute(), Duration.ofMinutes(1), clock);
-        this.messagesPerIp = new RateLimit(limits.messagesPerIpPerMinute(), Duration.ofMinutes(1), clock);
-        this.messagesPerUser = new RateLimit(limits.messagesPerUserPerHour(), Duration.ofHours(1), clock);
+        this.connectionsPerIp = limit("connections_per_ip", limits.connectionsPerIpPerMinute(), Duration.ofMinutes(1),
+                clock, fleet);
+        this.messagesPerIp = limit("messages_per_ip", limits.messagesPerIpPerMinute(), Duration.ofMinutes(1), clock,
+                fleet);
+        this.messagesPerUser = limit("messages_per_user", limits.messagesPerUserPerHour(), Duration.ofHours(1), clock,
+                fleet);
+    }
+
+    private static RateLimit limit(String name, int limit, Duration window, Clock clock, SharedCounter.Source fleet) {
+        // a limit that is off has nothing to share
+        return new RateLimit(limit, window, clock, limit <= 0 ? SharedCounter.NONE : fleet.counter(name, limit, window));
     }
 
     /** Counts a new connection; false when the client opened too many in the last minute. */

@@ -62,9 +62,17 @@ public final class Server {
     /** {@code suppressions}: refused at RCPT (null: none are); {@code dnsbl}: asked at connect on mx listeners (null: none). */
     public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
                   SuppressionList suppressions, Dnsbl dnsbl, MailAuthenticator auth, TlsContexts tls, Clock clock) {
+        this(config, ingest, deliveryLog, users, recipients, suppressions, dnsbl, auth, tls, clock,
+                sluice.policy.SharedCounter.Source.NONE, sluice.auth.SharedLockouts.NONE);
+    }
+
+    /** A node of a cluster: {@code counters} and {@code lockouts} share the rate limits and AUTH lockouts. */
+    public Server(Config config, Ingest ingest, EventSink deliveryLog, UserStore users, LocalRecipients recipients,
+                  SuppressionList suppressions, Dnsbl dnsbl, MailAuthenticator auth, TlsContexts tls, Clock clock,
+                  sluice.policy.SharedCounter.Source counters, sluice.auth.SharedLockouts lockouts) {
         this.suppressions = suppressions;
         this.dnsbl = dnsbl;
-        this.rates = new RateLimits(config.limits(), clock);
+        this.rates = new RateLimits(config.limits(), clock, counters);
         this.proxyRefusals = new RepeatedWarning(org.slf4j.LoggerFactory.getLogger(Connection.class), clock, java.time.Duration.ofMinutes(1));
         this.config = config;
         this.ingest = ingest;
@@ -72,7 +80,7 @@ public final class Server {
         this.tls = tls;
         this.clock = clock;
         this.relayRules = new RelayRules(config.localDomains(), config.trustedNetworks(), recipients);
-        this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock);
+        this.lockout = new Lockout(config.auth(), config.limits().ipv6Prefix(), clock, lockouts);
         this.sink = new SpoolSink(ingest, deliveryLog, auth, relayRules,
                 config.egress().poolNames(), clock);
         this.events = deliveryLog;

@@ -197,6 +197,54 @@ public final class Warmups implements WarmupLedger, AutoCloseable {
         }
     }
 
+    /**
+     * A warming source's schedule, for a ledger that shares the day and count with other nodes: caps per day,
+     * whether days advance by the calendar, and the epoch day of {@code warmup_start} (or null).
+     */
+    public record Schedule(List<Integer> daily, boolean calendar, Long startDay) {
+        /** The cap of day {@code index} (0-based); {@code Long.MAX_VALUE} after the schedule. */
+        public long cap(int index) {
+            return index < daily.size() ? daily.get(index) : Long.MAX_VALUE;
+        }
+    }
+
+    /** {@code source}'s schedule, or null when it is not warming. */
+    public Schedule schedule(String source) {
+        Plan p = plans.get(source);
+        return p == null ? null : new Schedule(p.daily(), p.calendar(), p.startDay());
+    }
+
+    /**
+     * What this ledger holds for {@code source} and {@code group}: {day index (0-based), epoch day, sent, epoch day of
+     * the source's first delivery or -1}, or null when it holds nothing. A shared ledger uses it to set the fleet's
+     * state again when Redis lost it.
+     */
+    public long[] saved(String source, String group) {
+        Tally t = tallies.get(source + "/" + group);
+        if (t == null) return null;
+        Long first = firstDay.get(source);
+        synchronized (t) {
+            return new long[]{t.index, t.day, t.sent, first == null ? -1 : first};
+        }
+    }
+
+    /**
+     * Takes the fleet's state for {@code source} and {@code group} (its day index, epoch day and the fleet's count),
+     * so that the views show the fleet and the spool keeps it across restarts.
+     */
+    public void adopt(String source, String group, int index, long day, long sent, long firstDelivery) {
+        if (!plans.containsKey(source)) return;
+        if (firstDelivery >= 0 && firstDay.putIfAbsent(source, firstDelivery) == null) unsavedFirstDays.add(source);
+        Tally t = tallies.computeIfAbsent(source + "/" + group, k -> new Tally(source, group, index, day, sent));
+        synchronized (t) {
+            if (t.index == index && t.day == day && t.sent == sent) return;
+            t.index = index;
+            t.day = day;
+            t.sent = sent;
+            t.dirty = true;
+        }
+    }
+
     @Override
     public long nextDay(long nowMillis) {
         return (Math.floorDiv(nowMillis, DAY_MILLIS) + 1) * DAY_MILLIS;
