@@ -142,10 +142,14 @@ public final class Node implements AutoCloseable {
         // the queue's size is known once delivery runs; the heartbeat reads it through this
         java.util.concurrent.atomic.AtomicReference<java.util.function.LongSupplier> queueSize =
                 new java.util.concurrent.atomic.AtomicReference<>(() -> 0);
+        // ... and whether it is draining, once the drain exists
+        java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<String>> ownState =
+                new java.util.concurrent.atomic.AtomicReference<>(() -> null);
         Cluster cluster = null;
         if (config.cluster().enabled()) {
             try {
-                cluster = Cluster.start(config.cluster(), nodeName, () -> queueSize.get().getAsLong(), () -> null, clock);
+                cluster = Cluster.start(config.cluster(), nodeName, () -> queueSize.get().getAsLong(),
+                        () -> ownState.get().get(), clock);
             } catch (IOException e) {
                 deliveryLog.close();
                 spool.close();
@@ -259,6 +263,7 @@ public final class Node implements AutoCloseable {
                 config.limits().maxRecipients(), config.egress().poolNames(), clock);
         Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
         events.subscribe(drain);
+        ownState.set(() -> drain.draining() ? "draining" : null);
         AdminServer admin;
         try {
             admin = AdminServer.start(config.admin(), new AdminServer.Parts(spool, control, counts, stats, alerts,
