@@ -177,6 +177,16 @@ public final class Node implements AutoCloseable {
             if (cluster != null) cluster.close();
             throw new StartException(e.getMessage(), false);
         }
+        sluice.cluster.SuppressionReplica replica = null;
+        try {
+            if (cluster != null) replica = sluice.cluster.SuppressionReplica.start(cluster, suppressions, spool);
+        } catch (SpoolException e) {
+            suppressions.close();
+            deliveryLog.close();
+            spool.close();
+            cluster.close();
+            throw new StartException("suppression list: " + e.getMessage(), false);
+        }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Webhooks webhooks = null;
         if (!config.webhooks().isEmpty()) {
@@ -238,6 +248,7 @@ public final class Node implements AutoCloseable {
         if (shared != null) {
             metrics.cluster(shared.health()::degraded, shared.membership()::alive, shared.redis()::calls,
                     shared.redis()::failures);
+            metrics.suppressionReplica(replica::waiting, replica::published, replica::applied, replica::overflowed);
             alerts.include(() -> shared.health().degraded() ? List.of(new Alerts.Alert("cluster",
                     "Redis is unreachable (" + shared.health().lastError() + "): this node keeps to "
                             + java.math.BigDecimal.valueOf(shared.membership().share()).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString()
