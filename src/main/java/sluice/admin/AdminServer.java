@@ -77,23 +77,33 @@ public final class AdminServer implements AutoCloseable {
      * @param shaping  what each egress source may send now ({@code GET /api/v1/shaping}), or null (delivery paused)
      * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
      * @param cluster  this node's standing in its cluster ({@code GET /api/v1/cluster}), or null (a single node)
+     * @param sharedIdempotency the fleet's Idempotency-Key records (cluster mode), or null
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                         sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
-                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster) {
+                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster,
+                        sluice.send.Idempotency.Shared sharedIdempotency) {
+        /** Parts without shared Idempotency-Key records. */
+        public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
+                     java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
+                     sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
+                     java.util.function.Supplier<sluice.cluster.ClusterView> cluster) {
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, cluster, null);
+        }
+
         /** Parts of a single node. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null, null);
         }
 
         /** Parts without webhooks. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null, null);
         }
     }
 
@@ -118,7 +128,7 @@ public final class AdminServer implements AutoCloseable {
         HostPort where = HostPort.parse(config.address(), true);
         HostGuard hosts = new HostGuard(where);
         SendEndpoint sender = parts.injector() == null ? null : new SendEndpoint(parts.injector(), token,
-                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())), idempotency(spool, clock));
+                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())), idempotency(spool, clock, parts.sharedIdempotency()));
         Javalin app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -349,9 +359,10 @@ public final class AdminServer implements AutoCloseable {
         return v.asText();
     }
 
-    private static sluice.send.Idempotency idempotency(Spool spool, Clock clock) throws StartException {
+    private static sluice.send.Idempotency idempotency(Spool spool, Clock clock, sluice.send.Idempotency.Shared shared)
+            throws StartException {
         try {
-            return new sluice.send.Idempotency(spool, clock);
+            return new sluice.send.Idempotency(spool, clock, sluice.send.Idempotency.MAX_ENTRIES, shared);
         } catch (SpoolException e) {
             throw new StartException("send API: cannot read the Idempotency-Key records: " + e.getMessage(), e);
         }

@@ -266,7 +266,8 @@ public final class Node implements AutoCloseable {
                     metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
                     d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup),
                     hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
-                    shared == null ? () -> Cluster.single(nodeName) : shared::view), clock);
+                    shared == null ? () -> Cluster.single(nodeName) : shared::view,
+                    shared == null ? null : new sluice.cluster.SharedIdempotency(shared)), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (delivery != null) delivery.close(java.time.Duration.ZERO);
             if (hooks != null) hooks.close();
