@@ -42,7 +42,7 @@ class ClusterIdempotencyTest {
                 [cluster]
                 redis = "%s"
                 node_name = "%s"
-                timeout = "100ms"
+                timeout = "1s"
                 """.formatted(redis.url(), name);
     }
 

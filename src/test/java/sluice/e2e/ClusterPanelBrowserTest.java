@@ -57,7 +57,7 @@ class ClusterPanelBrowserTest {
                 [cluster]
                 redis = "%s"
                 node_name = "%s"
-                timeout = "100ms"
+                timeout = "1s"
                 """.formatted(redis.url(), name);
     }
 

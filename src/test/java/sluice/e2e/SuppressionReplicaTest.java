@@ -53,10 +53,12 @@ class SuppressionReplicaTest {
                 [cluster]
                 redis = "%s"
                 node_name = "%s"
-                timeout = "100ms"
+                timeout = "1s"
                 [limits]
                 max_errors = 10000
-                """.formatted(redis.url(), name); // the tests ask RCPT again and again; a 550 counts as an error
+                """.formatted(redis.url(), name);
+        // a 550 counts as an error and the tests ask RCPT again and again; a 1 s timeout: a busy machine (another
+        // JVM starting) can hold a Redis answer beyond 100 ms, and a degraded node would stop replicating
     }
 
     private SluiceHarness node(String name) throws Exception {
