@@ -135,17 +135,25 @@ public final class SuppressionReplica implements SuppressionList.Replica {
     }
 
     private void run() {
+        long lastWarning = System.nanoTime() - 60_000_000_000L;
         while (!closing) {
             boolean more = false;
+            boolean failed = !health.shared();
             try {
-                if (health.shared()) more = cycle();
+                if (!failed) more = cycle();
             } catch (RedisUnavailable e) {
-                log.debug("suppression replica: {}", e.getMessage()); // the node's health has said it once
+                failed = true;
+                // unreachable: the node's health has said so once; an error answer (a script refused) is ours to say
+                if (health.shared() && System.nanoTime() - lastWarning > 60_000_000_000L) {
+                    lastWarning = System.nanoTime();
+                    log.warn("suppression replica: {}", e.getMessage());
+                }
             } catch (IOException | RuntimeException e) {
+                failed = true;
                 log.error("suppression replica: {}", e.toString(), e);
             }
             try {
-                if (outbox.hasUnstored() && !health.shared()) outbox.storeWaiting();
+                if (failed && outbox.hasUnstored()) outbox.storeWaiting();
             } catch (SpoolException e) {
                 log.error("suppression replica: changes waiting for Redis not stored: {}", e.getMessage());
             }
