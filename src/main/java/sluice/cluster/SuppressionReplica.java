@@ -23,8 +23,12 @@ import sluice.spool.SpoolException;
  * node's changes go out through the {@link SuppressionOutbox} (hash and stream written by one script per batch);
  * one thread follows the stream a few times a second and applies every change to the local list, in stream order.
  * A node that is new, or whose last read entry was trimmed away, or that finds Redis emptied (a restart without
- * persistence changes {@code sluice:{suppression}:epoch}) syncs with the hash first; a new node or a new epoch
- * also pushes what only it has.
+ * persistence changes {@code sluice:{suppression}:epoch}) syncs with the hash first. A new node or a new epoch
+ * ("join") first replays the stream of the epoch (so a removal another node published is not undone), then pushes
+ * the local entries Redis lacks, then takes the hash's; a node that fell behind takes the hash as the list.
+ *
+ * <p>Cost: one call per batch of up to {@link #BATCH} local changes, one call per poll ({@link #POLL_MILLIS}),
+ * whatever the traffic; lookups make none.
  */
 public final class SuppressionReplica implements SuppressionList.Replica {
     private static final Logger log = LoggerFactory.getLogger(SuppressionReplica.class);
