@@ -135,6 +135,24 @@ class SuppressionReplicaTest {
     }
 
     @Test
+    void aLargeImportReachesTheOtherNodeInSeconds() throws Exception {
+        SluiceHarness a = node("node-a");
+        SluiceHarness b = node("node-b");
+        await().atMost(Duration.ofSeconds(5)).until(() -> state(a).equals("shared/2") && state(b).equals("shared/2"));
+        List<SuppressionList.Entry> many = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) many.add(SuppressionList.entry("*", "bulk" + i + "@far.test", "import", Instant.now()));
+        long calls = a.node().cluster().redis().calls();
+        long started = System.nanoTime();
+        a.suppressions().putAll(many);
+        long stored = System.nanoTime();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> b.suppressions().size() == 20_000);
+        long done = System.nanoTime();
+        for (int i = 0; i < 20_000; i += 997) assertThat(b.suppressions().isSuppressed(null, "bulk" + i + "@far.test")).isTrue();
+        System.out.printf("20,000-entry import: stored on A in %d ms, all on B %d ms later; A made %d Redis calls meanwhile%n",
+                (stored - started) / 1_000_000, (done - stored) / 1_000_000, a.node().cluster().redis().calls() - calls);
+    }
+
+    @Test
     void aNodeThatJoinsLaterGetsTheWholeListAndBringsItsOwn() throws Exception {
         // C was a single node with an entry of its own before it joined
         Path cDir = Files.createTempDirectory("sluice-it");
