@@ -113,9 +113,9 @@
     if (state.inflight) return;
     state.inflight = true;
     try {
-      const [stats, queue, events, shaping] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queue"),
-        fetchEvents(), api("/api/v1/shaping")]);
-      state.stats = stats; state.queue = queue; state.events = events; state.shaping = shaping;
+      const [stats, queue, events, shaping, cluster] = await Promise.all([api("/api/v1/stats"), api("/api/v1/queue"),
+        fetchEvents(), api("/api/v1/shaping"), api("/api/v1/cluster")]);
+      state.stats = stats; state.queue = queue; state.events = events; state.shaping = shaping; state.cluster = cluster;
       state.clockSkew = new Date(stats.generated).getTime() - Date.now();
       showDashboard();
       render();
@@ -184,6 +184,39 @@
     showEvents(state.events);
     // Suspensions count down, so the panel is redrawn at least every 30 s.
     unlessSame("shaping", [state.shaping, Math.floor(nodeNow() / 30000)], () => renderShaping(state.shaping));
+    unlessSame("cluster", state.cluster, () => renderCluster(state.cluster));
+  }
+
+  // ---- cluster ----
+  // A single node shows no panel at all; in cluster mode: this node's state and every node Redis has seen.
+  function renderCluster(c) {
+    const panel = $("cluster");
+    if (!c || c.mode === "single") { panel.hidden = true; return; }
+    panel.hidden = false;
+    panel.dataset.state = c.state;
+    $("cluster-mode").textContent = "(" + (c.redis || c.mode) + ")";
+    const share = Math.round(c.degraded_share * 1000) / 10 + "%";
+    const summary = $("cluster-summary");
+    summary.replaceChildren(el("span", { class: "pill cluster-" + c.state, "data-testid": "cluster-state" }, c.state),
+      " this node: ", el("b", { class: "mono" }, c.node), " · " + num(c.alive) + " of " + num((c.nodes || []).length)
+        + " nodes alive · share while degraded " + share + " · " + num(c.redis_calls) + " Redis calls");
+    const err = $("cluster-error");
+    if (c.state === "degraded") {
+      err.hidden = false;
+      err.textContent = "Redis unreachable since " + utcTime(c.degraded_since, true) + " UTC"
+        + (c.last_error ? ": " + c.last_error : "") + " — this node keeps to " + share + " of every shared limit";
+    } else {
+      err.hidden = true;
+      err.textContent = "";
+    }
+    fill($("cluster-table").tBodies[0], (c.nodes || []).map((n) => el("tr",
+      { "data-node": n.name, "data-alive": String(n.alive), class: n.alive ? null : "node-dead" },
+      el("td", { class: "mono" }, n.name, n.self ? el("span", { class: "muted" }, " (this node)") : null),
+      el("td", null, el("span", { class: "pill " + (n.alive ? "cluster-shared" : "cluster-degraded") }, n.alive ? "alive" : "silent")),
+      el("td", { class: "nowrap" }, utcTime(n.last_seen, true) + " UTC"),
+      el("td", { class: "num" }, num(n.queue)),
+      el("td", null, n.state || "–"),
+      el("td", { class: "nowrap" }, utcTime(n.started, true) + " UTC"))), 6, "No node has reached Redis yet");
   }
 
   // ---- shaping ----

@@ -78,23 +78,25 @@ public final class AdminServer implements AutoCloseable {
      * @param webhooks the webhook endpoints ({@code GET /api/v1/webhooks}), or null when none is configured
      * @param cluster  this node's standing in its cluster ({@code GET /api/v1/cluster}), or null (a single node)
      * @param drain    the node's drain ({@code /api/v1/drain}), or null for none
+     * @param sharedIdempotency the fleet's Idempotency-Key records (cluster mode), or null
      */
     public record Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                         java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                         sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks,
-                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster, DrainPage.Source drain) {
+                        java.util.function.Supplier<sluice.cluster.ClusterView> cluster, DrainPage.Source drain,
+                        sluice.send.Idempotency.Shared sharedIdempotency) {
         /** Parts of a single node without a drain. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping, WebhooksPage.Source webhooks) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, webhooks, null, null, null);
         }
 
         /** Parts without webhooks. */
         public Parts(Spool spool, QueueControl control, QueueCounts counts, Stats stats, Alerts alerts,
                      java.util.function.Supplier<String> metrics, SuppressionList suppressions, Injector injector,
                      sluice.shaping.SourceListings listings, ShapingPage.Source shaping) {
-            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null, null);
+            this(spool, control, counts, stats, alerts, metrics, suppressions, injector, listings, shaping, null, null, null, null);
         }
     }
 
@@ -119,7 +121,7 @@ public final class AdminServer implements AutoCloseable {
         HostPort where = HostPort.parse(config.address(), true);
         HostGuard hosts = new HostGuard(where);
         SendEndpoint sender = parts.injector() == null ? null : new SendEndpoint(parts.injector(), token,
-                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())), idempotency(spool, clock));
+                new BodyBudget(Math.max(bodyBudget, parts.injector().maxRequestBytes())), idempotency(spool, clock, parts.sharedIdempotency()));
         Javalin app = Javalin.create(c -> {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
@@ -353,9 +355,10 @@ public final class AdminServer implements AutoCloseable {
         return v.asText();
     }
 
-    private static sluice.send.Idempotency idempotency(Spool spool, Clock clock) throws StartException {
+    private static sluice.send.Idempotency idempotency(Spool spool, Clock clock, sluice.send.Idempotency.Shared shared)
+            throws StartException {
         try {
-            return new sluice.send.Idempotency(spool, clock);
+            return new sluice.send.Idempotency(spool, clock, sluice.send.Idempotency.MAX_ENTRIES, shared);
         } catch (SpoolException e) {
             throw new StartException("send API: cannot read the Idempotency-Key records: " + e.getMessage(), e);
         }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class, ServeCommand.class, CheckConfigCommand.class, UserCommand.class,
                 QueueCommand.class, TraceCommand.class, CheckCommand.class, SuppressionCommand.class,
                 ProbeCommand.class, DkimCommand.class, DoctorCommand.class, SendmailCommand.class, SpoolCommand.class,
-                ShapingCommand.class, SendCommand.class, WebhooksCommand.class, DrainCommand.class})
+                ShapingCommand.class, SendCommand.class, WebhooksCommand.class, DrainCommand.class,
+                ClusterCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -185,6 +185,16 @@ public final class Node implements AutoCloseable {
             if (cluster != null) cluster.close();
             throw new StartException(e.getMessage(), false);
         }
+        sluice.cluster.SuppressionReplica replica = null;
+        try {
+            if (cluster != null) replica = sluice.cluster.SuppressionReplica.start(cluster, suppressions, spool);
+        } catch (SpoolException e) {
+            suppressions.close();
+            deliveryLog.close();
+            spool.close();
+            cluster.close();
+            throw new StartException("suppression list: " + e.getMessage(), false);
+        }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Webhooks webhooks = null;
         if (!config.webhooks().isEmpty()) {
@@ -246,6 +256,7 @@ public final class Node implements AutoCloseable {
         if (shared != null) {
             metrics.cluster(shared.health()::degraded, shared.membership()::alive, shared.redis()::calls,
                     shared.redis()::failures);
+            metrics.suppressionReplica(replica::waiting, replica::published, replica::applied, replica::overflowed);
             alerts.include(() -> shared.health().degraded() ? List.of(new Alerts.Alert("cluster",
                     "Redis is unreachable (" + shared.health().lastError() + "): this node keeps to "
                             + java.math.BigDecimal.valueOf(shared.membership().share()).setScale(3, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString()
@@ -270,7 +281,8 @@ public final class Node implements AutoCloseable {
                     metrics::scrape, suppressions, injector, d == null ? null : d.listings(),
                     d == null ? null : new ShapingPage.Source(d.shaper()::lanes, d.shaper()::warmup),
                     hooks == null ? null : new WebhooksPage.Source(hooks, config.log().deliveryLog()),
-                    shared == null ? () -> Cluster.single(nodeName) : shared::view, drain), clock);
+                    shared == null ? () -> Cluster.single(nodeName) : shared::view, drain,
+                    shared == null ? null : new sluice.cluster.SharedIdempotency(shared)), clock);
         } catch (AdminServer.StartException | IOException e) {
             if (limits != null) limits.close();
             if (delivery != null) delivery.close(java.time.Duration.ZERO);

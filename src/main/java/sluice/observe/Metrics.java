@@ -143,6 +143,28 @@ public final class Metrics implements EventSink {
         return this;
     }
 
+    /**
+     * The suppression list's replica (cluster mode): {@code sluice_suppression_replica_waiting} (changes of this node
+     * not yet in Redis), {@code _published_total}, {@code _applied_total} (changes from other nodes applied here)
+     * and {@code _overflowed_total} (changes kept local because the outbox was full).
+     */
+    public Metrics suppressionReplica(java.util.function.IntSupplier waiting, java.util.function.LongSupplier published,
+                                      java.util.function.LongSupplier applied, java.util.function.LongSupplier overflowed) {
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_suppression_replica_waiting")
+                .help("Suppression changes of this node waiting to be published to Redis (kept on disk while it is down).")
+                .callback(cb -> cb.call(waiting.getAsInt())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_suppression_replica_published")
+                .help("Suppression changes of this node published to Redis.")
+                .callback(cb -> cb.call(published.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_suppression_replica_applied")
+                .help("Suppression changes from other nodes (or a sync with Redis) applied to this node's copy.")
+                .callback(cb -> cb.call(applied.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_suppression_replica_overflowed")
+                .help("Suppression changes kept on this node only because the outbox for Redis was full.")
+                .callback(cb -> cb.call(overflowed.getAsLong())).register(registry);
+        return this;
+    }
+
     /** One egress source's standing in one DNS blocklist zone, as the last check found it. */
     public record SourceZone(String source, String zone, boolean listed) {}
 

@@ -47,6 +47,24 @@ public final class SuppressionList implements AutoCloseable {
     /** What a batch of puts did. */
     public record Counts(int added, int updated) {}
 
+    /**
+     * Where this node's own changes go besides RocksDB (cluster mode: to the other nodes through Redis). Called on
+     * the changing thread (a delivery thread for a hard bounce), so it only queues; closed with the list, before
+     * the writer stops.
+     */
+    public interface Replica extends AutoCloseable {
+        Replica NONE = new Replica() {
+            public void changed(SuppressionChange c) {}
+
+            public void close() {}
+        };
+
+        void changed(SuppressionChange c);
+
+        @Override
+        void close();
+    }
+
     private final Spool spool;
     private final Clock clock;
     private final SuppressionIndex index = new SuppressionIndex();
@@ -59,6 +77,7 @@ public final class SuppressionList implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong refusedReported = new AtomicLong();
     private volatile long lastReportNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+    private volatile Replica replica = Replica.NONE;
 
     private SuppressionList(Spool spool, Clock clock, int buffer) {
         this.spool = spool;
@@ -154,7 +173,7 @@ public final class SuppressionList implements AutoCloseable {
             SuppressionKey key = new SuppressionKey(e.domain(), e.address());
             if (!present(key)) added++;
             CompletableFuture<Void> f = new CompletableFuture<>();
-            enqueueWaiting(new SuppressionWriter.Change(key, e, f));
+            enqueueWaiting(new SuppressionWriter.Change(key, e, f), true);
             done.add(f);
         }
         await(done);
@@ -171,7 +190,7 @@ public final class SuppressionList implements AutoCloseable {
      */
     public boolean offer(String senderDomain, String recipient, String reason) {
         Entry e = entry(senderDomain, recipient, boundedReason(reason), clock.instant());
-        if (enqueue(new SuppressionWriter.Change(new SuppressionKey(e.domain(), e.address()), e, null))) return true;
+        if (enqueue(new SuppressionWriter.Change(new SuppressionKey(e.domain(), e.address()), e, null), true)) return true;
         long n = refused.incrementAndGet();
         long now = System.nanoTime();
         if (now - lastReportNanos > TimeUnit.SECONDS.toNanos(10)) {
@@ -189,9 +208,47 @@ public final class SuppressionList implements AutoCloseable {
         SuppressionKey key = SuppressionKey.of(senderDomain, recipient);
         if (!present(key)) return false;
         CompletableFuture<Void> f = new CompletableFuture<>();
-        enqueueWaiting(new SuppressionWriter.Change(key, null, f));
+        enqueueWaiting(new SuppressionWriter.Change(key, null, f), true);
         await(List.of(f));
         return true;
+    }
+
+    /**
+     * Sends every later change made on this node (API, CLI, import, hard bounce) to {@code replica} too, in the
+     * order the changes were made; changes {@link #apply applied} from other nodes are not sent.
+     */
+    public void replicateTo(Replica replica) {
+        this.replica = replica;
+    }
+
+    /**
+     * Applies changes made on other nodes, returning once they are stored: a change that the list already
+     * reflects (an entry present with that reason, a removal of an absent entry) is skipped. Not sent to the
+     * {@link #replicateTo replica}. For the replica's own thread: it waits for room in the writer's buffer.
+     *
+     * @return how many changed the list
+     */
+    public int apply(List<SuppressionChange> changes) throws IOException {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        for (SuppressionChange c : changes) {
+            SuppressionKey key = SuppressionKey.lookup(c.domain(), c.address());
+            SuppressionWriter.Change w;
+            switch (c) {
+                case SuppressionChange.Put p -> {
+                    Entry now = present(key) ? entry(key) : null;
+                    if (now != null && now.reason().equals(p.entry().reason())) continue;
+                    w = new SuppressionWriter.Change(key, p.entry(), new CompletableFuture<>());
+                }
+                case SuppressionChange.Removal r -> {
+                    if (!present(key)) continue;
+                    w = new SuppressionWriter.Change(key, null, new CompletableFuture<>());
+                }
+            }
+            enqueueWaiting(w, false);
+            done.add(w.done());
+        }
+        await(done);
+        return done.size();
     }
 
     /**
@@ -239,6 +296,7 @@ public final class SuppressionList implements AutoCloseable {
     /** Stores what is queued and stops the writer (before the spool closes). */
     @Override
     public void close() {
+        replica.close(); // it may still be applying other nodes' changes through the writer
         writer.close();
         long unreported = refused.get() - refusedReported.get();
         if (unreported > 0) log.warn("suppression list: {} hard-bounce entries NOT recorded (write buffer full)", unreported);
@@ -312,13 +370,16 @@ public final class SuppressionList implements AutoCloseable {
         }
     }
 
-    private boolean enqueue(SuppressionWriter.Change c) {
+    private boolean enqueue(SuppressionWriter.Change c, boolean local) {
         order.lock();
         try {
             if (!writer.offer(c)) return false;
             unwritten.put(c.key(), c);
             if (c.entry() != null) index.add(c.key().fingerprint());
             else index.remove(c.key().fingerprint());
+            // under the lock: the replica sees one key's changes in the order the list took them
+            if (local) replica.changed(c.entry() != null ? new SuppressionChange.Put(c.entry())
+                    : new SuppressionChange.Removal(c.key().domain(), c.key().address()));
             return true;
         } finally {
             order.unlock();
@@ -326,9 +387,9 @@ public final class SuppressionList implements AutoCloseable {
     }
 
     /** The operator's path: waits (briefly, repeatedly) for room in the buffer rather than refusing. */
-    private void enqueueWaiting(SuppressionWriter.Change c) throws IOException {
+    private void enqueueWaiting(SuppressionWriter.Change c, boolean local) throws IOException {
         long deadline = System.nanoTime() + OPERATOR_WAIT.toNanos();
-        while (!enqueue(c)) {
+        while (!enqueue(c, local)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("suppression list: the write buffer stayed full for " + OPERATOR_WAIT.toSeconds() + " s");
             }

@@ -29,6 +29,10 @@ import sluice.spool.SpoolException;
  * before the answer goes out, so a crash between the two leaves a pending record, which refuses a retry (409: the
  * outcome is unknown) instead of queueing a second time. Bounded: records expire after {@link #TTL}, and beyond
  * {@code maxEntries} the oldest go early (logged).
+ *
+ * <p>Cluster mode adds a {@link Shared} store (Redis): a key is claimed there too, so the same key sent to node A
+ * and then to node B gets A's answer from B and queues nothing on B. While the shared store cannot answer, each
+ * node goes on with its own records only (a key is then only per node; logged).
  */
 public final class Idempotency {
     private static final Logger log = LoggerFactory.getLogger(Idempotency.class);
@@ -46,6 +50,34 @@ public final class Idempotency {
     private final LinkedHashMap<String, Long> created = new LinkedHashMap<>();
     /** Record keys whose first request is running now: a second request with the key waits for nothing, it gets 409. */
     private final Map<String, Boolean> running = new ConcurrentHashMap<>();
+    private final Shared shared;
+    private volatile long lastSharedWarning = System.nanoTime() - 60_000_000_000L;
+
+    /**
+     * The records of every node (cluster mode), beside this node's own. Each call is one round trip with a
+     * millisecond timeout.
+     */
+    public interface Shared {
+        /**
+         * Stores {@code pending} under {@code recordKey} for {@code ttl} unless a record is there already.
+         *
+         * @return null when this call stored it (the key is this node's), else the record found
+         * @throws Unavailable when the shared store cannot answer now
+         */
+        byte[] claim(String recordKey, byte[] pending, Duration ttl) throws Unavailable;
+
+        /** Replaces the record (the request's answer), keeping its expiry. */
+        void store(String recordKey, byte[] record) throws Unavailable;
+
+        void forget(String recordKey) throws Unavailable;
+    }
+
+    /** The shared store did not answer (Redis down or slow): the node keeps to its own records. */
+    public static final class Unavailable extends Exception {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 
     /** What to do with a request that carries a key. */
     public sealed interface Claim {
@@ -55,8 +87,11 @@ public final class Idempotency {
         /** 409 or 422: {@code error} says why. */
         record Conflict(int status, String error) implements Claim {}
 
-        /** Go ahead, then {@link Idempotency#finish} (or {@link Idempotency#abandon}) this ticket. */
-        record Fresh(String recordKey, String requestHash) implements Claim {}
+        /**
+         * Go ahead, then {@link Idempotency#finish} (or {@link Idempotency#abandon}) this ticket; {@code shared}
+         * when the key was claimed in the shared store too.
+         */
+        record Fresh(String recordKey, String requestHash, boolean shared) implements Claim {}
     }
 
     public Idempotency(Spool spool, Clock clock) throws SpoolException {
@@ -64,6 +99,12 @@ public final class Idempotency {
     }
 
     public Idempotency(Spool spool, Clock clock, int maxEntries) throws SpoolException {
+        this(spool, clock, maxEntries, null);
+    }
+
+    /** @param shared the fleet's records (cluster mode), or null on a single node */
+    public Idempotency(Spool spool, Clock clock, int maxEntries, Shared shared) throws SpoolException {
+        this.shared = shared;
         this.spool = spool;
         this.clock = clock;
         this.maxEntries = maxEntries;
@@ -114,21 +155,40 @@ public final class Idempotency {
                 }
                 return new Claim.Replay(r.status(), r.body());
             }
+            Record pending = new Record(clock.millis(), hash, 0, new byte[0]);
+            boolean claimedShared = false;
+            if (shared != null) {
+                try {
+                    byte[] other = shared.claim(recordKey, pending.write(), TTL);
+                    if (other != null) return elsewhere(Record.read(other), hash);
+                    claimedShared = true;
+                } catch (Unavailable e) {
+                    warnShared(e);
+                }
+            }
             expire(1);
-            spool.putState(recordKey, new Record(clock.millis(), hash, 0, new byte[0]).write());
+            spool.putState(recordKey, pending.write());
             track(recordKey);
             fresh = true;
-            return new Claim.Fresh(recordKey, hash);
+            return new Claim.Fresh(recordKey, hash, claimedShared);
         } finally {
             if (!fresh) running.remove(recordKey);
         }
     }
 
-    /** Stores the answer, synced, before it is sent. */
+    /** Stores the answer, synced (and in the shared store), before it is sent. */
     public void finish(Claim.Fresh ticket, int status, byte[] body) throws SpoolException {
         try {
             Record r = new Record(createdOf(ticket.recordKey()), ticket.requestHash(), status, body);
             spool.putState(ticket.recordKey(), r.write());
+            if (ticket.shared()) {
+                try {
+                    shared.store(ticket.recordKey(), r.write());
+                } catch (Unavailable e) {
+                    // the shared record stays pending: another node answers 409 for this key, never queues it twice
+                    warnShared(e);
+                }
+            }
         } finally {
             running.remove(ticket.recordKey());
         }
@@ -141,6 +201,13 @@ public final class Idempotency {
             synchronized (created) {
                 created.remove(ticket.recordKey());
             }
+            if (ticket.shared()) {
+                try {
+                    shared.forget(ticket.recordKey());
+                } catch (Unavailable e) {
+                    warnShared(e); // the key stays claimed (409 elsewhere) until it expires: nothing is sent twice
+                }
+            }
         } finally {
             running.remove(ticket.recordKey());
         }
@@ -149,6 +216,27 @@ public final class Idempotency {
     /** Lets the next request with the key in; its record stays as it is (pending: the outcome is unknown). */
     public void release(Claim.Fresh ticket) {
         running.remove(ticket.recordKey());
+    }
+
+    /** The answer to a key another node claimed first (its record from the shared store). */
+    private static Claim elsewhere(Record r, String hash) {
+        if (r == null) return new Claim.Conflict(409, "this Idempotency-Key's record on another node is unreadable; use a new key");
+        if (!r.requestHash().equals(hash)) {
+            return new Claim.Conflict(422, "this Idempotency-Key was used with a different request in the last 24 hours; use a new key");
+        }
+        if (r.status() == 0) {
+            return new Claim.Conflict(409, "a request with this Idempotency-Key is in progress on another node (or was "
+                    + "interrupted there); retry when it has finished, or check the queue before sending with a new key");
+        }
+        return new Claim.Replay(r.status(), r.body());
+    }
+
+    private void warnShared(Unavailable e) {
+        long now = System.nanoTime();
+        if (now - lastSharedWarning < 60_000_000_000L) return;
+        lastSharedWarning = now;
+        log.warn("idempotency: the cluster's shared records cannot be reached ({}): Idempotency-Keys are checked on "
+                + "this node only until they can", e.getMessage());
     }
 
     private long createdOf(String recordKey) {

@@ -175,6 +175,7 @@ class DashboardBrowserTest {
         assertThat(driver.findElements(By.cssSelector("#chart-traffic svg path"))).hasSizeGreaterThanOrEqualTo(4);
         assertThat(driver.findElements(By.cssSelector("#chart-bounce svg line.threshold"))).hasSize(1);
         shot("overview");
+        assertThat(driver.findElement(By.id("cluster")).isDisplayed()).as("a single node shows no Cluster panel").isFalse();
 
         // The 24-hour window shows its own numbers; back to one hour.
         driver.findElement(By.id("window-24h")).click();
