@@ -19,7 +19,7 @@ import java.util.List;
  */
 public record ClusterConfig(String redis, List<HostPort> redisCluster, String nodeName, Double degradedShare,
                             Path passwordFile, Path caFile, boolean tls, Duration timeout) {
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
 
     /** A single node: no Redis. */
     public static ClusterConfig single() {

@@ -67,7 +67,7 @@ import java.nio.file.Path;
  * [cluster] redis                     "" (single node); else redis:// or rediss:// with a literal IP
  * [cluster] redis_cluster             [] ; Redis Cluster seeds "IP:PORT" (instead of redis)
  * [cluster] node_name                 "" (the hostname); degraded_share "auto" (1/nodes alive) or 0-1
- * [cluster] password_file, ca_file    none; tls false (redis_cluster seeds); timeout "100ms" (at most 10s)
+ * [cluster] password_file, ca_file    none; tls false (redis_cluster seeds); timeout "250ms" (at most 10s)
  * [[webhooks]]                        none; keys in {@link WebhookMapping}
  * </pre>
  */

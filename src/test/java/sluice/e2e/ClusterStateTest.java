@@ -40,7 +40,7 @@ class ClusterStateTest {
                 [cluster]
                 redis = "%s"
                 node_name = "%s"
-                timeout = "100ms"
+                timeout = "500ms"
                 """.formatted(redis.url(), name);
     }
 

@@ -43,7 +43,7 @@ class SharedLimitsTest {
                 [cluster]
                 redis = "%s"
                 node_name = "%s"
-                timeout = "100ms"
+                timeout = "500ms"
                 %s
                 """.formatted(redis.url(), name, extra));
     }
