@@ -131,13 +131,15 @@ public final class Node implements AutoCloseable {
         } catch (SpoolException e) {
             throw new StartException(e.openProblem(config.dataDir()), false);
         }
+        Started started = new Started();
+        started.add(spool::close);
         DeliveryLog deliveryLog;
         try {
             deliveryLog = DeliveryLog.open(config.log(), clock);
         } catch (IOException e) {
-            spool.close();
-            throw new StartException("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);
+            throw started.fail("cannot open the delivery log " + config.log().deliveryLog() + ": " + e.getMessage(), false);
         }
+        started.add(deliveryLog::close);
         String nodeName = config.cluster().nodeName().isEmpty() ? config.hostname() : config.cluster().nodeName();
         // the queue's size is known once delivery runs; the heartbeat reads it through this
         java.util.concurrent.atomic.AtomicReference<java.util.function.LongSupplier> queueSize =
@@ -148,12 +150,10 @@ public final class Node implements AutoCloseable {
         Cluster cluster = null;
         if (config.cluster().enabled()) {
             try {
-                cluster = Cluster.start(config.cluster(), nodeName, () -> queueSize.get().getAsLong(),
-                        () -> ownState.get().get(), clock);
+                cluster = started.add(Cluster.start(config.cluster(), nodeName, () -> queueSize.get().getAsLong(),
+                        () -> ownState.get().get(), clock));
             } catch (IOException e) {
-                deliveryLog.close();
-                spool.close();
-                throw new StartException("cluster: " + e.getMessage(), true);
+                throw started.fail("cluster: " + e.getMessage(), true);
             }
         }
         Stats stats = new Stats(clock);
@@ -171,41 +171,28 @@ public final class Node implements AutoCloseable {
                     config.mailauth().verify() ? inboundDns : null,
                     config.hostname(), config.mailauth().dmarcReject().equals("reject"), clock);
         } catch (IOException e) {
-            deliveryLog.close();
-            spool.close();
-            if (cluster != null) cluster.close();
-            throw new StartException("dkim: " + e.getMessage(), true);
+            throw started.fail("dkim: " + e.getMessage(), true);
         }
         SuppressionList suppressions;
         try {
-            suppressions = SuppressionList.open(spool, config.dataDir(), clock);
+            suppressions = started.add(SuppressionList.open(spool, config.dataDir(), clock)); // closes its replica too
         } catch (IOException e) {
-            deliveryLog.close();
-            spool.close();
-            if (cluster != null) cluster.close();
-            throw new StartException(e.getMessage(), false);
+            throw started.fail(e.getMessage(), false);
         }
         sluice.cluster.SuppressionReplica replica = null;
         try {
             if (cluster != null) replica = sluice.cluster.SuppressionReplica.start(cluster, suppressions, spool);
         } catch (SpoolException e) {
-            suppressions.close();
-            deliveryLog.close();
-            spool.close();
-            cluster.close();
-            throw new StartException("suppression list: " + e.getMessage(), false);
+            throw started.fail("suppression list: " + e.getMessage(), false);
         }
         Events events = new Events().subscribe(deliveryLog).subscribe(stats).subscribe(new HardBounceSuppression(suppressions));
         Webhooks webhooks = null;
         if (!config.webhooks().isEmpty()) {
             try {
-                webhooks = Webhooks.start(config.webhooks(), spool, clock);
+                webhooks = started.add(Webhooks.start(config.webhooks(), spool, clock));
             } catch (IOException e) {
                 // a secret or CA file the operator named (a spool failure is a runtime one)
-                deliveryLog.close();
-                spool.close();
-                if (cluster != null) cluster.close();
-                throw new StartException(e.getMessage(), !(e instanceof SpoolException));
+                throw started.fail(e.getMessage(), !(e instanceof SpoolException));
             }
             events.subscribe(webhooks);
         }
@@ -223,13 +210,10 @@ public final class Node implements AutoCloseable {
                 delivery = Delivery.start(config, spool, ingest, recipients, events, drop,
                         hooks == null ? EventOutbox.NONE : hooks.outbox(), cluster, clock);
             } catch (SpoolException | IllegalArgumentException e) {
-                if (hooks != null) hooks.close();
-                deliveryLog.close();
-                suppressions.close();
-                spool.close();
-                if (cluster != null) cluster.close();
-                throw new StartException("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
+                throw started.fail("cannot start delivery: " + e.getMessage(), e instanceof IllegalArgumentException);
             }
+            Delivery running = delivery;
+            started.add(() -> running.close(java.time.Duration.ZERO));
         }
         QueueControl control = delivery != null ? delivery.scheduler() : new QueueActions(spool,
                 new DsnNotices(spool, ingest, config.hostname(), config.delivery().maxQueueLifetime(), clock), events, clock)
@@ -265,7 +249,7 @@ public final class Node implements AutoCloseable {
         events.subscribe(metrics);
         if (hooks != null) metrics.webhooks(hooks);
         // per-IP and per-user rates and AUTH lockouts that hold for the fleet (a background sync, never a session)
-        SharedCounts limits = shared == null ? null : SharedCounts.start(shared, clock);
+        SharedCounts limits = shared == null ? null : started.add(SharedCounts.start(shared, clock));
         Server server = new Server(config, ingest, events, users, recipients,
                 config.mailauth().suppression().equals("refuse") ? suppressions : null, dnsbl, auth, tls, clock,
                 limits == null ? sluice.policy.SharedCounter.Source.NONE : limits,
@@ -284,15 +268,9 @@ public final class Node implements AutoCloseable {
                     shared == null ? () -> Cluster.single(nodeName) : shared::view, drain,
                     shared == null ? null : new sluice.cluster.SharedIdempotency(shared)), clock);
         } catch (AdminServer.StartException | IOException e) {
-            if (limits != null) limits.close();
-            if (delivery != null) delivery.close(java.time.Duration.ZERO);
-            if (hooks != null) hooks.close();
-            deliveryLog.close();
-            suppressions.close();
-            spool.close();
-            if (cluster != null) cluster.close();
-            throw new StartException(e.getMessage(), false);
+            throw started.fail(e.getMessage(), false);
         }
+        started.add(admin::close);
         try {
             List<BoundListener> bound = server.start();
             AutoCloseable alertTimer = alerts.every(java.time.Duration.ofMinutes(1));
@@ -307,15 +285,7 @@ public final class Node implements AutoCloseable {
             node.sharedLimits = limits;
             return node;
         } catch (ListenerBindException e) {
-            if (limits != null) limits.close();
-            admin.close();
-            if (delivery != null) delivery.close(java.time.Duration.ZERO);
-            if (hooks != null) hooks.close();
-            deliveryLog.close();
-            suppressions.close();
-            spool.close();
-            if (cluster != null) cluster.close();
-            throw new StartException(e.getMessage(), false);
+            throw started.fail(e.getMessage(), false);
         }
     }
 
