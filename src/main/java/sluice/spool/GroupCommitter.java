@@ -24,6 +24,25 @@ final class GroupCommitter implements AutoCloseable {
         void apply(WriteBatch batch) throws RocksDBException;
 
         long bytes();
+
+        /** A change of about {@code bytes} bytes made by {@code edit}. */
+        static Change of(long bytes, Edit edit) {
+            return new Change() {
+                public void apply(WriteBatch batch) throws RocksDBException {
+                    edit.apply(batch);
+                }
+
+                public long bytes() {
+                    return bytes;
+                }
+            };
+        }
+    }
+
+    /** What a change does to the batch. */
+    @FunctionalInterface
+    interface Edit {
+        void apply(WriteBatch batch) throws RocksDBException;
     }
 
     private record Pending(Change change, CompletableFuture<Void> done) {}

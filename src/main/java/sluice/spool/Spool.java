@@ -262,17 +262,11 @@ public final class Spool implements AutoCloseable {
             throws SpoolException {
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                b.put(data, k, bytes);
-                b.put(envelopes, k, env);
-                putOutbox(b, extra);
-            }
-
-            public long bytes() {
-                return bytes.length + env.length;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(bytes.length + env.length, b -> {
+            b.put(data, k, bytes);
+            b.put(envelopes, k, env);
+            putOutbox(b, extra);
+        }));
     }
 
     /** Replaces the envelope (recipient states) and queue state of a message, durably. */
@@ -285,16 +279,10 @@ public final class Spool implements AutoCloseable {
         if (find(id).isEmpty()) throw new SpoolException("no such message: " + id);
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                b.put(envelopes, k, env);
-                putOutbox(b, extra);
-            }
-
-            public long bytes() {
-                return env.length;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(env.length, b -> {
+            b.put(envelopes, k, env);
+            putOutbox(b, extra);
+        }));
     }
 
     /** Removes a message and its data, durably. */
@@ -305,17 +293,11 @@ public final class Spool implements AutoCloseable {
     /** Removes a message and stores {@code extra} outbox entries, in one atomic, synced batch. */
     public void remove(String id, OutboxRecords extra) throws SpoolException {
         byte[] k = key(id);
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                b.delete(envelopes, k);
-                b.delete(data, k);
-                putOutbox(b, extra);
-            }
-
-            public long bytes() {
-                return k.length * 2L;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(k.length * 2L, b -> {
+            b.delete(envelopes, k);
+            b.delete(data, k);
+            putOutbox(b, extra);
+        }));
     }
 
     private void putOutbox(WriteBatch b, OutboxRecords extra) throws RocksDBException {
@@ -327,43 +309,25 @@ public final class Spool implements AutoCloseable {
 
     /** Stores outbox entries of their own (events that report no change of a message), synced, group-committed. */
     public void putOutbox(OutboxRecords records) throws SpoolException {
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                putOutbox(b, records);
-            }
-
-            public long bytes() {
-                return 256;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(256, b -> {
+            putOutbox(b, records);
+        }));
     }
 
     /** Deletes outbox entries (sent, or given up), in one synced batch. */
     public void deleteOutbox(List<byte[]> keys) throws SpoolException {
         if (keys.isEmpty()) return;
         List<byte[]> copy = List.copyOf(keys);
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                for (byte[] k : copy) b.delete(outbox, k);
-            }
-
-            public long bytes() {
-                return copy.size() * 32L;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(copy.size() * 32L, b -> {
+            for (byte[] k : copy) b.delete(outbox, k);
+        }));
     }
 
     /** Deletes every outbox entry whose key is in [{@code from}, {@code to}) (an endpoint no longer configured). */
     public void deleteOutboxRange(byte[] from, byte[] to) throws SpoolException {
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                b.deleteRange(outbox, from, to);
-            }
-
-            public long bytes() {
-                return from.length + to.length;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(from.length + to.length, b -> {
+            b.deleteRange(outbox, from, to);
+        }));
     }
 
     /** One outbox entry. */
@@ -375,9 +339,7 @@ public final class Spool implements AutoCloseable {
      */
     public List<OutboxEntry> outboxPage(byte[] from, byte[] to, int limit) throws SpoolException {
         List<OutboxEntry> out = new ArrayList<>();
-        openLock.readLock().lock();
-        try {
-            RocksDB d = live();
+        return read(d -> {
             if (outbox == null) return out;
             try (RocksIterator it = d.newIterator(outbox)) {
                 for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
@@ -388,18 +350,12 @@ public final class Spool implements AutoCloseable {
                 it.status();
             }
             return out;
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        });
     }
 
     /** The greatest outbox key below {@code before}, or null. */
     public byte[] lastOutboxKeyBefore(byte[] before) throws SpoolException {
-        openLock.readLock().lock();
-        try {
-            RocksDB d = live();
+        return read(d -> {
             if (outbox == null) return null;
             try (RocksIterator it = d.newIterator(outbox)) {
                 it.seekForPrev(before);
@@ -408,11 +364,7 @@ public final class Spool implements AutoCloseable {
                 it.status();
                 return k;
             }
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        });
     }
 
     /** Stores one entry of small durable state (see {@link #putStates}). */
@@ -435,15 +387,9 @@ public final class Spool implements AutoCloseable {
             size += k.length + e.getValue().length;
         }
         long bytes = size;
-        w.commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                for (Map.Entry<byte[], byte[]> e : encoded.entrySet()) b.put(state, e.getKey(), e.getValue());
-            }
-
-            public long bytes() {
-                return bytes;
-            }
-        });
+        w.commit(GroupCommitter.Change.of(bytes, b -> {
+            for (Map.Entry<byte[], byte[]> e : encoded.entrySet()) b.put(state, e.getKey(), e.getValue());
+        }));
     }
 
     /** Removes entries of durable state (absent ones are no error) in one atomic, synced batch. */
@@ -451,24 +397,16 @@ public final class Spool implements AutoCloseable {
         if (keys.isEmpty()) return;
         List<byte[]> encoded = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
         long bytes = encoded.stream().mapToLong(k -> k.length).sum();
-        writer().commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                for (byte[] k : encoded) b.delete(state, k);
-            }
-
-            public long bytes() {
-                return bytes;
-            }
-        });
+        writer().commit(GroupCommitter.Change.of(bytes, b -> {
+            for (byte[] k : encoded) b.delete(state, k);
+        }));
     }
 
     /** Every entry of durable state whose key starts with {@code prefix}, in key order (empty when there is none). */
     public Map<String, byte[]> readState(String prefix) throws SpoolException {
         Map<String, byte[]> out = new LinkedHashMap<>();
         byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
-        openLock.readLock().lock();
-        try {
-            RocksDB d = live();
+        return read(d -> {
             if (state == null) return out; // a view of a spool that never stored any
             try (RocksIterator it = d.newIterator(state)) {
                 for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
@@ -477,11 +415,7 @@ public final class Spool implements AutoCloseable {
                 it.status();
             }
             return out;
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        });
     }
 
     /**
@@ -494,31 +428,17 @@ public final class Spool implements AutoCloseable {
         long size = 0;
         for (Map.Entry<byte[], byte[]> c : changes) size += c.getKey().length + (c.getValue() == null ? 0 : c.getValue().length);
         long bytes = size;
-        w.commit(new GroupCommitter.Change() {
-            public void apply(WriteBatch b) throws RocksDBException {
-                for (Map.Entry<byte[], byte[]> c : changes) {
-                    if (c.getValue() == null) b.delete(suppression, c.getKey());
-                    else b.put(suppression, c.getKey(), c.getValue());
-                }
+        w.commit(GroupCommitter.Change.of(bytes, b -> {
+            for (Map.Entry<byte[], byte[]> c : changes) {
+                if (c.getValue() == null) b.delete(suppression, c.getKey());
+                else b.put(suppression, c.getKey(), c.getValue());
             }
-
-            public long bytes() {
-                return bytes;
-            }
-        });
+        }));
     }
 
     /** One suppression entry's value, or null. */
     public byte[] readSuppression(byte[] key) throws SpoolException {
-        openLock.readLock().lock();
-        try {
-            RocksDB d = live();
-            return suppression == null ? null : d.get(suppression, key);
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        return read(d -> suppression == null ? null : d.get(suppression, key));
     }
 
     /**
@@ -527,9 +447,7 @@ public final class Spool implements AutoCloseable {
      */
     public boolean scanSuppressions(byte[] after, int limit, java.util.function.BiConsumer<byte[], byte[]> visitor)
             throws SpoolException {
-        openLock.readLock().lock();
-        try {
-            RocksDB d = live();
+        return read(d -> {
             if (suppression == null) return false;
             try (RocksIterator it = d.newIterator(suppression)) {
                 if (after == null) {
@@ -545,11 +463,7 @@ public final class Spool implements AutoCloseable {
                 it.status();
                 return false;
             }
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        });
     }
 
     private static boolean startsWith(byte[] key, byte[] prefix) {
@@ -580,33 +494,28 @@ public final class Spool implements AutoCloseable {
 
     /** The number of messages (keys only: nothing is decoded). */
     public long count() throws SpoolException {
-        long n = 0;
-        openLock.readLock().lock();
-        try (RocksIterator it = live().newIterator(envelopes)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) n++;
-            it.status();
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
-        return n;
+        return read(d -> {
+            long n = 0;
+            try (RocksIterator it = d.newIterator(envelopes)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) n++;
+                it.status();
+            }
+            return n;
+        });
     }
 
     /** Visits every message in queue-id (arrival) order without holding them all in memory. */
     public void scan(java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
-        openLock.readLock().lock();
-        try (RocksIterator it = live().newIterator(envelopes)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                String id = new String(it.key(), StandardCharsets.US_ASCII);
-                visitor.accept(EnvelopeCodec.decode(id, it.value()));
+        read(d -> {
+            try (RocksIterator it = d.newIterator(envelopes)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    String id = new String(it.key(), StandardCharsets.US_ASCII);
+                    visitor.accept(EnvelopeCodec.decode(id, it.value()));
+                }
+                it.status();
             }
-            it.status();
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+            return null;
+        });
     }
 
     /**
@@ -614,45 +523,49 @@ public final class Spool implements AutoCloseable {
      * returns whether more follow. One page of the queue, however long the queue is.
      */
     public boolean scanPage(String after, int limit, java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
-        openLock.readLock().lock(); // as every reader: a reopen after a failed write must not close the db under it
-        try (RocksIterator it = live().newIterator(envelopes)) {
-            if (after == null) {
-                it.seekToFirst();
-            } else {
-                it.seek(key(after));
-                if (it.isValid() && java.util.Arrays.equals(it.key(), key(after))) it.next();
+        return read(d -> {
+            try (RocksIterator it = d.newIterator(envelopes)) {
+                if (after == null) {
+                    it.seekToFirst();
+                } else {
+                    it.seek(key(after));
+                    if (it.isValid() && java.util.Arrays.equals(it.key(), key(after))) it.next();
+                }
+                for (int n = 0; it.isValid(); it.next(), n++) {
+                    if (n == limit) return true;
+                    visitor.accept(EnvelopeCodec.decode(new String(it.key(), StandardCharsets.US_ASCII), it.value()));
+                }
+                it.status();
+                return false;
             }
-            for (int n = 0; it.isValid(); it.next(), n++) {
-                if (n == limit) return true;
-                visitor.accept(EnvelopeCodec.decode(new String(it.key(), StandardCharsets.US_ASCII), it.value()));
-            }
-            it.status();
-            return false;
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        });
     }
 
     public Optional<QueuedMessage> find(String id) throws SpoolException {
         if (!QueueIds.plausible(id)) return Optional.empty();
-        openLock.readLock().lock();
-        try {
-            byte[] v = live().get(envelopes, key(id));
-            return v == null ? Optional.empty() : Optional.of(EnvelopeCodec.decode(id, v));
-        } catch (RocksDBException e) {
-            throw new SpoolException(e.getMessage(), e);
-        } finally {
-            openLock.readLock().unlock();
-        }
+        byte[] v = read(d -> d.get(envelopes, key(id)));
+        return v == null ? Optional.empty() : Optional.of(EnvelopeCodec.decode(id, v));
     }
 
     public Optional<byte[]> readData(String id) throws SpoolException {
         if (!QueueIds.plausible(id)) return Optional.empty();
+        return Optional.ofNullable(read(d -> d.get(data, key(id))));
+    }
+
+    /** One read of the database. */
+    @FunctionalInterface
+    private interface Read<T> {
+        T run(RocksDB db) throws RocksDBException, SpoolException;
+    }
+
+    /**
+     * Runs {@code read} under the read lock (as every reader: a reopen after a failed write must not close the
+     * database under it) and turns RocksDB's failure into the spool's.
+     */
+    private <T> T read(Read<T> read) throws SpoolException {
         openLock.readLock().lock();
         try {
-            return Optional.ofNullable(live().get(data, key(id)));
+            return read.run(live());
         } catch (RocksDBException e) {
             throw new SpoolException(e.getMessage(), e);
         } finally {
