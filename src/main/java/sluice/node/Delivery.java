@@ -25,6 +25,7 @@ import sluice.queue.DsnNotices;
 import sluice.queue.Ingest;
 import sluice.queue.RetryPolicy;
 import sluice.queue.Scheduler;
+import sluice.shaping.LaneState;
 import sluice.shaping.Shaper;
 import sluice.shaping.SourceListings;
 import sluice.shaping.Warmups;
@@ -62,6 +63,13 @@ public final class Delivery {
     /** @param outbox where outcome events are stored with the outcome (webhooks) */
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Scheduler.Suppressed suppressed, EventOutbox outbox, Clock clock) throws SpoolException {
+        return start(config, spool, ingest, recipients, log, suppressed, outbox, clock, LaneState.Factory.LOCAL);
+    }
+
+    /** @param lanes where shaping keeps its lanes' buckets and connections (this process, or the cluster's Redis) */
+    static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
+                          Scheduler.Suppressed suppressed, EventOutbox outbox, Clock clock, LaneState.Factory lanes)
+            throws SpoolException {
         var d = config.delivery();
         BounceClassifier classifier;
         try {
@@ -94,7 +102,7 @@ public final class Delivery {
         }).start();
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain), warmups,
                 listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
-                config.shaping().window()).start();
+                config.shaping().window(), lanes).start();
         try {
             RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
             DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);

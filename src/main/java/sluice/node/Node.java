@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.List;
 import sluice.auth.UserStore;
 import sluice.cluster.Cluster;
+import sluice.cluster.RedisLaneStates;
 import sluice.admin.AdminServer;
 import sluice.admin.ShapingPage;
 import sluice.config.Config;
@@ -28,6 +29,7 @@ import sluice.queue.Scheduler;
 import sluice.observe.MetricSources;
 import sluice.observe.Metrics;
 import sluice.observe.ShapingGauges;
+import sluice.shaping.LaneState;
 import sluice.shaping.Shaper;
 import sluice.observe.Stats;
 import sluice.policy.LocalRecipients;
@@ -203,7 +205,8 @@ public final class Node implements AutoCloseable {
                             return e == null ? null : e.reason();
                         };
                 delivery = Delivery.start(config, spool, ingest, recipients, events, drop,
-                        hooks == null ? EventOutbox.NONE : hooks.outbox(), clock);
+                        hooks == null ? EventOutbox.NONE : hooks.outbox(), clock,
+                        cluster == null ? LaneState.Factory.LOCAL : new RedisLaneStates(cluster));
             } catch (SpoolException | IllegalArgumentException e) {
                 if (hooks != null) hooks.close();
                 deliveryLog.close();

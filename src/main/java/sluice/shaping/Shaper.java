@@ -324,5 +324,13 @@ public final class Shaper implements AutoCloseable {
     public void close() {
         Thread t = ticker;
         if (t != null) t.interrupt();
+        // a shared store stops its background thread and gives this node's connection leases back
+        if (states instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("shaping: closing the lanes' store: {}", e.toString());
+            }
+        }
     }
 }
