@@ -183,9 +183,13 @@ final class RedisLaneState implements LaneState {
         this.wake = wake;
     }
 
-    /** Worth a periodic sync: holding or wanting leases, publishing, or used in the last ten seconds. */
+    /**
+     * Worth a periodic sync: holding or wanting leases, other nodes holding some (their release may wake jobs parked
+     * here), publishing, or used in the last ten seconds.
+     */
     synchronized boolean active(long now) {
-        return !granted.isEmpty() || inUse > 0 || wanted > 0 || publishing != null || now - lastUse < 10_000_000_000L;
+        return !granted.isEmpty() || inUse > 0 || wanted > 0 || others > 0 || publishing != null
+                || now - lastUse < 10_000_000_000L;
     }
 
     private void syncSoon() {
