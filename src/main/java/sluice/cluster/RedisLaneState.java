@@ -167,6 +167,11 @@ final class RedisLaneState implements LaneState {
     }
 
     @Override
+    public boolean fleetWide() {
+        return true;
+    }
+
+    @Override
     public void shareLimits(Limits limits) {
         publishing = limits;
         fleet.soon(this::publish);

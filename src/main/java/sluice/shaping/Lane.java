@@ -111,6 +111,12 @@ final class Lane {
         return connections;
     }
 
+    /** Messages a connection may carry: 1 where idle connections would escape a fleet's connection limit. */
+    synchronized int messagesPerConnection() {
+        if (connections > 0 && state.fleetWide()) return 1;
+        return rule == null ? 0 : rule.maxMessagesPerConnection();
+    }
+
     /** Attempts in progress (each holds one connection). */
     synchronized int active() {
         return active;

@@ -57,6 +57,15 @@ public interface LaneState {
     /** Connections held now (in a cluster: by the whole fleet, as last seen). */
     int connectionsHeld();
 
+    /**
+     * True when {@link #connectionsHeld} counts the fleet's connections in use (a shared state). Connections kept
+     * idle for reuse are not counted there, and another node could not see them: a lane with a connection limit
+     * then closes each connection after its attempt, so the remote never sees more connections than the limit.
+     */
+    default boolean fleetWide() {
+        return false;
+    }
+
     /** This node changed the lane's limits (backoff or recovery): tell the other nodes. */
     default void shareLimits(Limits limits) {}
 
