@@ -18,7 +18,7 @@ import sluice.shaping.LaneState;
  * none free the sync asks for more at once, and a grant wakes the lane's parked jobs. A lease left unused goes back
  * after {@link #SPARE_NANOS}, so another node can take it.
  *
- * <p>Degraded: connections are limited to this node's share ({@link Membership#connectionShare}) less what other
+ * <p>Degraded: connections are limited to this node's share ({@link FleetShares#connectionShare}) less what other
  * nodes held above their shares at the last sync (they may still hold them), so the fleet cannot overshoot in the
  * switch; back to shared, the connections opened meanwhile are registered as leases before any new one is taken.
  */
@@ -63,6 +63,7 @@ final class RedisLaneState implements LaneState {
     private final RedisRate connects;
     // guarded by this
     private final ArrayDeque<String> granted = new ArrayDeque<>(); // lease ids this node holds in Redis
+    private final List<String> stale = new ArrayList<>();           // held before a degraded spell: to remove
     private int inUse;
     private int limit;
     private int wanted;
@@ -116,14 +117,12 @@ final class RedisLaneState implements LaneState {
             inUse++;
             return true;
         }
-        if (!fleet.shared()) {
-            enterDegraded();
+        if (settle()) {
             if (inUse >= degradedCap()) return false;
             inUse++;
             return true;
         }
-        leaveDegraded();
-        if (inUse < granted.size() && others + inUse < limit) {
+        if (inUse < granted.size() && others + inUse < limit - fleet.shares().degradedConnectionsOfOthers(limit)) {
             inUse++;
             if (inUse >= granted.size()) spareSince = Long.MAX_VALUE;
             return true;
@@ -143,27 +142,33 @@ final class RedisLaneState implements LaneState {
     @Override
     public synchronized int connectionsHeld() {
         if (limit <= 0) return inUse;
-        if (!fleet.shared()) {
-            enterDegraded();
-            return inUse + Math.max(0, limit - degradedCap());
+        if (settle()) return inUse + Math.max(0, limit - degradedCap());
+        return others + inUse + fleet.shares().degradedConnectionsOfOthers(limit);
+    }
+
+    /**
+     * Follows the node's health; true while degraded. Back to shared, the leases held before are void (Redis may
+     * have lost them, and what the others hold is unknown until the next sync): the connections in use are
+     * registered as new leases, the old ones removed, and nothing new is taken before that sync.
+     */
+    private boolean settle() {
+        boolean shared = fleet.shared();
+        if (!shared && !degraded) {
+            degraded = true;
+            excess = fleet.shares().excessOfOthers(byNode, limit);
+        } else if (shared && degraded) {
+            degraded = false;
+            stale.addAll(granted);
+            granted.clear();
+            others = Math.max(others, limit);
+            spareSince = Long.MAX_VALUE;
+            syncSoon();
         }
-        return others + inUse;
-    }
-
-    private void enterDegraded() {
-        if (degraded) return;
-        degraded = true;
-        excess = fleet.excessOfOthers(byNode, limit);
-    }
-
-    private void leaveDegraded() {
-        if (!degraded) return;
-        degraded = false;
-        syncSoon(); // registers the connections opened meanwhile as leases
+        return degraded;
     }
 
     private int degradedCap() {
-        return Math.max(0, fleet.membership().connectionShare(limit) - excess);
+        return Math.max(0, fleet.shares().connectionShare(limit) - excess);
     }
 
     @Override
@@ -232,8 +237,10 @@ final class RedisLaneState implements LaneState {
         int lim;
         synchronized (this) {
             syncing = false;
-            if (!fleet.shared()) return;
+            if (settle()) return;
             long now = fleet.nanos();
+            release.addAll(stale);
+            stale.clear();
             if (wanted > 0 && now - wantedAt > WANT_NANOS) wanted = 0;
             int spare = granted.size() - inUse;
             if (spare > 0 && ((wanted == 0 && now - spareSince >= SPARE_NANOS) || (limit > 0 && granted.size() > limit))) {
@@ -243,8 +250,9 @@ final class RedisLaneState implements LaneState {
             keep.addAll(granted);
             for (int i = granted.size(); i < inUse; i++) fresh.add(fleet.newLeaseId()); // opened while degraded
             int free = Math.max(0, granted.size() - inUse);
-            for (int i = 0; limit > 0 && i < Math.min(wanted, limit) - free; i++) want.add(fleet.newLeaseId());
-            lim = limit;
+            // nodes still degraded may hold their shares without leases: Redis grants only the rest
+            lim = limit - fleet.shares().degradedConnectionsOfOthers(limit);
+            for (int i = 0; limit > 0 && lim > 0 && i < Math.min(wanted, limit) - free; i++) want.add(fleet.newLeaseId());
         }
         if (publishing != null) publish();
         List<String> args = new ArrayList<>(List.of(fleet.node(), Long.toString(RedisLaneStates.LEASE_TTL_MILLIS),

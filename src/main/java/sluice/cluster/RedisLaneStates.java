@@ -33,6 +33,7 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
     private final String leasePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong leases = new AtomicLong();
     private final Map<String, RedisLaneState> states = new ConcurrentHashMap<>();
+    private final FleetShares shares;
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("cluster-lanes").daemon(true).factory());
 
@@ -45,6 +46,7 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
         this.health = health;
         this.membership = membership;
         this.nanos = nanos;
+        this.shares = new FleetShares(membership, health, nanos);
         worker.scheduleWithFixedDelay(this::syncAll, SYNC_MILLIS, SYNC_MILLIS, TimeUnit.MILLISECONDS);
         health.onChange(() -> soon(this::syncAll)); // back to shared: register the connections held at once
     }
@@ -80,12 +82,9 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
         return health.shared();
     }
 
-    double share() {
-        return membership.share();
-    }
-
-    Membership membership() {
-        return membership;
+    /** Each node's share of a limit while degraded, and the nodes that may still be degraded. */
+    FleetShares shares() {
+        return shares;
     }
 
     long nanos() {
@@ -120,27 +119,6 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
         } catch (RejectedExecutionException closed) {
             // stopping: nothing more is asked of Redis
         }
-    }
-
-    /**
-     * What the other nodes alive held above their shares of {@code limit} at the last sync: this node's degraded
-     * share gives that much up, since they may still hold it. Shares as {@link Membership#connectionShare} makes
-     * them (by the order of names; a configured share is assumed the same on every node).
-     */
-    int excessOfOthers(Map<String, Integer> held, int limit) {
-        if (limit <= 0 || held.isEmpty()) return 0;
-        List<String> alive = membership.members().stream().filter(ClusterView.Member::alive)
-                .map(ClusterView.Member::name).toList();
-        int n = Math.max(1, alive.size());
-        boolean auto = membership.share() == 1.0 / membership.alive();
-        int excess = 0;
-        for (var e : held.entrySet()) {
-            int rank = alive.indexOf(e.getKey());
-            int share = rank < 0 ? 0 : auto ? limit / n + (rank < limit % n ? 1 : 0)
-                    : (int) Math.floor(limit * membership.share() + 1e-9);
-            excess += Math.max(0, e.getValue() - share);
-        }
-        return excess;
     }
 
     static long number(Object o) {

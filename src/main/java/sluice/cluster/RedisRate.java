@@ -82,7 +82,7 @@ final class RedisRate {
      * switch, so the tokens taken from Redis just before and the local ones do not add up to a burst.
      */
     private LaneState.Slot takeLocal(long now) {
-        double share = fleet.share();
+        double share = fleet.shares().share();
         long interval = (long) Math.ceil(intervalNanos / Math.max(share, 1e-9));
         int b = (int) Math.max(1, Math.floor(burst * share));
         if (!local) {
@@ -107,7 +107,7 @@ final class RedisRate {
         stock = 0;
         tail = Long.MIN_VALUE;
         nextAt = now + intervalNanos;
-        if (local) localTat = now + (long) Math.ceil(intervalNanos / Math.max(fleet.share(), 1e-9));
+        if (local) localTat = now + (long) Math.ceil(intervalNanos / Math.max(fleet.shares().share(), 1e-9));
         if (!fleet.shared()) return;
         long micros = micros(intervalNanos);
         fleet.soon(() -> {
@@ -141,8 +141,14 @@ final class RedisRate {
                 refilling = false;
                 return;
             }
-            interval = intervalNanos;
-            want = burst;
+            // nodes still degraded use their shares out of Redis's sight: the bucket in Redis holds the rest
+            double rest = 1 - fleet.shares().degradedShareOfOthers();
+            if (rest <= 1e-9) {
+                fleet.later(this::fetch, 1_000_000_000L);
+                return;
+            }
+            interval = (long) Math.ceil(intervalNanos / rest);
+            want = (int) Math.max(1, Math.floor(burst * rest));
         }
         List<?> answer;
         try {

@@ -39,6 +39,7 @@ final class LaneNodes implements AutoCloseable {
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger maxOpen = new AtomicInteger();
     final ConcurrentLinkedQueue<long[]> sent = new ConcurrentLinkedQueue<>(); // {nanos, node}
+    final ConcurrentLinkedQueue<long[]> released = new ConcurrentLinkedQueue<>(); // {nanos, node}
     final List<AtomicInteger> openPerNode = new ArrayList<>();
     final List<AtomicInteger> maxOpenPerNode = new ArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
@@ -85,14 +86,20 @@ final class LaneNodes implements AutoCloseable {
 
     /** Starts {@code count} workers on node {@code node}. */
     void run(int node, int count, Duration hold) {
-        for (int w = 0; w < count; w++) workers.add(Thread.ofVirtual().start(() -> work(node, hold)));
+        run(node, count, hold, Integer.MAX_VALUE);
     }
 
-    private void work(int node, Duration hold) {
+    /** Starts {@code count} workers on node {@code node}, each sending {@code jobs} jobs. */
+    void run(int node, int count, Duration hold, int jobs) {
+        for (int w = 0; w < count; w++) workers.add(Thread.ofVirtual().start(() -> work(node, hold, jobs)));
+    }
+
+    private void work(int node, Duration hold, int jobs) {
         Shaper shaper = shapers.get(node);
         Semaphore woken = new Semaphore(0);
         Job job = job();
-        while (!stop) {
+        int left = jobs;
+        while (!stop && left > 0) {
             Admission a = shaper.admit(job, woken::release);
             if (a instanceof Admission.Go go) {
                 int now = open.incrementAndGet();
@@ -104,7 +111,9 @@ final class LaneNodes implements AutoCloseable {
                 openPerNode.get(node).decrementAndGet();
                 open.decrementAndGet(); // the connection is closed before the lease is given back
                 go.lease().done(List.of());
+                released.add(new long[]{System.nanoTime(), node});
                 job = job();
+                left--;
             } else {
                 long wait = ((Admission.Wait) a).untilMillis() - System.currentTimeMillis();
                 try {

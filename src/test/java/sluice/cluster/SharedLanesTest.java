@@ -104,6 +104,23 @@ class SharedLanesTest {
     }
 
     @Test
+    void leasesHeldLongerThanTheirTtlStayHeldAndAFreedOneIsTakenWithinASecond() throws Exception {
+        nodes(2, null, "node-a", "node-b");
+        // node a holds both connections for 12 s (longer than a lease lasts unrenewed), one job per worker
+        nodes.run(0, 2, Duration.ofSeconds(12), 1);
+        await().atMost(Duration.ofSeconds(3)).until(() -> nodes.openPerNode.get(0).get() == 2);
+        nodes.run(1, 2, Duration.ofMillis(100));
+        await().atMost(Duration.ofSeconds(16)).until(() -> nodes.released.stream().anyMatch(r -> r[1] == 0));
+        long freed = nodes.released.stream().filter(r -> r[1] == 0).mapToLong(r -> r[0]).min().orElseThrow();
+        await().atMost(Duration.ofSeconds(2)).until(() -> nodes.sentBetween(0, Long.MAX_VALUE, 1) > 0);
+        long first = nodes.sent.stream().filter(s -> s[1] == 1).mapToLong(s -> s[0]).min().orElseThrow();
+        assertThat(first).as("node b sent nothing while node a held both").isGreaterThan(freed);
+        assertThat((first - freed) / 1e9).as("seconds until a freed lease was taken").isLessThan(1.0);
+        assertThat(nodes.maxOpen.get()).isLessThanOrEqualTo(2);
+        System.out.printf("a freed lease taken by the other node after %d ms%n", (first - freed) / 1_000_000);
+    }
+
+    @Test
     void aRateLimitReplyOnOneNodeSlowsTheOtherWithinTwoSeconds() throws Exception {
         nodes(4, "40/s", "node-a", "node-b");
         // both lanes exist
@@ -152,6 +169,31 @@ class SharedLanesTest {
 
     private LaneView lane(int node) {
         return nodes.shapers.get(node).lanes().stream().filter(l -> l.group().equals("shared")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void whileRedisIsGoneEachNodeHoldsItsShareOfTheConnectionsAndNoMoreThanTheLimitAtTheSwitches() throws Exception {
+        nodes(5, null, "node-a", "node-b");
+        nodes.run(4, Duration.ofMillis(100));
+        Thread.sleep(2000);
+        redis.kill();
+        await().atMost(Duration.ofSeconds(3)).until(() -> nodes.clusters.stream().allMatch(c -> c.health().degraded()));
+        Thread.sleep(300); // connections opened before the switch end (100 ms each)
+        for (var m : nodes.maxOpenPerNode) m.set(0);
+        long degraded = System.nanoTime();
+        Thread.sleep(3000);
+        // 5 split exactly by the order of names: 3 for node-a, 2 for node-b
+        System.out.printf("max open after the switch to degraded: %d%n", nodes.maxOpen.get());
+        assertThat(nodes.maxOpenPerNode.get(0).get()).as("node a while degraded").isLessThanOrEqualTo(3);
+        assertThat(nodes.maxOpenPerNode.get(1).get()).as("node b while degraded").isLessThanOrEqualTo(2);
+        assertThat(nodes.sentBetween(degraded, degraded + 3 * SECOND, -1)).as("attempts while degraded").isGreaterThan(30);
+        redis.restart();
+        await().atMost(Duration.ofSeconds(8)).until(() -> nodes.clusters.stream().allMatch(c -> c.health().shared()));
+        long shared = System.nanoTime();
+        Thread.sleep(3000);
+        nodes.stopWorkers();
+        assertThat(nodes.sentBetween(shared, shared + 3 * SECOND, -1)).as("attempts shared again").isGreaterThan(30);
+        assertThat(nodes.maxOpen.get()).as("connections at once, through both switches").isLessThanOrEqualTo(5);
     }
 
     @Test
