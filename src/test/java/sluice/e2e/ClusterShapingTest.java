@@ -44,11 +44,15 @@ class ClusterShapingTest {
     }
 
     private void fleet() throws Exception {
+        fleet(x -> {});
+    }
+
+    private void fleet(java.util.function.Consumer<FakeSmtpServer.Script> script) throws Exception {
         assumeTrue(RedisServer.available(), "redis-server is not installed");
         redis = later(RedisServer.start());
         dns = later(TestDnsServer.start());
         dns.mx("fleet.test", 10, "mx.fleet.test").a("mx.fleet.test", "127.0.0.1");
-        remote = later(FakeSmtpServer.start(x -> {}));
+        remote = later(FakeSmtpServer.start(script));
     }
 
     private SluiceHarness node(String name) throws Exception {
@@ -152,6 +156,21 @@ class ClusterShapingTest {
         assertThat(maxConcurrent()).as("connections open at once at the MX").isLessThanOrEqualTo(5);
         assertThat(in30).as("messages in 30 s at 600/min").isLessThanOrEqualTo(315).isGreaterThanOrEqualTo(240);
         assertThat(busiestWindow(10 * SECOND)).as("any 10 s").isLessThanOrEqualTo(105);
+        for (SluiceHarness s : nodes) s.awaitEmptyQueue(Duration.ofSeconds(10));
+        assertEachOnce(nodes.size() * each);
+    }
+
+    @Test
+    void aSlowMxGetsNoMoreThanFiveConnectionsFromTwoNodes() throws Exception {
+        fleet(x -> x.slowReplies(Duration.ofMillis(150))); // ~1 s a message: the connection limit binds, not the rate
+        List<SluiceHarness> nodes = List.of(node("node-a"), node("node-b"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> nodes.getFirst().node().cluster().membership().alive() == 2);
+        int each = 40;
+        for (int n = 0; n < nodes.size(); n++) send(nodes.get(n), each, "n" + n);
+        await().atMost(Duration.ofSeconds(45)).until(() -> remote.arrivals().size() >= nodes.size() * each);
+        System.out.printf("slow MX: at most %d connections%n", maxConcurrent());
+        assertThat(maxConcurrent()).as("connections open at once at the MX").isLessThanOrEqualTo(5)
+                .isGreaterThanOrEqualTo(3);
         for (SluiceHarness s : nodes) s.awaitEmptyQueue(Duration.ofSeconds(10));
         assertEachOnce(nodes.size() * each);
     }
