@@ -194,12 +194,16 @@ final class RedisLaneState implements LaneState {
     }
 
     /**
-     * Worth a periodic sync: holding or wanting leases, other nodes holding some (their release may wake jobs parked
-     * here), publishing, or used in the last ten seconds.
+     * Worth a sync at every round: holding or wanting leases, other nodes holding some (their release may wake
+     * jobs parked here), or publishing.
      */
-    synchronized boolean active(long now) {
-        return !granted.isEmpty() || inUse > 0 || wanted > 0 || others > 0 || publishing != null
-                || now - lastUse < 10_000_000_000L;
+    synchronized boolean busy() {
+        return !granted.isEmpty() || inUse > 0 || wanted > 0 || others > 0 || publishing != null;
+    }
+
+    /** Used in the last ten seconds: synced now and then, for the shared backoff limits. */
+    synchronized boolean recent(long now) {
+        return now - lastUse < 10_000_000_000L;
     }
 
     private void syncSoon() {

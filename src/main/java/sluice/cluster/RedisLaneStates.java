@@ -18,7 +18,7 @@ import sluice.shaping.LaneState;
  * Cluster mode's shaping lanes: one {@link RedisLaneState} per (egress source, group), shared by every node through
  * Redis. The lanes answer from memory; one background thread ("cluster-lanes") makes every Redis call: token
  * batches when a bucket runs low, and every {@link #SYNC_MILLIS} one lease sync per lane in use (renewals, spare
- * leases back, the fleet's count, the shared backoff limits).
+ * leases back, the fleet's count, the shared backoff limits); lanes merely used lately every third round.
  */
 public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisLaneStates.class);
@@ -34,6 +34,7 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
     private final AtomicLong leases = new AtomicLong();
     private final Map<String, RedisLaneState> states = new ConcurrentHashMap<>();
     private final FleetShares shares;
+    private long rounds; // of syncAll, on the worker thread only
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("cluster-lanes").daemon(true).factory());
 
@@ -69,8 +70,11 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
         try {
             if (!health.shared()) return;
             long now = nanos.getAsLong();
+            // a lane only used lately (no leases: no connection limit, or idle) is synced every third round, for the
+            // backoff limits (adopted within 2 s): a node sending to many domains does not sync each thrice a second
+            boolean slowRound = rounds++ % 3 == 0;
             for (RedisLaneState s : states.values()) {
-                if (s.active(now)) s.sync();
+                if (s.busy() || (slowRound && s.recent(now))) s.sync();
                 if (!health.shared()) return;
             }
         } catch (RuntimeException e) {

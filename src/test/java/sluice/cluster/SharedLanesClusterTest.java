@@ -57,8 +57,20 @@ class SharedLanesClusterTest {
         long killed = System.nanoTime();
         List<RedisServer> live = redis.nodes().stream().filter(RedisServer::alive).toList();
         redis.awaitOk(live);
-        await().atMost(Duration.ofSeconds(15)).until(() -> nodes.clusters.stream().allMatch(c -> c.health().shared()));
-        long back = System.nanoTime();
+        // The heartbeat's key may live on another master: a node can be shared again for a moment and fail on the
+        // lane's slot until the client learns the new master. Back means shared for three seconds in a row.
+        long[] stable = {0, -1};
+        await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            long transitions = nodes.clusters.stream().mapToLong(c -> c.health().transitions()).sum();
+            boolean shared = nodes.clusters.stream().allMatch(c -> c.health().shared());
+            if (!shared || transitions != stable[1]) {
+                stable[0] = System.nanoTime();
+                stable[1] = transitions;
+                return false;
+            }
+            return System.nanoTime() - stable[0] >= 3 * SECOND;
+        });
+        long back = stable[0];
         Thread.sleep(3000);
         nodes.stopWorkers();
         long end = System.nanoTime();
@@ -71,7 +83,7 @@ class SharedLanesClusterTest {
             assertThat(nodes.sentBetween(t, t + 2 * SECOND, -1)).as("two seconds from %d ms", (t - start) / 1_000_000)
                     .isLessThanOrEqualTo(40 + 2 + 4);
         }
-        assertThat(nodes.sentBetween(back + SECOND, end, -1)).as("sent once shared again").isGreaterThan(20);
+        assertThat(nodes.sentBetween(back, end, -1)).as("sent once shared again (6 s)").isGreaterThan(60);
         System.out.printf("failover: degraded %.1f s, %d sent in %.1f s (20/s), at most %d connections%n",
                 (back - killed) / 1e9, sent, seconds, nodes.maxOpen.get());
     }

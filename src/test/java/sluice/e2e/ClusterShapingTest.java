@@ -147,8 +147,12 @@ class ClusterShapingTest {
         List<SluiceHarness> nodes = List.of(node("node-a"), node("node-b"));
         await().atMost(Duration.ofSeconds(5)).until(() -> nodes.getFirst().node().cluster().membership().alive() == 2);
         int each = 180; // 360 at 10/s: ~36 s
+        long calls = nodes.stream().mapToLong(n -> n.node().cluster().redis().calls()).sum();
         for (int n = 0; n < nodes.size(); n++) send(nodes.get(n), each, "n" + n);
         await().atMost(Duration.ofSeconds(55)).until(() -> remote.arrivals().size() >= nodes.size() * each);
+        calls = nodes.stream().mapToLong(n -> n.node().cluster().redis().calls()).sum() - calls;
+        System.out.printf("two nodes: %d Redis calls for %d messages: %.2f a message (heartbeats included)%n", calls,
+                nodes.size() * each, calls / (double) (nodes.size() * each));
         long first = remote.arrivals().getFirst().nanos();
         long in30 = arrivedBetween(first + 2 * SECOND, first + 32 * SECOND);
         System.out.printf("two nodes: %d in 30 s (600/min = 300), busiest 10 s %d, at most %d connections%n", in30,
