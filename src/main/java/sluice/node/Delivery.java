@@ -27,6 +27,7 @@ import sluice.queue.DsnNotices;
 import sluice.queue.Ingest;
 import sluice.queue.RetryPolicy;
 import sluice.queue.Scheduler;
+import sluice.shaping.LaneState;
 import sluice.shaping.Shaper;
 import sluice.shaping.SourceListings;
 import sluice.shaping.Warmups;
@@ -68,7 +69,7 @@ public final class Delivery {
         return start(config, spool, ingest, recipients, log, suppressed, outbox, null, clock);
     }
 
-    /** @param cluster the fleet's shared state, or null on a single node */
+    /** @param cluster the fleet's shared state (lanes, warm-up), or null on a single node */
     static Delivery start(Config config, Spool spool, Ingest ingest, LocalRecipients recipients, EventSink log,
                           Scheduler.Suppressed suppressed, EventOutbox outbox, Cluster cluster, Clock clock)
             throws SpoolException {
@@ -107,7 +108,8 @@ public final class Delivery {
         Shaper shaper = new Shaper(config.shaping(), pools, domain -> mxHosts(resolver, domain),
                 fleetWarmups != null ? fleetWarmups : warmups,
                 listings, classifier, log, clock, System::nanoTime, RandomGenerator.getDefault(),
-                config.shaping().window()).start();
+                config.shaping().window(),
+                cluster == null ? LaneState.Factory.LOCAL : new sluice.cluster.RedisLaneStates(cluster)).start();
         try {
             RetryPolicy policy = new RetryPolicy(d.retrySchedule(), d.maxQueueLifetime(), d.delayWarning());
             DsnNotices notices = new DsnNotices(spool, ingest, config.hostname(), d.maxQueueLifetime(), clock);

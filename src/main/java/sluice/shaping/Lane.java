@@ -51,6 +51,7 @@ final class Lane {
     private boolean windowDelivered;  // something delivered in this window
     private long admittedInWindow;
     private long lastSweep;
+    private long adoptedStamp = Long.MIN_VALUE; // the shared limits last adopted
 
     Lane(String source, String group, String domain, ShapingConfig.Rule rule, long windowNanos, long now,
          LaneState state) {
@@ -69,6 +70,12 @@ final class Lane {
         this.connectionIntervalNanos = connectionRate ? rule.connectionRate().intervalNanos() : 0;
         this.connectionBurst = connectionRate ? burstOf(rule.connectionRate().perSecond()) : 1;
         this.windowStart = now;
+        state.onFree(this::wakeParked);
+    }
+
+    /** Wakes the parked jobs the limits allow now (a connection freed on another node, a lease granted). */
+    private void wakeParked() {
+        for (Runnable r : wakeable()) r.run();
     }
 
     /** A tenth of a second's worth, at least 1: a rate of 100/s may send 10 at once, and holds over any minute. */
@@ -104,6 +111,12 @@ final class Lane {
         return connections;
     }
 
+    /** Messages a connection may carry: 1 where idle connections would escape a fleet's connection limit. */
+    synchronized int messagesPerConnection() {
+        if (connections > 0 && state.fleetWide()) return 1;
+        return rule == null ? 0 : rule.maxMessagesPerConnection();
+    }
+
     /** Attempts in progress (each holds one connection). */
     synchronized int active() {
         return active;
@@ -120,6 +133,7 @@ final class Lane {
      */
     synchronized Decision admit(String jobKey, Runnable wake, long now) {
         if (suspendedUntil != 0 && now < suspendedUntil) return new Suspended(suspendedUntil);
+        adopt(now);
         if (connections > 0 && state.connectionsHeld() >= connections) return park(wake);
         Long slot = reserved.remove(jobKey);
         if (!Double.isInfinite(ratePerSecond)) {
@@ -127,7 +141,13 @@ final class Lane {
             // A slot long past (the job came back late: a stalled queue, a clock jump) is not used, so that late
             // jobs cannot go all at once: it takes a new one at the end of the line.
             if (slot != null && now - slot > Math.max(100_000_000L, interval)) slot = null;
-            if (slot == null) slot = state.reserveMessage(now, interval, burstOf(ratePerSecond));
+            if (slot == null) {
+                // A shared state without a token at hand holds no slot for the job: it asks again, it does not
+                // come back to a reservation (which would let the fleet overshoot).
+                LaneState.Slot s = state.reserveMessage(now, interval, burstOf(ratePerSecond));
+                if (s instanceof LaneState.LookAgain again) return new RateWait(Math.max(now + 1, again.at()));
+                slot = s.at();
+            }
             if (slot > now) {
                 reserved.put(jobKey, slot);
                 sweep(now);
@@ -199,8 +219,37 @@ final class Lane {
         state.restartMessages(now, intervalOf(ratePerSecond));
         reserved.clear(); // slots reserved at the old rate are asked for again at the new one
         backingOff = true;
+        share();
         return reply + ": rate " + describe(before) + " -> " + describe(ratePerSecond) + ", connections "
                 + (connectionsBefore == 0 ? "unlimited" : connectionsBefore) + " -> " + connections;
+    }
+
+    /** Tells the other nodes of a cluster the limits this node just chose (through the shared state). */
+    private void share() {
+        state.shareLimits(new LaneState.Limits(ratePerSecond, ceilingPerSecond, connections, connectionCeiling,
+                backingOff, 0));
+    }
+
+    /**
+     * Takes the limits another node chose (its backoff, its recovery), if they are newer than the last taken. A
+     * decrease adopted counts as this node's own for {@link #DECREASE_GAP}, so that the same episode's replies
+     * seen here do not halve the rate again.
+     */
+    private void adopt(long now) {
+        LaneState.Limits l = state.sharedLimits();
+        if (l == null || l.stamp() == adoptedStamp) return;
+        adoptedStamp = l.stamp();
+        if (l.ratePerSecond() == ratePerSecond && l.connections() == connections && l.backingOff() == backingOff) return;
+        if (l.ratePerSecond() < ratePerSecond) {
+            lastDecrease = now;
+            windowStart = now;
+            windowDirty = false;
+        }
+        ratePerSecond = l.ratePerSecond();
+        ceilingPerSecond = l.ceilingPerSecond();
+        connections = l.connections();
+        connectionCeiling = l.connectionCeiling();
+        backingOff = l.backingOff();
     }
 
     /** Something was delivered from this lane. */
@@ -223,6 +272,7 @@ final class Lane {
      * additively. Returns the text of a "resumed" event, or null.
      */
     synchronized String tick(long now) {
+        adopt(now);
         String resumed = null;
         if (suspendedUntil != 0 && now >= suspendedUntil) {
             suspendedUntil = 0;
@@ -242,6 +292,7 @@ final class Lane {
                     if (connectionCeiling == 0) connections = 0;
                     resumed = resumed == null ? "backoff over: back to the configured limits" : resumed;
                 }
+                share();
             }
             windowStart = now;
             windowDirty = false;

@@ -7,9 +7,9 @@ final class LocalLaneState implements LaneState {
     private int held;
 
     @Override
-    public long reserveMessage(long now, long intervalNanos, int burst) {
+    public Slot reserveMessage(long now, long intervalNanos, int burst) {
         messages.setInterval(intervalNanos, burst);
-        return messages.reserve(now);
+        return new Firm(messages.reserve(now));
     }
 
     @Override

@@ -197,7 +197,7 @@ public final class Shaper implements AutoCloseable {
                 warmup.count(chosen.source, warmGroup, nowMillis);
                 ShapingConfig.Rule r = g.rule();
                 Shape shape = new Shape(source, g.named() ? g.group() : null,
-                        r == null ? 0 : r.maxMessagesPerConnection(), chosen.connectionLimit(), chosen::active,
+                        chosen.messagesPerConnection(), chosen.connectionLimit(), chosen::active,
                         r == null ? null : r.tls(), () -> {
                             long t = nanos.getAsLong();
                             long slot = chosen.tryOpen(t);
@@ -324,5 +324,13 @@ public final class Shaper implements AutoCloseable {
     public void close() {
         Thread t = ticker;
         if (t != null) t.interrupt();
+        // a shared store stops its background thread and gives this node's connection leases back
+        if (states instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("shaping: closing the lanes' store: {}", e.toString());
+            }
+        }
     }
 }

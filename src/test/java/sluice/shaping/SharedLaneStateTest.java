@@ -43,7 +43,7 @@ class SharedLaneStateTest {
 
     /** Two lanes' monitors guard one state here, so the state takes its own. */
     private record Synchronized(LaneState s) implements LaneState {
-        public synchronized long reserveMessage(long now, long intervalNanos, int burst) {
+        public synchronized Slot reserveMessage(long now, long intervalNanos, int burst) {
             return s.reserveMessage(now, intervalNanos, burst);
         }
 
