@@ -19,6 +19,10 @@ public final class ClusterHealth {
     private static final Logger log = LoggerFactory.getLogger(ClusterHealth.class);
     static final int RECOVER_AFTER_BEATS = 2;
     static final long QUIET_NANOS = 2_000_000_000L;
+    /** The quiet asked of a Redis that failed again soon after it came back doubles, up to this. */
+    static final long MAX_QUIET_NANOS = 32_000_000_000L;
+    /** Shared this long without a failure: the quiet asked is back to {@link #QUIET_NANOS}. */
+    static final long SETTLED_NANOS = 60_000_000_000L;
 
     private final Clock clock;
     private final LongSupplier nanos;
@@ -29,6 +33,8 @@ public final class ClusterHealth {
     private volatile long lastFailure = Long.MIN_VALUE / 2;
     private volatile long transitions;
     private int beatsAnswered; // guarded by this
+    private long quiet = QUIET_NANOS; // guarded by this
+    private long sharedAt = Long.MIN_VALUE / 2; // guarded by this
 
     public ClusterHealth(Clock clock, LongSupplier nanos) {
         this.clock = clock;
@@ -76,6 +82,11 @@ public final class ClusterHealth {
             beatsAnswered = 0;
             changed = !degraded;
             if (changed) {
+                // A Redis Cluster whose master just died answers on the other masters' slots until it fails over:
+                // coming back too soon would flip every limit each few seconds. Each relapse soon after a return
+                // doubles the quiet asked before the next one.
+                long now = nanos.getAsLong();
+                quiet = now - sharedAt < SETTLED_NANOS ? Math.min(MAX_QUIET_NANOS, quiet * 2) : QUIET_NANOS;
                 degraded = true;
                 degradedSince = clock.instant();
                 transitions++;
@@ -92,8 +103,9 @@ public final class ClusterHealth {
     void beat() {
         boolean changed = false;
         synchronized (this) {
-            if (degraded && ++beatsAnswered >= RECOVER_AFTER_BEATS && nanos.getAsLong() - lastFailure >= QUIET_NANOS) {
+            if (degraded && ++beatsAnswered >= RECOVER_AFTER_BEATS && nanos.getAsLong() - lastFailure >= quiet) {
                 degraded = false;
+                sharedAt = nanos.getAsLong();
                 transitions++;
                 changed = true;
             }

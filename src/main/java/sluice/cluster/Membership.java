@@ -142,8 +142,14 @@ public final class Membership implements AutoCloseable {
         List<String> aliveNames = seen.stream().filter(ClusterView.Member::alive).map(ClusterView.Member::name).toList();
         int before = alive;
         members = List.copyOf(seen);
-        alive = Math.max(1, aliveNames.size());
-        rank = Math.max(0, aliveNames.indexOf(name));
+        // While degraded the count only grows: a Redis that restarted empty shows at first only the nodes that have
+        // beaten since, and a share computed from that would let each node take too much. It is counted afresh
+        // once shared limits are back (by then every live node has beaten).
+        int count = Math.max(1, aliveNames.size());
+        if (!health.degraded() || count > alive) {
+            alive = count;
+            rank = Math.max(0, aliveNames.indexOf(name));
+        }
         if (before != alive) log.info("cluster: {} node(s) alive: {}", alive, aliveNames);
         health.beat();
     }

@@ -78,14 +78,27 @@ final class RedisLaneState implements LaneState {
     private volatile Limits seen;
     private volatile Limits publishing;
     private volatile Runnable wake = () -> {};
+    private final String prefix;
+    private volatile boolean released;
 
     RedisLaneState(RedisLaneStates fleet, String prefix) {
         this.fleet = fleet;
+        this.prefix = prefix;
         this.leasesKey = prefix + "leases";
         this.limitsKey = prefix + "limits";
         this.messages = new RedisRate(fleet, prefix + "rate");
         this.connects = new RedisRate(fleet, prefix + "connect-rate");
         this.lastUse = fleet.nanos();
+    }
+
+    @Override
+    public void release() {
+        released = true;
+        fleet.forget(prefix, this);
+    }
+
+    boolean released() {
+        return released;
     }
 
     @Override

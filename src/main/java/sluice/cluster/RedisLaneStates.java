@@ -54,7 +54,20 @@ public final class RedisLaneStates implements LaneState.Factory, AutoCloseable {
 
     @Override
     public LaneState open(String source, String groupKey) {
-        return states.computeIfAbsent(prefix(source, groupKey), k -> new RedisLaneState(this, k));
+        // a released state (its lane was forgotten) is never handed out again: its lane may come back with a new one
+        return states.compute(prefix(source, groupKey),
+                (k, old) -> old == null || old.released() ? new RedisLaneState(this, k) : old);
+    }
+
+    /** Forgets a released state (from its own {@code release}); its spare leases go back in the background. */
+    void forget(String prefix, RedisLaneState state) {
+        states.remove(prefix, state);
+        soon(state::releaseAll);
+    }
+
+    /** Lane states kept (for tests: a forgotten domain's lane is not). */
+    int size() {
+        return states.size();
     }
 
     /** The keys of one lane share one hash tag, so each script touches one slot of a Redis Cluster. */

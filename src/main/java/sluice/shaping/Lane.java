@@ -332,6 +332,11 @@ final class Lane {
                 suspendedBecause, rule == null ? null : rule.origin());
     }
 
+    /** The shaper forgets this lane: its state may be forgotten too. */
+    void forget() {
+        state.release();
+    }
+
     /** Idle and at its configured limits: nothing would be lost by forgetting it. */
     synchronized boolean idle(long now) {
         return active == 0 && reserved.isEmpty() && parked.isEmpty() && !backingOff

@@ -80,6 +80,12 @@ public interface LaneState {
      */
     default void onFree(Runnable wake) {}
 
+    /**
+     * The shaper forgot the lane (idle, no connection held): a shared store forgets the state too, so that a node
+     * sending to many domains does not keep every domain it ever saw. Never called while a connection is held.
+     */
+    default void release() {}
+
     /** Makes a lane's state. */
     @FunctionalInterface
     interface Factory {

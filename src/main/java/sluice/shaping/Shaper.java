@@ -288,7 +288,14 @@ public final class Shaper implements AutoCloseable {
             }
             for (Runnable r : lane.wakeable()) r.run();
             // A lane of one domain without limits of its own is kept only while it holds state.
-            if (lane.domain != null && (lane.rule == null || crowded) && lane.idle(now)) lanes.remove(e.getKey(), lane);
+            // (under the map's lock for the key, so that a lane made again for it gets a state of its own)
+            if (lane.domain != null && (lane.rule == null || crowded) && lane.idle(now)) {
+                lanes.computeIfPresent(e.getKey(), (k, l) -> {
+                    if (l != lane || !l.idle(now)) return l;
+                    l.forget();
+                    return null;
+                });
+            }
         }
     }
 
