@@ -20,9 +20,9 @@ public final class ClusterHealth {
     static final int RECOVER_AFTER_BEATS = 2;
     static final long QUIET_NANOS = 2_000_000_000L;
     /** The quiet asked of a Redis that failed again soon after it came back doubles, up to this. */
-    static final long MAX_QUIET_NANOS = 32_000_000_000L;
+    static final long MAX_QUIET_NANOS = 16_000_000_000L;
     /** Shared this long without a failure: the quiet asked is back to {@link #QUIET_NANOS}. */
-    static final long SETTLED_NANOS = 60_000_000_000L;
+    static final long SETTLED_NANOS = 30_000_000_000L;
 
     private final Clock clock;
     private final LongSupplier nanos;

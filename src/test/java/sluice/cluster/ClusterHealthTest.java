@@ -26,7 +26,7 @@ class ClusterHealthTest {
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());
         h.beat();
         assertThat(h.shared()).isTrue();
-        // a Cluster master that died answers again on other slots: a relapse within a minute asks 4 s of quiet
+        // a Cluster master that died answers again on other slots: a relapse within 30 s asks 4 s of quiet
         nanos.addAndGet(Duration.ofSeconds(3).toNanos());
         h.failed("connection refused");
         nanos.addAndGet(Duration.ofSeconds(3).toNanos());
@@ -36,7 +36,7 @@ class ClusterHealthTest {
         nanos.addAndGet(Duration.ofSeconds(1).toNanos());
         h.beat();
         assertThat(h.shared()).isTrue();
-        // a minute and more later a failure starts from 2 s again
+        // more than 30 s later a failure starts from 2 s again
         nanos.addAndGet(Duration.ofSeconds(61).toNanos());
         h.failed("timed out");
         nanos.addAndGet(Duration.ofSeconds(2).toNanos());

@@ -60,7 +60,7 @@ class SharedLanesClusterTest {
         // The heartbeat's key may live on another master: a node can be shared again for a moment and fail on the
         // lane's slot until the client learns the new master. Back means shared for three seconds in a row.
         long[] stable = {0, -1};
-        await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).until(() -> {
             long transitions = nodes.clusters.stream().mapToLong(c -> c.health().transitions()).sum();
             boolean shared = nodes.clusters.stream().allMatch(c -> c.health().shared());
             if (!shared || transitions != stable[1]) {

@@ -60,9 +60,11 @@ class SuppressionRedisClusterTest {
         List<RedisServer> alive = redis.nodes().stream().filter(RedisServer::alive).toList();
         redis.awaitOk(alive);
         await().atMost(Duration.ofSeconds(20)).until(() -> b.suppressions().isSuppressed(null, "during@far.test"));
+        // just after a failover a node may relapse into degraded once more (the client still knew the dead master
+        // for some slots) and then waits longer before it shares again (ClusterHealth): the same 20 s allowance
         a.suppressions().remove("*", "first@far.test");
-        await().atMost(Duration.ofSeconds(5)).until(() -> !b.suppressions().isSuppressed(null, "first@far.test"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !b.suppressions().isSuppressed(null, "first@far.test"));
         b.suppressions().add("example.test", "after@far.test", "after the failover");
-        await().atMost(Duration.ofSeconds(5)).until(() -> a.suppressions().isSuppressed("example.test", "after@far.test"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> a.suppressions().isSuppressed("example.test", "after@far.test"));
     }
 }
