@@ -25,6 +25,7 @@ final class QueueIndex {
         boolean held;
         boolean busy;
         boolean retryRequested; // retry asked while busy: due now after the round
+        boolean shapingWoke;    // shaping freed what it waits for while it was in a round: a throttled due is now
         boolean acting;         // an operator action is reading or writing it in the spool (no lock held meanwhile)
         String[] destinations = NO_DESTINATIONS; // where its pending recipients go (interned keys)
         QueuedMessage fresh;   // a just-accepted message as stored, until its first round (saves reading it back)
@@ -90,7 +91,18 @@ final class QueueIndex {
 
     /** A round or a failed read ended: the entry is free again and due at {@code due}. */
     void release(String id, Entry e, long due) {
+        release(id, e, due, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #release(String, Entry, long)}; {@code dueIfWoken}: when it is due instead if shaping woke it while
+     * the round ran ({@code Long.MAX_VALUE}: the due is a retry, which a wake never shortens). Decided under the
+     * entry's lock together with the end of the round, so that no wake falls between the two and is lost.
+     */
+    void release(String id, Entry e, long due, long dueIfWoken) {
         synchronized (e) {
+            if (e.shapingWoke) due = Math.min(due, dueIfWoken);
+            e.shapingWoke = false;
             e.busy = false;
             e.due = due;
             if (!e.held) timers.add(new Timer(due, id));

@@ -374,10 +374,15 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         if (e == null) return;
         long now = clock.millis();
         synchronized (e) {
-            // In a round (it came back on its own meanwhile), held, or already due: nothing to do. A wake that finds
-            // it busy is not kept for later, so that it cannot cut short a retry interval; the shaping tick wakes
-            // waiting jobs again within a second when a slot stays free.
-            if (e.busy || e.held || e.acting || e.due <= now) return;
+            // In a round: the wake is kept, and applies only if the round ends held back by shaping (it cannot cut
+            // short a retry interval). A job told to wait for a connection is in its round when the slot frees at
+            // once (a lease granted by the cluster within a millisecond): dropping the wake left it until the 30 s
+            // backstop. Held, acting or already due: nothing to do.
+            if (e.busy) {
+                e.shapingWoke = true;
+                return;
+            }
+            if (e.held || e.acting || e.due <= now) return;
             index.timers.remove(new QueueIndex.Timer(e.due, id));
             e.due = now;
             index.timers.add(new QueueIndex.Timer(now, id));

@@ -81,7 +81,7 @@ final class Settlement {
             due = e.retryRequested ? now : Math.min(throttledUntil, expires);
             e.retryRequested = false;
         }
-        index.release(m.id(), e, due);
+        index.release(m.id(), e, due, now);
     }
 
     /**
@@ -207,7 +207,7 @@ final class Settlement {
             e.retryRequested = false;
             e.destinations = index.destinationsOf(settled);
         }
-        index.release(m.id(), e, due);
+        index.release(m.id(), e, due, throttledUntil <= next.toEpochMilli() ? clock.millis() : Long.MAX_VALUE);
     }
 
     private void send(QueuedMessage m, List<Notices.Notice> list) {
