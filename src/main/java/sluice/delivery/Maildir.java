@@ -39,8 +39,6 @@ public final class Maildir {
     private static final AtomicLong DELIVERIES = new AtomicLong();
     private static final long PID = ProcessHandle.current().pid();
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Maildir.class);
-    private static final java.util.concurrent.atomic.AtomicBoolean NOT_POSIX_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
-    private static final java.util.concurrent.atomic.AtomicBoolean NO_DIRECTORY_SYNC_WARNED = new java.util.concurrent.atomic.AtomicBoolean();
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final java.util.regex.Pattern DOMAIN = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
     /** NAME_MAX of Linux file systems. */
@@ -191,11 +189,10 @@ public final class Maildir {
             FileAttribute<?> owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
             Files.createDirectories(dir, owner);
         } catch (UnsupportedOperationException notPosix) {
-            if (NOT_POSIX_WARNED.compareAndSet(false, true)) {
-                log.warn("maildir: the file system under {} has no POSIX permissions: mailboxes are created with its"
-                        + " default access, not owner-only", dir);
-            }
-            Files.createDirectories(dir);
+            // Mailboxes are owner-only or not made at all: the delivery is deferred with this reason, never made
+            // readable to others because the file system cannot say otherwise.
+            throw new IOException("the file system under " + dir + " has no POSIX permissions: Sluice does not create"
+                    + " mailboxes it cannot make owner-only (put the Maildir root on a POSIX file system)", notPosix);
         } catch (FileAlreadyExistsException raced) {
             if (!Files.isDirectory(dir)) throw raced;
         }
@@ -210,17 +207,15 @@ public final class Maildir {
     }
 
     /**
-     * fsync a directory so a rename or creation in it survives a crash. A directory that cannot be opened (no read
-     * permission) is an IOException like any other, so the delivery is deferred rather than reported durable; only a
-     * platform that cannot open directories at all (not Linux) skips it, and says so once.
+     * fsync a directory so a rename or creation in it survives a crash. A directory that cannot be opened or synced
+     * is an IOException, so the delivery is deferred rather than reported durable: "delivered" always means on disk.
      */
     private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (UnsupportedOperationException unsupported) {
-            if (NO_DIRECTORY_SYNC_WARNED.compareAndSet(false, true)) {
-                log.warn("maildir: this platform cannot sync directories: a delivery may not survive a power loss");
-            }
+            throw new IOException("this platform cannot sync the directory " + dir + ": a delivery there could not be"
+                    + " made durable, so none is reported (Sluice needs Linux or another POSIX system)", unsupported);
         }
     }
 }
