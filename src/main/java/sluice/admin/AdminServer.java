@@ -213,9 +213,15 @@ public final class AdminServer implements AutoCloseable {
             c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
             c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
             c.routes.post("/api/v1/queue-actions", ctx -> bulk(ctx, control));
-            c.routes.exception(ApiError.class, (e, ctx) -> json(ctx, e.status, Map.of("error", e.getMessage())));
-            c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> json(ctx, e.getStatus(),
-                    Map.of("error", e.getStatus() == 413 ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage())));
+            c.routes.exception(ApiError.class, (e, ctx) -> {
+                if (e.status == 413) RefusedBody.discard(ctx.req());
+                json(ctx, e.status, Map.of("error", e.getMessage()));
+            });
+            c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 413) RefusedBody.discard(ctx.req());
+                json(ctx, e.getStatus(), Map.of("error", e.getStatus() == 413
+                        ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage()));
+            });
             c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
             c.routes.exception(Exception.class, (e, ctx) -> {
                 // a defect, not the client's fault: logged in full, answered without internals
