@@ -47,6 +47,8 @@ import java.nio.file.Path;
  * [delivery] retry_schedule           ["5m","10m","30m","1h","2h","4h"]; last repeats; not empty
  * [delivery] max_queue_lifetime       "5d"
  * [delivery] delay_warning            "4h" ("0" disables)
+ * [delivery] mta_sts                  "enforce" | "off"; dane "opportunistic" | "off"; tls_reports true
+ * [delivery] dnssec_trust_anchor      "" (the IANA root's); ca_file "" (JDK store only); mta_sts_port 443
  * [[delivery.smarthosts]]             none
  *   domains                           ["*"]
  *   host                              required

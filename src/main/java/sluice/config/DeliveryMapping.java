@@ -42,9 +42,35 @@ final class DeliveryMapping {
             policy.put(Names.lower(domain), tlsMode(table, domain, table.string(domain, Defaults.OUTBOUND_TLS)));
         }
         Path bounceRules = s.path("bounce_rules", dataDir, null);
+        TransitConfig transit = transit(s, dataDir);
         s.finish();
         return new DeliveryConfig(mxPort, dns, schedule, lifetime, warning, smarthosts, paused, perDestination, connect,
-                dnsTimeout, replyTimeout, tls, policy, bounceRules);
+                dnsTimeout, replyTimeout, tls, policy, bounceRules, transit);
+    }
+
+    private static TransitConfig transit(Section s, Path dataDir) {
+        TransitConfig d = TransitConfig.defaults();
+        String mtaSts = s.string("mta_sts", d.mtaSts());
+        if (!mtaSts.equals(TransitConfig.ENFORCE) && !mtaSts.equals(TransitConfig.OFF)) {
+            s.error("mta_sts", "must be one of enforce, off (got \"" + mtaSts + "\")");
+            mtaSts = d.mtaSts();
+        }
+        String dane = s.string("dane", d.dane());
+        if (!dane.equals(TransitConfig.OPPORTUNISTIC) && !dane.equals(TransitConfig.OFF)) {
+            s.error("dane", "must be one of opportunistic, off (got \"" + dane + "\")");
+            dane = d.dane();
+        }
+        Path anchor = emptyIsNone(s, "dnssec_trust_anchor", dataDir);
+        boolean reports = s.bool("tls_reports", d.tlsReports());
+        int port = (int) s.integer("mta_sts_port", 1, 65535, d.mtaStsPort());
+        Path ca = emptyIsNone(s, "ca_file", dataDir);
+        return new TransitConfig(mtaSts, dane, anchor, reports, port, ca);
+    }
+
+    /** A path key whose documented default is "" (none). */
+    private static Path emptyIsNone(Section s, String key, Path dataDir) {
+        String raw = s.string(key, "");
+        return raw.isBlank() ? null : s.path(key, dataDir, null);
     }
 
     private static String tlsMode(Section s, String key, String value) {

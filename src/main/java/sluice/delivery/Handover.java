@@ -29,7 +29,7 @@ public final class Handover implements Transport, AutoCloseable {
         DeliveryConfig only = new DeliveryConfig(delivery.mxPort(), delivery.dnsServers(), delivery.retrySchedule(),
                 delivery.maxQueueLifetime(), delivery.delayWarning(), List.of(host), delivery.paused(),
                 delivery.connectionsPerDestination(), delivery.connectTimeout(), delivery.dnsTimeout(),
-                delivery.replyTimeout(), delivery.tls(), delivery.tlsPolicy(), delivery.bounceRules());
+                delivery.replyTimeout(), delivery.tls(), delivery.tlsPolicy(), delivery.bounceRules(), delivery.transit());
         // No resolver: the peer is a literal address, and nothing else is looked up.
         this.remote = new RemoteTransport(null, only, ehloName, timeouts, clock);
         this.destination = new Destination.Smarthost(0, peer.host());

@@ -129,6 +129,20 @@ class DefaultsTest {
     }
 
     @Test
+    void transitSecurityKeys() throws Exception {
+        Path f = dir.resolve("transit.toml");
+        Files.writeString(f, "[delivery]\nmta_sts = \"off\"\ndane = \"off\"\ndnssec_trust_anchor = \"anchor.ds\"\n"
+                + "tls_reports = false\nmta_sts_port = 8443\nca_file = \"/etc/ca.pem\"\n");
+        TransitConfig t = ConfigLoader.load(f, null).delivery().transit();
+        assertThat(t).isEqualTo(new TransitConfig("off", "off", CWD_DATA.resolve("anchor.ds"), false, 8443,
+                Path.of("/etc/ca.pem")));
+        assertThat(t.mtaStsOn()).isFalse();
+        assertThat(t.daneOn()).isFalse();
+        Files.writeString(f, "[delivery]\nca_file = \"\"\n");
+        assertThat(ConfigLoader.load(f, null).delivery().transit()).isEqualTo(TransitConfig.defaults());
+    }
+
+    @Test
     void logRotationKeys() throws Exception {
         Path f = Files.writeString(dir.resolve("log.toml"), """
                 data_dir = "%s"
