@@ -12,10 +12,26 @@ package sluice.delivery;
  *                     report, not ours (RFC 3461 5.2.1; no "relayed" DSN)
  * @param egress       the source the connection was bound to, or null (no pool applied)
  * @param throttledUntil for {@link Result#THROTTLED}: when it may be tried (epoch millis); else 0
+ * @param tlsPolicy    the transit policy the attempt ran under ("dane", "mta-sts", "required", "opportunistic",
+ *                     "none"), or null when no remote attempt was made
  */
 public record Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
                       String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn,
-                      EgressSource egress, long throttledUntil) {
+                      EgressSource egress, long throttledUntil, String tlsPolicy) {
+
+    /** Without a transit policy (local, throttled, smarthost hand-over). */
+    public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,
+                   String remoteIp, int remotePort, String tls, long durationMillis, boolean dsnPassedOn,
+                   EgressSource egress, long throttledUntil) {
+        this(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls, durationMillis,
+                dsnPassedOn, egress, throttledUntil, null);
+    }
+
+    /** The same outcome, run under {@code policy}. */
+    public Outcome withTlsPolicy(String policy) {
+        return new Outcome(recipient, result, code, enhancedCode, text, remoteHost, remoteIp, remotePort, tls,
+                durationMillis, dsnPassedOn, egress, throttledUntil, policy);
+    }
 
     /** An attempt's outcome (not a throttle). */
     public Outcome(String recipient, Result result, int code, String enhancedCode, String text, String remoteHost,

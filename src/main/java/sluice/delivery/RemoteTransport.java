@@ -26,6 +26,10 @@ import sluice.dns.MxHost;
 import sluice.dns.Resolver;
 import sluice.smtp.Reply;
 import sluice.spool.Recipient;
+import sluice.transit.DaneVerdict;
+import sluice.transit.ResultType;
+import sluice.transit.StsVerdict;
+import sluice.transit.TlsAttempt;
 
 /**
  * Delivers to other mail servers: a domain's MX hosts in preference order (equal preferences shuffled, then
@@ -49,22 +53,28 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private final Map<Integer, PortChoice> smarthostPorts = new ConcurrentHashMap<>();
     private final Clock clock;
     private final EgressPools egress;
+    private final TransitPolicies transit;
 
     /** The smarthost port that last worked, and since when; the preferred (first) port is re-tried later. */
     private record PortChoice(int index, Instant since) {}
 
-    /** One place to try: a host name (for logs, SNI), an address and port, and how to talk to it. */
+    /**
+     * One place to try: a host name (for logs, SNI), an address and port, and how to talk to it; {@code rule} is what
+     * transit security demands of an MX host (null for smarthosts).
+     */
     private record Candidate(String host, InetSocketAddress address, ClientSettings settings, boolean opportunistic,
-                             int smarthost, int portIndex) {
+                             int smarthost, int portIndex, HostTls.Connect rule) {
         /** A connection from one source is never reused for a message assigned to another. */
         String poolKey(String destination, EgressSource source) {
             return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort() + "|"
-                    + (source == null ? "" : source.name());
+                    + (source == null ? "" : source.name())
+                    // a session is reused only under the policy it was verified for (REQUIRETLS needs a verified one)
+                    + (rule == null ? "" : "|" + rule.policy() + (rule.verified() ? "+verified" : ""));
         }
 
         Candidate from(EgressSource source) {
             return source == null ? this
-                    : new Candidate(host, address, settings.from(source), opportunistic, smarthost, portIndex);
+                    : new Candidate(host, address, settings.from(source), opportunistic, smarthost, portIndex, rule);
         }
 
         String where() {
@@ -78,10 +88,21 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         String last;
         Candidate refusedBy;   // the last host that answered with a refusal (greeting, EHLO, STARTTLS), and how
         Reply refusal;
+        String policy;         // the transit policy of the last host tried (tls_policy)
+        boolean lastWasPolicy; // the last failure was transit security's (a refused host or a failed verification)
+        int hosts;             // hosts (candidates) that failed
+        int requireTlsHosts;   // ... of them because they could not carry a REQUIRETLS message
+        int requireTlsUnsupported; // ... of those because they do not offer REQUIRETLS
 
         void add(String where, String why) {
             last = where + ": " + why;
             lines.add(last);
+            lastWasPolicy = false;
+        }
+
+        void addPolicy(String where, String why) {
+            add(where, why);
+            lastWasPolicy = true;
         }
     }
 
@@ -91,6 +112,12 @@ public final class RemoteTransport implements Transport, AutoCloseable {
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock,
                            EgressPools egress) {
+        this(resolver, config, ehloName, timeouts, clock, egress, TransitPolicies.off(config.transit().caFile()));
+    }
+
+    public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock,
+                           EgressPools egress, TransitPolicies transit) {
+        this.transit = transit;
         this.egress = egress;
         this.resolver = resolver;
         this.config = config;
@@ -103,6 +130,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     public List<Outcome> deliver(Job job, byte[] data) {
         long start = System.nanoTime();
         Failures failures = new Failures();
+        TransitRules.Asked asked = asked(job);
         List<Candidate> candidates;
         switch (job.destination()) {
             case Destination.Mx mx -> {
@@ -119,7 +147,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                         return all(job, 451, "4.4.3", "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start);
                     }
                     case MxAnswer.Hosts h -> candidates = mxCandidates(mx.domain(), h.hosts(), failures,
-                            job.shape() == null ? null : job.shape().tls());
+                            job.shape() == null ? null : job.shape().tls(), asked);
                 }
             }
             case Destination.Smarthost s -> candidates = smarthostCandidates(s, failures);
@@ -134,12 +162,14 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         boolean gatePassed = false;
         for (Candidate bare : candidates) {
             Candidate c = bare.from(source);
+            failures.policy = policyOf(c);
             ConnectionPool.Taken taken = pool.take(c.poolKey(key, source));
             SmtpClient client;
             int uses = 0;
             if (taken != null) {
                 client = taken.client();
                 uses = taken.uses();
+                if (refusesRequireTls(client, c, asked, failures)) continue;
                 MessageResult result = client.send(message);
                 if (!connectionLost(result)) return finish(job, c, shape, client, key, uses + 1, result, start);
                 client.close(); // the idle connection had gone stale: try again on a fresh one
@@ -152,13 +182,22 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                 }
                 gatePassed = true;
             }
-            client = open(c, failures);
+            client = open(c, failures, job.destination().key());
             if (client == null) continue;
+            if (refusesRequireTls(client, c, asked, failures)) continue;
             MessageResult result = client.send(message);
             return finish(job, c, shape, client, key, 1, result, start);
         }
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
+        String policy = failures.policy;
+        if (asked.requireTls() && failures.requireTlsHosts > 0 && failures.requireTlsHosts == failures.hosts) {
+            // RFC 8689 4.2.1: no MX host could carry the message as it asked; soft per host, final once all were tried
+            boolean unsupported = failures.requireTlsUnsupported == failures.requireTlsHosts;
+            return tagged(all(job, 550, unsupported ? "5.7.30" : "5.7.10", (unsupported
+                    ? "REQUIRETLS support required: no MX host of " : "REQUIRETLS: no verified TLS to any MX host of ")
+                    + job.destination().key() + " (" + why + ")", start), policy);
+        }
         if (failures.refusal != null) {
             // A host answered with a refusal: its reply is what this attempt got (shaping reads it: a 421 "too many
             // connections" or a blocklist reply at the greeting is the remote's verdict, not a local failure).
@@ -168,9 +207,50 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             String text = "Delivery to " + job.destination().key() + " failed: " + why;
             return job.recipients().stream().map(x -> new Outcome(x.address(), Outcome.Result.DEFERRED, r.code(),
                     r.status() == null ? null : r.status().toString(), text, c.host(),
-                    c.address().getAddress().getHostAddress(), c.address().getPort(), null, ms, false, source)).toList();
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), null, ms, false, source, 0,
+                    policyOf(c))).toList();
         }
-        return all(job, 451, "4.4.1", "Delivery to " + job.destination().key() + " failed: " + why, start);
+        return tagged(all(job, 451, failures.lastWasPolicy ? "4.7.5" : "4.4.1",
+                "Delivery to " + job.destination().key() + " failed: " + why, start), policy);
+    }
+
+    private static List<Outcome> tagged(List<Outcome> outcomes, String policy) {
+        return policy == null ? outcomes : outcomes.stream().map(o -> o.withTlsPolicy(policy)).toList();
+    }
+
+    /** The transit policy a candidate runs under: the MX rule's, or a smarthost's configured level. */
+    private static String policyOf(Candidate c) {
+        if (c.rule() != null) return c.rule().policy();
+        return c.settings().tls() == TlsMode.REQUIRED || c.settings().implicitTls() ? "required" : "opportunistic";
+    }
+
+    /**
+     * A REQUIRETLS message goes only over a verified session to a host that offers REQUIRETLS (RFC 8689 4.2.1); a host
+     * that cannot take it is passed over (and its connection closed), the next MX is tried.
+     */
+    private boolean refusesRequireTls(SmtpClient client, Candidate c, TransitRules.Asked asked, Failures failures) {
+        if (!asked.requireTls()) return false;
+        String why = null;
+        boolean unsupported = false;
+        if (c.rule() == null || !c.rule().verified() || client.tlsVersion() == null) {
+            why = "REQUIRETLS: the session with the host is not verified TLS";
+        } else if (!client.extensions().contains("REQUIRETLS")) {
+            why = "REQUIRETLS: the host does not offer REQUIRETLS";
+            unsupported = true;
+        }
+        if (why == null) return false;
+        client.close();
+        failures.add(c.where(), why);
+        failures.requireTlsHosts++;
+        if (unsupported) failures.requireTlsUnsupported++;
+        failures.hosts++;
+        return true;
+    }
+
+    /** REQUIRETLS and TLS-Required: No, as the message carries them. */
+    private static TransitRules.Asked asked(Job job) {
+        var attrs = job.envelope().attributes(); // TODO(merge): the envelope's typed REQUIRETLS facts
+        return new TransitRules.Asked("true".equals(attrs.get("requiretls")), "true".equals(attrs.get("tls_optional")));
     }
 
     private List<Outcome> finish(Job job, Candidate c, Shape shape, SmtpClient client, String key, int uses,
@@ -178,12 +258,14 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         EgressSource source = shape.source();
         long ms = (System.nanoTime() - start) / 1_000_000;
         String tls = client.tlsVersion();
+        String policy = policyOf(c);
         List<Outcome> out = new ArrayList<>();
         for (RecipientResult r : result.recipients()) {
             Reply reply = r.reply();
             out.add(new Outcome(r.recipient().address(), Outcome.resultOf(reply.code()), reply.code(),
                     reply.status() == null ? null : reply.status().toString(), String.join(" ", reply.lines()), c.host(),
-                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source));
+                    c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source,
+                    0, policy));
         }
         if (c.smarthost() >= 0) remember(c);
         ConnectionPool.GroupLimit limit = shape.group() == null || shape.maxConnections() == 0 ? null
@@ -198,35 +280,79 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                 || x.reply().code() == 451 && x.reply().status() != null && x.reply().status().toString().equals("4.4.2"));
     }
 
-    /** Connects; for opportunistic TLS a failed handshake is retried once in plaintext on the same address. */
-    private SmtpClient open(Candidate c, Failures failures) {
+    /**
+     * Connects. Opportunistic TLS whose handshake fails is retried once in plaintext on the same address; an MTA-STS
+     * testing host whose verified handshake fails is reported, then retried unauthenticated (then in plaintext).
+     * Every session with an MX host is counted for TLS reports.
+     */
+    private SmtpClient open(Candidate c, Failures failures, String domain) {
         long t0 = System.nanoTime();
+        ClientFailure f;
         try {
             SmtpClient client = SmtpClient.open(c.address(), c.settings());
             stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
+            report(c, domain, client, null, null);
             return client;
-        } catch (ClientFailure f) {
-            if (f.kind() == ClientFailure.Kind.TLS && c.opportunistic() && !c.settings().implicitTls()) {
-                log.info("delivery: TLS handshake with {} failed ({}); retrying in plaintext", c.where(), f.getMessage());
-                try {
-                    SmtpClient client = SmtpClient.open(c.address(), c.settings().withTls(TlsMode.NONE, null));
-                    stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
-                    return client;
-                } catch (ClientFailure again) {
-                    f = again;
-                }
-            }
-            stats.failure(c.host());
-            failures.add(c.where(), describe(f));
-            if (f.reply() != null) {
-                failures.refusedBy = c;
-                failures.refusal = f.reply();
-            }
-            if (c.smarthost() >= 0) {
-                log.warn("smarthost {}: port {} unusable ({}); trying the next", c.host(), c.address().getPort(), describe(f));
-            }
-            return null;
+        } catch (ClientFailure first) {
+            f = first;
         }
+        boolean tlsFailed = f.kind() == ClientFailure.Kind.TLS;
+        if (tlsFailed && c.rule() != null && c.rule().testing()) {
+            report(c, domain, null, TlsFailures.type(f), TlsFailures.detail(f));
+            log.info("delivery: {} fails MTA-STS verification ({}); the policy is in testing: delivering without it",
+                    c.where(), TlsFailures.detail(f));
+            try {
+                SmtpClient client = SmtpClient.open(c.address(),
+                        c.settings().withTls(TlsMode.OPPORTUNISTIC, unauthenticated).withHostname(c.host(), false));
+                stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
+                return client;
+            } catch (ClientFailure again) {
+                f = again;
+            }
+        } else if (c.rule() != null && (tlsFailed || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE)) {
+            report(c, domain, null, TlsFailures.type(f), TlsFailures.detail(f));
+        }
+        if (f.kind() == ClientFailure.Kind.TLS && c.opportunistic() && !c.settings().implicitTls()) {
+            log.info("delivery: TLS handshake with {} failed ({}); retrying in plaintext", c.where(), f.getMessage());
+            try {
+                SmtpClient client = SmtpClient.open(c.address(), c.settings().withTls(TlsMode.NONE, null));
+                stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
+                return client;
+            } catch (ClientFailure again) {
+                f = again;
+            }
+        }
+        stats.failure(c.host());
+        failures.hosts++;
+        boolean policyFailure = c.rule() != null && c.rule().tls() == TlsMode.REQUIRED
+                && (f.kind() == ClientFailure.Kind.TLS || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE);
+        if (policyFailure) {
+            failures.addPolicy(c.where(), c.rule().policy() + ": " + describe(f));
+            if (c.rule().verified()) failures.requireTlsHosts++; // a REQUIRETLS message cannot go there either
+        } else {
+            failures.add(c.where(), describe(f));
+        }
+        if (f.reply() != null) {
+            failures.refusedBy = c;
+            failures.refusal = f.reply();
+        }
+        if (c.smarthost() >= 0) {
+            log.warn("smarthost {}: port {} unusable ({}); trying the next", c.host(), c.address().getPort(), describe(f));
+        }
+        return null;
+    }
+
+    /** One session's TLS result for the daily reports: success when TLS was negotiated, else the failure. */
+    private void report(Candidate c, String domain, SmtpClient client, ResultType failure, String detail) {
+        if (c.rule() == null) return; // smarthosts are not reported
+        if (client != null && client.tlsVersion() == null) {
+            failure = ResultType.STARTTLS_NOT_SUPPORTED;
+            detail = "the session went on in plaintext";
+        }
+        HostTls.Reported r = c.rule().reported();
+        String sending = c.settings().bindAddress() == null ? null : c.settings().bindAddress().getHostAddress();
+        transit.reports().record(new TlsAttempt(domain, r.type(), r.strings(), c.host(), sending,
+                c.address().getAddress().getHostAddress(), failure, detail));
     }
 
     private static String describe(ClientFailure f) {
@@ -241,7 +367,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         String what = f.reply() != null ? f.reply().summary() : switch (f.kind()) {
             case REFUSED -> "connection refused";
             case TIMEOUT -> "timed out";
-            case TLS -> "TLS failed";
+            case TLS -> TlsFailures.detail(f);
             case TLS_UNAVAILABLE -> "TLS required but STARTTLS not offered";
             case AUTH_UNAVAILABLE -> "no AUTH mechanism usable over TLS";
             default -> "connection failed";
@@ -251,18 +377,49 @@ public final class RemoteTransport implements Transport, AutoCloseable {
 
     // ---- MX -------------------------------------------------------------------------------------------
 
-    /** @param groupTls the shaping group's TLS requirement, which overrides [delivery]'s; null: none */
-    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures, String groupTls) {
+    /**
+     * The MX hosts' addresses in order, each with what transit security demands of it; hosts a policy refuses are
+     * failures (reported), never tried in plaintext.
+     *
+     * @param groupTls the shaping group's TLS requirement, which overrides [delivery]'s; null: none
+     */
+    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures, String groupTls,
+                                         TransitRules.Asked asked) {
         List<MxHost> ordered = orderMx(hosts, stats);
         boolean required = "required".equals(groupTls != null ? groupTls : config.tlsFor(domain));
         ClientSettings base = new ClientSettings(ehloName, config.connectTimeout(), timeouts,
                 required ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC, false, unauthenticated, null, false, null);
+        boolean policies = !(asked.tlsOptional() && !asked.requireTls());
+        StsVerdict sts = policies ? transit.sts().policyFor(domain) : new StsVerdict.None("TLS-Required: No");
+        if (sts instanceof StsVerdict.Failed failed) {
+            // RFC 8461 5: without a usable policy delivery goes on as if none were published; the failure is reported
+            transit.reports().record(new TlsAttempt(domain, "sts", List.of(), null, null, null, failed.type(), failed.detail()));
+        }
+        boolean mxSecure = asked.requireTls() && transit.dane().mxSecure(domain);
         List<Candidate> out = new ArrayList<>();
         for (MxHost h : ordered.subList(0, Math.min(MAX_MX_HOSTS, ordered.size()))) {
-            for (InetAddress a : addresses(h.host(), failures)) {
-                if (out.size() >= MAX_ADDRESSES) return out;
-                out.add(new Candidate(h.host(), new InetSocketAddress(a, config.mxPort()), base.withHostname(h.host(), false),
-                        !required, -1, -1));
+            DaneVerdict dane = policies ? transit.dane().forHost(domain, h.host())
+                    : new DaneVerdict.NotApplicable("TLS-Required: No");
+            HostTls tls = TransitRules.decide(h.host(), required, dane, sts, mxSecure, asked, transit.pkix(), unauthenticated);
+            switch (tls) {
+                case HostTls.Refuse r -> {
+                    failures.policy = r.policy();
+                    failures.addPolicy(h.host(), r.why());
+                    failures.hosts++;
+                    if (r.requireTls()) failures.requireTlsHosts++;
+                    if (r.type() != null) {
+                        transit.reports().record(new TlsAttempt(domain, r.reported().type(), r.reported().strings(),
+                                h.host(), null, null, r.type(), r.why()));
+                    }
+                }
+                case HostTls.Connect rule -> {
+                    ClientSettings settings = base.withTls(rule.tls(), rule.context()).withHostname(h.host(), rule.verifyName());
+                    for (InetAddress a : addresses(h.host(), failures)) {
+                        if (out.size() >= MAX_ADDRESSES) return out;
+                        out.add(new Candidate(h.host(), new InetSocketAddress(a, config.mxPort()), settings,
+                                rule.tls() == TlsMode.OPPORTUNISTIC, -1, -1, rule));
+                    }
+                }
             }
         }
         return out;
@@ -340,7 +497,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                         ? base.withImplicitTls(base.sslContext()) : base;
                 for (InetAddress a : addrs) {
                     out.add(new Candidate(h.host(), new InetSocketAddress(a, port), settings,
-                            settings.tls() == TlsMode.OPPORTUNISTIC, index, p));
+                            settings.tls() == TlsMode.OPPORTUNISTIC, index, p, null));
                 }
             }
         }

@@ -36,14 +36,23 @@ public sealed interface DeliveryEvent {
     record Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
                    String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
                    String text, int attempt, long durationMs, long size, String route, String bounceClass,
-                   String egressSource, String egressIp)
+                   String egressSource, String egressIp, String tlsPolicy)
             implements DeliveryEvent {
+        /** An attempt without a transit policy (local delivery, no connection). */
+        public Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
+                       String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
+                       String text, int attempt, long durationMs, long size, String route, String bounceClass,
+                       String egressSource, String egressIp) {
+            this(ts, event, queueId, messageId, sender, recipient, remoteHost, remoteIp, remotePort, tls, code,
+                    enhancedCode, text, attempt, durationMs, size, route, bounceClass, egressSource, egressIp, null);
+        }
+
         /** An attempt from no named egress source. */
         public Attempt(Instant ts, String event, String queueId, String messageId, String sender, String recipient,
                        String remoteHost, String remoteIp, int remotePort, String tls, int code, String enhancedCode,
                        String text, int attempt, long durationMs, long size, String route, String bounceClass) {
             this(ts, event, queueId, messageId, sender, recipient, remoteHost, remoteIp, remotePort, tls, code,
-                    enhancedCode, text, attempt, durationMs, size, route, bounceClass, null, null);
+                    enhancedCode, text, attempt, durationMs, size, route, bounceClass, null, null, null);
         }
     }
 

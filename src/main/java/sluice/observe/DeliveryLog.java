@@ -150,6 +150,7 @@ public final class DeliveryLog implements EventSink, AutoCloseable {
                     field(g, "remote_ip", a.remoteIp());
                     if (a.remotePort() > 0) g.writeNumberField("remote_port", a.remotePort());
                     field(g, "tls", a.tls());
+                    field(g, "tls_policy", a.tlsPolicy());
                     if (a.code() > 0) g.writeNumberField("code", a.code());
                     field(g, "enhanced_code", a.enhancedCode());
                     field(g, "text", a.text());

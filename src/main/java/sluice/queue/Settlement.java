@@ -225,7 +225,7 @@ final class Settlement {
                 o.code(), o.enhancedCode(), o.text(), attempt, o.durationMillis(), m.envelope().size(), route,
                 event.equals("delivered") || event.equals("suppressed") ? null
                         : classifier.classify(o.code(), o.enhancedCode(), o.text()),
-                o.egress() == null ? null : o.egress().name(), o.egress() == null ? null : o.egress().ip());
+                o.egress() == null ? null : o.egress().name(), o.egress() == null ? null : o.egress().ip(), o.tlsPolicy());
         deliveryLog.publish(e);
         return e;
     }

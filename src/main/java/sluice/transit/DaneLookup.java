@@ -5,6 +5,11 @@ package sluice.transit;
 public interface DaneLookup {
     DaneVerdict forHost(String domain, String mxHost);
 
+    /** The domain's MX answer validated with DNSSEC (REQUIRETLS may then verify MX hosts by Web PKI). */
+    default boolean mxSecure(String domain) {
+        return false;
+    }
+
     /** DANE off: every host {@link DaneVerdict.NotApplicable}. */
     static DaneLookup off() {
         return (domain, host) -> new DaneVerdict.NotApplicable("dane = off");
