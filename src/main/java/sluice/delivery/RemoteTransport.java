@@ -69,7 +69,8 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort() + "|"
                     + (source == null ? "" : source.name())
                     // a session is reused only under the policy it was verified for (REQUIRETLS needs a verified one)
-                    + (rule == null ? "" : "|" + rule.policy() + (rule.verified() ? "+verified" : ""));
+                    // (and for the host name it was verified for: two MX names may share an address)
+                    + (rule == null ? "" : "|" + rule.policy() + (rule.verified() ? "+verified:" + host : ""));
         }
 
         Candidate from(EgressSource source) {
