@@ -49,6 +49,7 @@ public final class MtaSts implements StsLookup, AutoCloseable {
     private final LongAdder fetched = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder served = new LongAdder();
+    private volatile boolean closed;
 
     MtaSts(Resolver resolver, PolicyHost host, PolicyStore store, Clock clock, Duration fetchTimeout) {
         this.resolver = resolver;
@@ -94,6 +95,7 @@ public final class MtaSts implements StsLookup, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // no new background refresh
         host.close();
     }
 
@@ -110,7 +112,7 @@ public final class MtaSts implements StsLookup, AutoCloseable {
                 PolicyStore.Cached fresh = state.current(clock.instant());
                 return verdict(fresh != null ? fresh : cached);
             }
-            if (announced instanceof StsRecord.Announced a && !now.isBefore(cached.refreshDue())) {
+            if (announced instanceof StsRecord.Announced a && !now.isBefore(cached.refreshDue()) && !closed) {
                 Thread.ofVirtual().name("mta-sts-refresh").start(() -> refreshQuietly(state, name, a.id()));
             }
             return verdict(cached);

@@ -1,5 +1,6 @@
 package sluice.transit;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -89,10 +90,18 @@ final class PolicyHost implements AutoCloseable {
             var request = client.newRequest(url)
                     .timeout(fetchTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .followRedirects(false)
+                    // fetches are hours apart: no pooled connection, and each fetch resolves the name anew
+                    .headers(h -> h.put(HttpHeader.CONNECTION, "close"))
+                    .onResponseHeaders(response -> {
+                        if (response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) > MAX_BODY) {
+                            response.abort(new TooLarge());
+                        }
+                    })
                     .onResponseContent((response, chunk) -> {
                         if (received.addAndGet(chunk.remaining()) > MAX_BODY) response.abort(new TooLarge());
                     });
-            ContentResponse response = new CompletableResponseListener(request, MAX_BODY).send()
+            // the listener's own limit is only a backstop: the checks above stop first and say why
+            ContentResponse response = new CompletableResponseListener(request, 4 * MAX_BODY).send()
                     .get(fetchTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             return answer(url, response);
         } catch (InterruptedException e) {
@@ -170,12 +179,24 @@ final class PolicyHost implements AutoCloseable {
             Thread.ofVirtual().name("mta-sts-resolve").start(() -> {
                 switch (resolver.addresses(host)) {
                     case AddressAnswer.Addresses a -> promise.succeeded(a.list().stream()
-                            .map(address -> new InetSocketAddress(address, port)).toList());
+                            .map(address -> named(host, address, port)).toList());
                     case AddressAnswer.NoAddresses n -> promise.failed(new UnknownHostException(host + ": no address records"));
                     case AddressAnswer.NoSuchDomain n -> promise.failed(new UnknownHostException(host + ": " + n.detail()));
                     case AddressAnswer.TempFail f -> promise.failed(new UnknownHostException(host + ": DNS: " + f.detail()));
                 }
             });
+        }
+
+        /**
+         * The address carrying the host name (no lookup is made): Jetty takes the TLS peer host, and so SNI and the
+         * certificate name check, from {@link InetSocketAddress#getHostString()}; a bare address would check the IP.
+         */
+        private static InetSocketAddress named(String host, InetAddress address, int port) {
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(host, address.getAddress()), port);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e); // cannot happen: the length is 4 or 16
+            }
         }
     }
 }

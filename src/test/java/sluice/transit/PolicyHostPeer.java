@@ -49,8 +49,9 @@ final class PolicyHostPeer implements AutoCloseable {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = out.readLine(); // blocks until python prints "ready" or dies
         if (!"ready".equals(first)) {
+            String rest = drain(out); // to the end: the process has exited, or exits on its own
             p.destroyForcibly();
-            throw new IllegalStateException("policy host did not start: " + first + " " + drain(out));
+            throw new IllegalStateException("policy host did not start: " + first + "\n" + rest);
         }
         Thread.ofVirtual().start(() -> drain(out)); // keep the pipe from filling
         return new PolicyHostPeer(p, spec, log);

@@ -65,7 +65,9 @@ final class StsTestCa {
         X509Certificate leaf = sign(b, keys);
         Files.createDirectories(dir);
         Path chain = Files.writeString(dir.resolve("chain.pem"), pem(leaf) + pem(certificate));
-        Path key = Files.writeString(dir.resolve("key.pem"), pem(pair.getPrivate()));
+        Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(pair.getPrivate().getEncoded())
+                + "\n-----END PRIVATE KEY-----\n"); // PKCS#8, which Python's ssl reads
         return new Path[] {chain, key};
     }
 

@@ -2,7 +2,8 @@
 """A test MTA-STS policy host: HTTPS (Python's ssl module) answering per Host header from a JSON spec file.
 
 Usage: policy_host.py BIND_IP PORT CERT_CHAIN_PEM KEY_PEM SPEC_JSON LOG_FILE
-The spec maps a host name to {"status": 200, "type": "text/plain", "body": "...", "location": "...", "delay": 0.0};
+The spec maps a host name to {"status": 200, "type": "text/plain", "body": "...", "location": "...", "delay": 0.0,
+"no_length": false};
 it is read again for every request, so a test can change answers while the host runs. Each request appends its host
 name to LOG_FILE. Prints "ready" once listening.
 """
@@ -35,7 +36,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", spec.get("type", "text/plain"))
         if "location" in spec:
             self.send_header("Location", spec["location"])
-        self.send_header("Content-Length", str(len(body)))
+        if spec.get("no_length"):
+            self.send_header("Connection", "close")  # the body ends when the connection does
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
             self.wfile.write(body)
