@@ -96,6 +96,19 @@ class MtaStsTest {
         assertThat(p.permits("y.x.mx.a.test")).isFalse(); // the wildcard covers one left-most label
         assertThat(p.permits("mx2.a.test")).isFalse();
         assertThat(p.permits("mx1.evil.test")).isFalse();
+        // the names exist only in the test DNS server: they were resolved by Sluice's resolver, not the system's
+        assertThat(dns.queries("mta-sts.a.test")).isPositive();
+    }
+
+    @Test
+    void aCachedPolicyAppliesWhileTheTxtLookupFails() throws Exception {
+        MtaSts sts = sts();
+        inForce(sts.policyFor("a.test"));
+        dns.remove("_mta-sts.a.test").servfail("_mta-sts.a.test");
+        dnsCacheExpires();
+        assertThat(inForce(sts.policyFor("a.test")).id()).isEqualTo("1");
+        dns.servfail("_mta-sts.b.test");
+        assertThat(sts.policyFor("b.test")).isInstanceOf(StsVerdict.None.class); // nothing cached: as without a policy
     }
 
     @Test
