@@ -256,6 +256,18 @@ public final class Node implements AutoCloseable {
                 limits == null ? sluice.auth.SharedLockouts.NONE : limits.lockouts(config.auth()));
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
                 config.limits().maxRecipients(), config.egress().poolNames(), clock);
+        TlsReports.Running tlsReports = null;
+        if (d != null && d.tlsReports() != null) {
+            try {
+                tlsReports = TlsReports.start(config, d.tlsReports(), d.resolver(), ingest, auth, clock);
+            } catch (IOException e) {
+                throw started.fail("tls reports: " + e.getMessage(), true); // ca_file unreadable
+            }
+            started.add(tlsReports.stop());
+            TlsReports.Running r = tlsReports;
+            metrics.tlsReports(d.tlsReports()::dropped, r.reporter()::sent, r.reporter()::failed);
+        }
+        TlsReports.Running reports = tlsReports;
         Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
         events.subscribe(drain);
         ownState.set(() -> drain.draining() ? "draining" : null);
@@ -278,6 +290,7 @@ public final class Node implements AutoCloseable {
             Node node = new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, drain, () -> {
                 trim.close();
                 alertTimer.close();
+                if (reports != null) reports.stop().close(); // queues through the spool: before it closes
                 // after the listeners (no more rejections to store), before the spool closes
                 if (hooks != null) hooks.close();
                 if (limits != null) limits.close(); // the last counts and lockouts still reach the others

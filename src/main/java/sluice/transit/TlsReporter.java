@@ -30,10 +30,13 @@ import sluice.dns.TxtAnswer;
 public final class TlsReporter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsReporter.class);
 
-    /** Queues a report message through the one door into the queue (DKIM-signed like other local mail). */
+    /**
+     * Queues a report message for {@code to} through the one door into the queue, from the null sender (a report
+     * that cannot be delivered is not bounced; its failure is in the delivery log), DKIM-signed like other local mail.
+     */
     @FunctionalInterface
     public interface Mailer {
-        void send(String from, String to, byte[] message) throws IOException;
+        void send(String to, String messageId, byte[] message) throws IOException;
     }
 
     /** POSTs a gzip'd report to an https URL. */
@@ -162,7 +165,7 @@ public final class TlsReporter implements AutoCloseable {
         for (TlsRptRecord.Destination d : List.copyOf(p.left)) {
             try {
                 switch (d) {
-                    case TlsRptRecord.Destination.Mail m -> mailer.send(settings.from(), m.address(), message(report, m.address()));
+                    case TlsRptRecord.Destination.Mail m -> mail(report, m.address());
                     case TlsRptRecord.Destination.Https h -> poster.post(h.url(), report.gzip());
                 }
                 p.left.remove(d);
@@ -186,13 +189,13 @@ public final class TlsReporter implements AutoCloseable {
         };
     }
 
-    private byte[] message(TlsReport report, String to) {
+    private void mail(TlsReport report, String to) throws IOException {
         byte[] b = new byte[9];
         random.nextBytes(b);
         String unique = HexFormat.of().formatHex(b);
-        return ReportMessage.build(report, settings.from(), to, settings.hostname(),
-                "<tlsrpt." + unique + "@" + settings.hostname() + ">", clock.instant().atZone(ZoneOffset.UTC),
-                "=_sluice_tlsrpt_" + unique);
+        String messageId = "<tlsrpt." + unique + "@" + settings.hostname() + ">";
+        mailer.send(to, messageId, ReportMessage.build(report, settings.from(), to, settings.hostname(), messageId,
+                clock.instant().atZone(ZoneOffset.UTC), "=_sluice_tlsrpt_" + unique));
     }
 
     private void failed(TlsReportBook.Key key, Pending p, Instant now, String why) {
