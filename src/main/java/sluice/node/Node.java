@@ -62,6 +62,7 @@ public final class Node implements AutoCloseable {
     private final Cluster cluster;
     private final Drain drain;
     private SharedCounts sharedLimits;
+    private sluice.transit.TlsReporter tlsReporter;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
@@ -296,6 +297,7 @@ public final class Node implements AutoCloseable {
                 if (limits != null) limits.close(); // the last counts and lockouts still reach the others
             });
             node.sharedLimits = limits;
+            node.tlsReporter = reports == null ? null : reports.reporter();
             return node;
         } catch (ListenerBindException e) {
             throw started.fail(e.getMessage(), false);
@@ -430,6 +432,11 @@ public final class Node implements AutoCloseable {
     /** The cluster's parts, or null on a single node. */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** The daily TLS reports' sender, or null when delivery is paused or {@code tls_reports = false}. */
+    public sluice.transit.TlsReporter tlsReporter() {
+        return tlsReporter;
     }
 
     /** The fleet's shared rate limits and lockouts, or null on a single node. */

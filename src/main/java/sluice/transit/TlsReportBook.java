@@ -103,7 +103,7 @@ public final class TlsReportBook implements TlsReportSink {
     public void record(TlsAttempt a) {
         try {
             String domain = Clean.domain(a.policyDomain());
-            if (domain == null) return;
+            if (domain == null || !knownType(a.policyType())) return;
             Key key = new Key(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC), domain);
             DomainDay day = days.get(key);
             if (day == null) {
@@ -136,14 +136,7 @@ public final class TlsReportBook implements TlsReportSink {
     }
 
     private PolicyTally policy(DomainDay day, TlsAttempt a) {
-        String type = switch (a.policyType() == null ? "" : a.policyType()) {
-            case "sts", "tlsa", "no-policy-found" -> a.policyType();
-            default -> null;
-        };
-        if (type == null) {
-            log.warn("tls reports: attempt with an unknown policy type {} not counted", Clean.text(a.policyType(), 40));
-            return null;
-        }
+        String type = a.policyType();
         List<String> strings = a.policyStrings().stream().limit(64).map(s -> Clean.text(s, 1000)).toList();
         String mx = type.equals("sts") ? "" : String.valueOf(Clean.domain(a.mxHost()));
         PolicyKey key = new PolicyKey(type, strings, mx);
@@ -154,6 +147,19 @@ public final class TlsReportBook implements TlsReportSink {
             return null;
         }
         return day.policies.computeIfAbsent(key, k -> new PolicyTally());
+    }
+
+    private static boolean knownType(String type) {
+        if (type != null) {
+            switch (type) {
+                case "sts", "tlsa", "no-policy-found" -> {
+                    return true;
+                }
+                default -> { }
+            }
+        }
+        log.warn("tls reports: attempt with an unknown policy type {} not counted", Clean.text(type, 40));
+        return false;
     }
 
     private void drop(String why) {
