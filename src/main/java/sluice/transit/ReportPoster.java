@@ -84,6 +84,21 @@ public final class ReportPoster implements AutoCloseable {
         }
     }
 
+    /**
+     * The addresses carrying the host name: Jetty gives the TLS engine the socket address's host string as the peer
+     * (SNI and the certificate's name check), so an address without its name would be checked as an IP literal.
+     * {@code InetAddress.getByAddress(host, bytes)} does no lookup.
+     */
+    private static List<InetSocketAddress> named(String host, List<InetAddress> ips, int port) {
+        return ips.stream().map(ip -> {
+            try {
+                return new InetSocketAddress(InetAddress.getByAddress(host, ip.getAddress()), port);
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalStateException(e); // only for a byte array of the wrong length
+            }
+        }).toList();
+    }
+
     /** Host names through Sluice's resolver, on a virtual thread (its lookups block, bounded by their timeout). */
     private record Addresses(Resolver resolver) implements SocketAddressResolver {
         @Override
@@ -95,8 +110,7 @@ public final class ReportPoster implements AutoCloseable {
             }
             Thread.ofVirtual().name("tlsrpt-resolve").start(() -> {
                 switch (resolver.addresses(host)) {
-                    case AddressAnswer.Addresses a -> promise.succeeded(
-                            a.list().stream().map(ip -> new InetSocketAddress(ip, port)).toList());
+                    case AddressAnswer.Addresses a -> promise.succeeded(named(host, a.list(), port));
                     case AddressAnswer.NoSuchDomain n -> promise.failed(new IOException(host + ": " + n.detail()));
                     case AddressAnswer.NoAddresses n -> promise.failed(new IOException(host + ": no A or AAAA record"));
                     case AddressAnswer.TempFail t -> promise.failed(new IOException(host + ": DNS: " + t.detail()));
