@@ -44,13 +44,14 @@ class TlsReportTest {
     @Test
     void aReportHasRfc8460sStructureAndTheCountsRecorded() throws Exception {
         TlsReportBook book = book();
-        for (int i = 0; i < 3; i++) book.record(ok("Example.TEST.", "sts", STS, "mx1.example.test"));
+        for (int i = 0; i < 4; i++) book.record(ok("Example.TEST.", "sts", STS, "mx1.example.test"));
         book.record(failed("example.test", "sts", STS, "mx1.example.test", "198.51.100.7", ResultType.CERTIFICATE_EXPIRED,
                 "certificate expired on 2026-11-30"));
         book.record(failed("example.test", "sts", STS, "mx1.example.test", "198.51.100.7", ResultType.CERTIFICATE_EXPIRED,
                 "certificate expired on 2026-11-30"));
         book.record(failed("example.test", "sts", STS, "a.backup.example.test", "2001:db8::25",
                 ResultType.STARTTLS_NOT_SUPPORTED, null));
+        book.record(ok("example.test", "tlsa", TLSA, "mx1.example.test"));
         book.record(ok("example.test", "tlsa", TLSA, "mx1.example.test"));
         book.record(failed("example.test", "tlsa", TLSA, "mx1.example.test", "198.51.100.7", ResultType.TLSA_INVALID,
                 "dane: no TLSA record matches the chain"));
@@ -59,7 +60,7 @@ class TlsReportTest {
         assertThat(book.keys()).containsExactly(new TlsReportBook.Key(DAY, "example.test"),
                 new TlsReportBook.Key(DAY, "other.test"));
         DayCounts counts = book.counts(new TlsReportBook.Key(DAY, "example.test"));
-        assertThat(counts.successes()).isEqualTo(4);
+        assertThat(counts.successes()).isEqualTo(6);
         assertThat(counts.failures()).isEqualTo(4);
         TlsReport report = new TlsReport("mx.sluice.test", "mailto:postmaster@mx.sluice.test",
                 "2026-12-06.0a1b@mx.sluice.test", counts);
@@ -79,7 +80,7 @@ class TlsReportTest {
         assertThat(sts.path("policy").path("policy-domain").asText()).isEqualTo("example.test");
         assertThat(texts(sts.path("policy").path("policy-string"))).isEqualTo(STS);
         assertThat(texts(sts.path("policy").path("mx-host"))).containsExactly("mx1.example.test", "*.backup.example.test");
-        assertThat(sts.path("summary").path("total-successful-session-count").asLong()).isEqualTo(3);
+        assertThat(sts.path("summary").path("total-successful-session-count").asLong()).isEqualTo(4);
         assertThat(sts.path("summary").path("total-failure-session-count").asLong()).isEqualTo(3);
         assertThat(sts.path("failure-details")).hasSize(2);
         JsonNode expired = detail(sts, "certificate-expired");
@@ -96,7 +97,7 @@ class TlsReportTest {
         JsonNode tlsa = policy(r, "tlsa");
         assertThat(texts(tlsa.path("policy").path("mx-host"))).containsExactly("mx1.example.test");
         assertThat(texts(tlsa.path("policy").path("policy-string"))).isEqualTo(TLSA);
-        assertThat(tlsa.path("summary").path("total-successful-session-count").asLong()).isEqualTo(1);
+        assertThat(tlsa.path("summary").path("total-successful-session-count").asLong()).isEqualTo(2);
         assertThat(tlsa.path("summary").path("total-failure-session-count").asLong()).isEqualTo(1);
         assertThat(detail(tlsa, "tlsa-invalid").path("failed-session-count").asLong()).isEqualTo(1);
 
