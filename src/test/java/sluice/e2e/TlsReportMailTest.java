@@ -30,6 +30,7 @@ import sluice.node.Node;
 import sluice.testkit.FakeSmtpServer;
 import sluice.testkit.FreePorts;
 import sluice.testkit.MutableClock;
+import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.TestDnsServer;
 import sluice.transit.ResultType;
@@ -54,7 +55,8 @@ class TlsReportMailTest {
         try (TestDnsServer dns = TestDnsServer.start(); FakeSmtpServer mx = FakeSmtpServer.start(b -> { })) {
             dns.txt("_smtp._tls.example.test", "v=TLSRPTv1; rua=mailto:tlsrpt@reports.test")
                     .mx("reports.test", 10, "mx.reports.test").a("mx.reports.test", "127.0.0.1");
-            MutableClock clock = new MutableClock(Instant.now());
+            // starts a day and two hours back, so the report is signed at the real time (verifiers refuse a t= ahead)
+            MutableClock clock = new MutableClock(Instant.now().minus(Duration.ofDays(1).plusHours(2)));
             LocalDate day = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
             try (Node node = start(mx, dns, key, clock, true)) {
                 var sink = node.delivery().tlsReportSink();
@@ -69,6 +71,12 @@ class TlsReportMailTest {
                 clock.advance(Duration.ofDays(1).plusHours(2)); // past the day and the longest jitter
                 node.tlsReporter().tick();
                 await().atMost(Duration.ofSeconds(20)).until(() -> mx.messages().size() == 1);
+                String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://" + node.config().admin().address() + "/metrics")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("sluice_tls_reports_total{result=\"sent\"} 1")
+                        .contains("sluice_tls_reports_total{result=\"failed\"} 0")
+                        .contains("sluice_tls_report_attempts_dropped_total 0");
             }
             FakeSmtpServer.Received got = mx.messages().getFirst();
             assertThat(got.sender()).isEmpty();
@@ -82,6 +90,14 @@ class TlsReportMailTest {
             assertThat(field(m, "TLS-Report-Submitter")).isEqualTo("mx.sluice.test");
             assertThat(field(m, "TLS-Required")).isEqualTo("No");
             assertThat(field(m, "DKIM-Signature")).contains("d=sluice.test").contains("s=s1");
+            // an independent verifier (dkimpy) accepts the signature as it arrived
+            Path arrived = Files.write(dir.resolve("arrived.eml"), got.data());
+            Peer.Result verified = Peer.run(List.of("/usr/bin/python3", "-c", """
+                    import sys, dkim
+                    record = sys.argv[2].encode()
+                    sys.exit(0 if dkim.DKIM(open(sys.argv[1], 'rb').read()).verify(dnsfunc=lambda n, timeout=5: record) else 1)
+                    """, arrived.toString(), DkimKeys.txtRecord(pair.getPublic())), null, 30);
+            assertThat(verified.exit()).as("dkimpy (python3-dkim, installed by .ci/run): " + verified.output()).isZero();
             assertThat(m.getMimeType()).isEqualTo("multipart/report");
             assertThat(field(m, "Content-Type")).contains("report-type=\"tlsrpt\"");
 
