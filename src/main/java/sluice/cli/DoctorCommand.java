@@ -16,7 +16,10 @@ import picocli.CommandLine.Parameters;
 import sluice.config.Config;
 import sluice.config.DkimConfig;
 import sluice.config.IpLiterals;
+import sluice.dns.MxAnswer;
+import sluice.dns.MxHost;
 import sluice.dns.Resolver;
+import sluice.transit.StsAdvice;
 import sluice.mailauth.DkimKeys;
 import sluice.mailauth.DomainDoctor;
 
@@ -82,6 +85,12 @@ final class DoctorCommand implements Callable<Integer> {
                 list.add(m);
             }
             out.put("checks", list);
+            StsAdvice advice = advice(resolver, d, config.hostname());
+            Map<String, Object> publish = new LinkedHashMap<>();
+            publish.put("mta_sts_policy_url", advice.policyUrl());
+            publish.put("mta_sts_policy", advice.policyFile());
+            publish.put("records", List.of(advice.stsRecord(), advice.tlsRptRecord()));
+            out.put("publish", publish);
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
             return out.get("ok") == Boolean.TRUE ? 0 : 1;
         }
@@ -92,10 +101,20 @@ final class DoctorCommand implements Callable<Integer> {
             if (f.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", f.fix());
             System.out.flush();
         });
+        System.out.println();
+        advice(resolver, d, config.hostname()).lines().forEach(System.out::println);
+        System.out.println();
         long fails = findings.stream().filter(f -> f.status() == DomainDoctor.Status.FAIL).count();
         long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count();
         System.out.println(fails + " failed, " + warns + " warning(s)");
         boolean failed = fails > 0;
         return failed ? 1 : 0;
+    }
+
+    /** The MTA-STS policy and TXT records to publish, for the domain's MX hosts (or this host when it has none). */
+    private static StsAdvice advice(Resolver resolver, String domain, String hostname) {
+        List<String> mx = resolver.mx(domain) instanceof MxAnswer.Hosts h && !h.implicit()
+                ? h.hosts().stream().map(MxHost::host).toList() : List.of(hostname);
+        return StsAdvice.forDomain(domain, mx, Clock.systemUTC().instant());
     }
 }

@@ -35,6 +35,8 @@ import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
+import sluice.transit.TlsReportBook;
+import sluice.transit.TlsReportSink;
 
 /** The outbound half of a node wired together: resolver, transports, DSNs and the queue manager. */
 public final class Delivery {
@@ -46,6 +48,7 @@ public final class Delivery {
     private final Warmups warmups;
     private final int recovered;
     private SharedWarmups fleetWarmups;
+    private TlsReportBook tlsReports;
 
     private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper,
                      SourceListings listings, Warmups warmups, int recovered) {
@@ -81,6 +84,12 @@ public final class Delivery {
             throw new IllegalArgumentException("bounce_rules " + d.bounceRules() + ": " + e.getMessage(), e);
         }
         Resolver resolver = Resolver.create(d.dnsServers(), d.dnsTimeout(), clock);
+        TlsReportBook tlsReports;
+        try {
+            tlsReports = TlsReports.book(config, spool, clock);
+        } catch (java.io.IOException e) {
+            throw new SpoolException("tls reports: " + e.getMessage(), e);
+        }
         Maildir maildir = new Maildir(Path.of(config.local().maildirRoot()), config.hostname(), clock);
         LocalTransport local = new LocalTransport(recipients, maildir, (sender, rcpts, data, origin) -> {
             String id = ingest.newId();
@@ -122,6 +131,7 @@ public final class Delivery {
             int recovered = scheduler.start();
             Delivery started = new Delivery(scheduler, remote, resolver, shaper, listings, warmups, recovered);
             started.fleetWarmups = fleetWarmups;
+            started.tlsReports = tlsReports;
             return started;
         } catch (SpoolException | RuntimeException e) {
             // The node closes the spool next: stop the threads that would keep using it.
@@ -171,6 +181,19 @@ public final class Delivery {
         return resolver;
     }
 
+    /**
+     * Where remote deliveries tell each attempt's TLS result, for the daily RFC 8460 reports ({@code tls_reports =
+     * false}: nowhere).
+     */
+    public TlsReportSink tlsReportSink() {
+        return tlsReports == null ? TlsReportSink.none() : tlsReports;
+    }
+
+    /** The counts the reports are made from, or null when {@code tls_reports = false}. */
+    public TlsReportBook tlsReports() {
+        return tlsReports;
+    }
+
     /** Messages found in the spool at start. */
     public int recovered() {
         return recovered;
@@ -183,6 +206,7 @@ public final class Delivery {
         if (fleetWarmups != null) fleetWarmups.close(); // gives back the allowance not used, for the others today
         warmups.close(); // saves the last counts while the spool is still open (the node closes it after this)
         remote.close();
+        if (tlsReports != null) tlsReports.flush(); // the last rounds' attempts, before the node closes the spool
     }
 
 }

@@ -62,6 +62,7 @@ public final class Node implements AutoCloseable {
     private final Cluster cluster;
     private final Drain drain;
     private SharedCounts sharedLimits;
+    private sluice.transit.TlsReporter tlsReporter;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
@@ -256,6 +257,18 @@ public final class Node implements AutoCloseable {
                 limits == null ? sluice.auth.SharedLockouts.NONE : limits.lockouts(config.auth()));
         Injector injector = new Injector(server::policy, ingest, auth, config.hostname(), config.limits().maxMessageSize(),
                 config.limits().maxRecipients(), config.egress().poolNames(), clock);
+        TlsReports.Running tlsReports = null;
+        if (d != null && d.tlsReports() != null) {
+            try {
+                tlsReports = TlsReports.start(config, d.tlsReports(), d.resolver(), ingest, auth, clock);
+            } catch (IOException e) {
+                throw started.fail("tls reports: " + e.getMessage(), true); // ca_file unreadable
+            }
+            started.add(tlsReports.stop());
+            TlsReports.Running r = tlsReports;
+            metrics.tlsReports(d.tlsReports()::dropped, r.reporter()::sent, r.reporter()::failed);
+        }
+        TlsReports.Running reports = tlsReports;
         Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
         events.subscribe(drain);
         ownState.set(() -> drain.draining() ? "draining" : null);
@@ -278,11 +291,13 @@ public final class Node implements AutoCloseable {
             Node node = new Node(config, spool, deliveryLog, users, server, bound, delivery, admin, suppressions, shared, drain, () -> {
                 trim.close();
                 alertTimer.close();
+                if (reports != null) reports.stop().close(); // queues through the spool: before it closes
                 // after the listeners (no more rejections to store), before the spool closes
                 if (hooks != null) hooks.close();
                 if (limits != null) limits.close(); // the last counts and lockouts still reach the others
             });
             node.sharedLimits = limits;
+            node.tlsReporter = reports == null ? null : reports.reporter();
             return node;
         } catch (ListenerBindException e) {
             throw started.fail(e.getMessage(), false);
@@ -417,6 +432,11 @@ public final class Node implements AutoCloseable {
     /** The cluster's parts, or null on a single node. */
     public Cluster cluster() {
         return cluster;
+    }
+
+    /** The daily TLS reports' sender, or null when delivery is paused or {@code tls_reports = false}. */
+    public sluice.transit.TlsReporter tlsReporter() {
+        return tlsReporter;
     }
 
     /** The fleet's shared rate limits and lockouts, or null on a single node. */

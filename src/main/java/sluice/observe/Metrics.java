@@ -122,6 +122,26 @@ public final class Metrics implements EventSink {
     }
 
     /**
+     * {@code sluice_tls_report_attempts_dropped_total} (delivery attempts not counted for RFC 8460 reports because a
+     * cap was reached), {@code sluice_tls_reports_total{result="sent"}} (reports queued or POSTed) and
+     * {@code {result="failed"}} (sending attempts that failed and are retried or given up), read when scraped.
+     */
+    public Metrics tlsReports(java.util.function.LongSupplier dropped, java.util.function.LongSupplier sent,
+                              java.util.function.LongSupplier failed) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_tls_report_attempts_dropped")
+                .help("Delivery attempts not counted for TLS reports because a cap was reached.")
+                .callback(cb -> cb.call(dropped.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_tls_reports")
+                .help("RFC 8460 TLS reports sent (queued or POSTed) and failed sending attempts.")
+                .labelNames("result")
+                .callback(cb -> {
+                    cb.call(sent.getAsLong(), "sent");
+                    cb.call(failed.getAsLong(), "failed");
+                }).register(registry);
+        return this;
+    }
+
+    /**
      * {@code sluice_cluster_degraded} (1 while Redis is unreachable and this node keeps to its share of each shared
      * limit), {@code sluice_cluster_nodes_alive}, {@code sluice_cluster_redis_calls_total} and
      * {@code sluice_cluster_redis_failures_total}, read when scraped (cluster mode only).

@@ -52,6 +52,11 @@ class DoctorTest {
                     .contains("PASS  DKIM    s1._domainkey.good.test publishes our key").contains("PASS  DMARC")
                     .contains("PASS  MTA-STS").contains("PASS  TLS-RPT").contains("forward-confirmed")
                     .contains("PASS  DNSBL   127.0.0.1 is not listed on clean.test").contains("0 failed");
+            // the MTA-STS policy file and the TXT records to publish, for the domain's MX hosts
+            assertThat(good.output()).contains("serve https://mta-sts.good.test/.well-known/mta-sts.txt")
+                    .contains("    version: STSv1\n    mode: testing\n    mx: mx.good.test\n    max_age: 86400\n")
+                    .containsPattern("_mta-sts\\.good\\.test\\. IN TXT \"v=STSv1; id=[0-9]{14}\"")
+                    .contains("_smtp._tls.good.test. IN TXT \"v=TLSRPTv1; rua=mailto:tls-reports@good.test\"");
 
             Peer.Result listed = SluiceProcess.run(null, "doctor", "good.test", "--ip", "127.0.0.1", "--dnsbl", "listed.test",
                     "--config", config.toString());
@@ -67,6 +72,10 @@ class DoctorTest {
             assertThat(checks).contains("bare.test. IN TXT \\\"v=spf1 ip4:127.0.0.1 -all\\\"")
                     .contains("_dmarc.bare.test. IN TXT \\\"v=DMARC1; p=none")
                     .contains("sluice dkim keygen bare.test");
+            assertThat(report.path("publish").path("mta_sts_policy").asText())
+                    .isEqualTo("version: STSv1\r\nmode: testing\r\nmx: mx.good.test\r\nmax_age: 86400\r\n");
+            assertThat(report.path("publish").path("records").toString()).contains("_mta-sts.bare.test. IN TXT")
+                    .contains("_smtp._tls.bare.test. IN TXT \\\"v=TLSRPTv1; rua=mailto:tls-reports@bare.test\\\"");
         }
     }
 }
