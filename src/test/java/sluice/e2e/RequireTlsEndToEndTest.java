@@ -15,7 +15,12 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sluice.auth.UserStore;
+import sluice.send.Campaign;
+import sluice.send.CampaignJournal;
+import sluice.send.CampaignList;
+import sluice.send.RawTemplate;
 import sluice.spool.Envelope;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
@@ -72,8 +77,9 @@ class RequireTlsEndToEndTest {
             assertThat(post(s, key, "message/rfc822", "?require_tls=true", raw)).isEqualTo(202);
             assertThat(post(s, key, "message/rfc822", "?require_tls=maybe", raw)).isEqualTo(400);
             assertThat(post(s, key, "application/json", "", json.replace("true", "\"yes\""))).isEqualTo(400);
+            campaign(s, key);
             subjects = subjects(s);
-            assertThat(subjects.values()).containsExactlyInAnyOrder("rt", "opt", "opt", "api-json", "api-raw");
+            assertThat(subjects.values()).containsExactlyInAnyOrder("rt", "opt", "opt", "api-json", "api-raw", "bulk");
         }
         try (SluiceHarness again = SluiceHarness.startIn(dir, "[]", "")) {
             Map<String, String> facts = new java.util.TreeMap<>();
@@ -83,8 +89,23 @@ class RequireTlsEndToEndTest {
             }
             // "opt" twice: with REQUIRETLS the header is ignored (REQUIRED), without it the message is OPTIONAL
             assertThat(facts).containsEntry("rt", "REQUIRED").containsEntry("opt", "OPTIONAL,REQUIRED")
-                    .containsEntry("api-json", "REQUIRED").containsEntry("api-raw", "REQUIRED");
+                    .containsEntry("api-json", "REQUIRED").containsEntry("api-raw", "REQUIRED")
+                    .containsEntry("bulk", "REQUIRED");
         }
+    }
+
+    /** The bulk CLI's engine with --require-tls, against the node's send API. */
+    private static void campaign(SluiceHarness s, String key) throws Exception {
+        Path csv = s.dir.resolve("list.csv");
+        Files.writeString(csv, "email\nr1@remote.test\n");
+        RawTemplate t = RawTemplate.parse("From: alice@example.test\nSubject: bulk\n\nhello {{email}}\n"
+                .getBytes(StandardCharsets.UTF_8));
+        Campaign c = new Campaign(new Campaign.Settings(URI.create("http://" + s.config().admin().address()
+                + "/api/v1/messages"), key, 1, null, "rt-campaign", true));
+        try (CampaignList list = CampaignList.open(csv); CampaignJournal j = CampaignJournal.create(csv, "a", "b")) {
+            assertThat(c.run(list, j, t, new AtomicBoolean(), (row, reason) -> { })).isInstanceOf(Campaign.End.Finished.class);
+        }
+        assertThat(c.counts().accepted.get()).isEqualTo(1);
     }
 
     private static int post(SluiceHarness s, String key, String type, String query, String body) throws Exception {
