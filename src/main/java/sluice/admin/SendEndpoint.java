@@ -108,7 +108,8 @@ final class SendEndpoint implements AutoCloseable {
                         + " of the " + s.declared() + " bytes its Content-Length declared");
             };
             Injector.Body body = type.equals("application/json") ? new Injector.Body.Json(bytes)
-                    : new Injector.Body.Raw(bytes, ctx.queryParam("from"), ctx.queryParams("to"));
+                    : new Injector.Body.Raw(bytes, ctx.queryParam("from"), ctx.queryParams("to"),
+                            requireTls(ctx.queryParam("require_tls")));
             String idempotencyKey = ctx.header("Idempotency-Key");
             if (idempotencyKey == null) {
                 answer(ctx, inject(caller, body, bytes.length));
@@ -116,6 +117,13 @@ final class SendEndpoint implements AutoCloseable {
             }
             idempotent(ctx, caller, idempotencyKey, type, bytes, body);
         }
+    }
+
+    /** {@code ?require_tls=true} asks for REQUIRETLS for a raw message (the JSON body has its own member). */
+    private static boolean requireTls(String value) {
+        if (value == null || value.equals("false")) return false;
+        if (value.equals("true")) return true;
+        throw new ApiError(400, "require_tls must be true or false");
     }
 
     /**

@@ -93,9 +93,12 @@ public final class Dsn {
         return codeClass + ".0.0";
     }
 
-    /** RFC 3461 4.3: RET applies to failures; a report without failures returns only the header section. */
+    /**
+     * RFC 3461 4.3: RET applies to failures; a report without failures returns only the header section. RFC 8689 5:
+     * a REQUIRETLS message's body never comes back, since the report may travel where the original could not.
+     */
     private static boolean returnsFullMessage(DsnRequest r, ReportKind kind) {
-        if (kind != ReportKind.FAILURE) return false;
+        if (kind != ReportKind.FAILURE || r.requireTls()) return false;
         if (r.ret() == null) return r.originalMessage().length <= FULL_BY_DEFAULT_LIMIT;
         return r.ret().equalsIgnoreCase("FULL");
     }

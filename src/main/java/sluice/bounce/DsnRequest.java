@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param recipients at least one recipient to report on
  * @param originalMessage the whole original message with CRLF line endings (not copied)
  * @param smtpUtf8 the original needed SMTPUTF8: the report uses the RFC 6533 message/global* types
+ * @param requireTls the original was sent with REQUIRETLS: only its header section comes back, whatever RET says
+ *                   (RFC 8689 5), and the report itself travels with REQUIRETLS
  */
 public record DsnRequest(
         String reportingMta,
@@ -26,7 +28,8 @@ public record DsnRequest(
         Instant arrivalDate,
         List<DsnRecipient> recipients,
         byte[] originalMessage,
-        boolean smtpUtf8) {
+        boolean smtpUtf8,
+        boolean requireTls) {
 
     public DsnRequest {
         Objects.requireNonNull(reportingMta, "reportingMta");
@@ -39,5 +42,11 @@ public record DsnRequest(
         if (ret != null && !ret.equalsIgnoreCase("FULL") && !ret.equalsIgnoreCase("HDRS")) {
             throw new IllegalArgumentException("RET must be FULL or HDRS: " + ret);
         }
+    }
+
+    /** For a message sent without REQUIRETLS. */
+    public DsnRequest(String reportingMta, String queueId, String originalSender, String envid, String ret,
+                      Instant arrivalDate, List<DsnRecipient> recipients, byte[] originalMessage, boolean smtpUtf8) {
+        this(reportingMta, queueId, originalSender, envid, ret, arrivalDate, recipients, originalMessage, smtpUtf8, false);
     }
 }

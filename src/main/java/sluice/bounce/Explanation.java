@@ -12,6 +12,11 @@ final class Explanation {
         sb.append("\r\n");
         paragraph(sb, intro(kind));
         sb.append("\r\n");
+        if (r.requireTls()) {
+            paragraph(sb, "The message was sent with REQUIRETLS: it goes only to hosts reached over verified TLS that"
+                    + " support REQUIRETLS, and this report returns only its header section.");
+            sb.append("\r\n");
+        }
         paragraph(sb, "If you need help, forward this report to postmaster@" + r.reportingMta()
                 + ", or to your own postmaster. Leave out the returned message if it is private.");
         sb.append("\r\n");

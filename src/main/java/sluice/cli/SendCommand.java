@@ -56,6 +56,10 @@ final class SendCommand implements Callable<Integer> {
             description = "file holding the user's API key (sluice user apikey NAME); default: $SLUICE_API_KEY")
     Path apiKeyFile;
 
+    @Option(names = "--require-tls", description = "send every message with REQUIRETLS (RFC 8689): only over verified TLS "
+            + "to hosts that support it, else it bounces")
+    boolean requireTls;
+
     @Option(names = "--dry-run", description = "render the first row's message, print it, and send nothing")
     boolean dryRun;
 
@@ -107,7 +111,7 @@ final class SendCommand implements Callable<Integer> {
         String key = apiKey();
         URI endpoint = URI.create(AdminApi.baseOf(options.load().admin().address()) + "/api/v1/messages");
         Campaign campaign = new Campaign(new Campaign.Settings(endpoint, key, concurrency, pace,
-                Campaign.id(survey.sha256(), templateSha)));
+                Campaign.id(survey.sha256(), templateSha), requireTls));
         switch (campaign.probe()) {
             case Campaign.Probe.Ready r -> { }
             case Campaign.Probe.NotAnswering n -> throw new Failures.UserError(1, "no server answers at "

@@ -24,6 +24,7 @@ import sluice.delivery.OutboundMessage;
 import sluice.delivery.RecipientResult;
 import sluice.delivery.SmtpClient;
 import sluice.delivery.Timeouts;
+import sluice.delivery.TlsMode;
 import sluice.observe.DeliveryLog;
 import sluice.auth.SendAsRule;
 import sluice.mailauth.DkimSigner;
@@ -57,6 +58,10 @@ final class SendmailCommand implements Callable<Integer> {
 
     @Option(names = "-f", paramLabel = "FROM", description = "envelope sender (default: USER@hostname)")
     String from;
+
+    @Option(names = "--require-tls", description = "send with REQUIRETLS (RFC 8689): only over verified TLS to hosts "
+            + "that support it, else it bounces (a header 'TLS-Required: No' asks the opposite)")
+    boolean requireTls;
 
     @Option(names = "-v", description = "say what happened (like real sendmail, silent on success without it)")
     boolean verbose;
@@ -96,7 +101,8 @@ final class SendmailCommand implements Callable<Integer> {
             byte[] data = signed(config, stripped.message());
             List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r, null, null)).toList();
             ingest.accept(id, new Envelope(sender, rcpts, Clock.systemUTC().instant(), data.length,
-                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1"), pool), data);
+                    Map.of("mode", "sendmail", "listener", "0", "client_ip", "127.0.0.1"), pool)
+                    .withTlsRequest(requireTls ? sluice.spool.TlsRequest.REQUIRED : sluice.spool.TlsRequest.DEFAULT), data);
             if (verbose) System.err.println("sendmail: queued as " + id + " (no server running: it is delivered when one starts)");
             return 0;
         }
@@ -136,9 +142,14 @@ final class SendmailCommand implements Callable<Integer> {
         String host = mx.address() == null || mx.address().equals("0.0.0.0") || mx.address().equals("::") ? "127.0.0.1" : mx.address();
         LocalMessage m = prepare(config, input, sender, "sendmail." + System.nanoTime());
         ClientSettings settings = ClientSettings.plain("localhost").withTimeouts(Duration.ofSeconds(10), Timeouts.uniform(Duration.ofSeconds(60)));
+        // The server takes REQUIRETLS only inside TLS (RFC 8689). The peer is our own listener on the loopback, so
+        // the session needs encryption, not proof of identity: its certificate is not checked.
+        if (requireTls) settings = settings.withTls(TlsMode.REQUIRED, sluice.delivery.ClientTls.unauthenticated());
         try (SmtpClient client = SmtpClient.open(new InetSocketAddress(InetAddress.getByAddress(
                 sluice.config.IpLiterals.parse(host)), mx.port()), settings)) {
-            MessageResult r = client.send(OutboundMessage.of(sender, m.recipients(), m.data()));
+            OutboundMessage plain = OutboundMessage.of(sender, m.recipients(), m.data());
+            MessageResult r = client.send(new OutboundMessage(plain.sender(), plain.recipients(), plain.data(), false,
+                    false, null, null, requireTls));
             List<String> queued = new ArrayList<>();
             List<String> refused = new ArrayList<>();
             for (RecipientResult x : r.recipients()) {

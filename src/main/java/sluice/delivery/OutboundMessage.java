@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param smtpUtf8  the envelope or headers need SMTPUTF8
  * @param envid     DSN ENVID in wire (xtext) form, or null
  * @param ret       DSN RET ("FULL" or "HDRS"), or null
+ * @param requireTls sent with REQUIRETLS (RFC 8689): MAIL FROM carries it, and a host that does not announce it
+ *                  gets no MAIL at all
  */
 public record OutboundMessage(String sender, List<OutboundRecipient> recipients, byte[] data, boolean eightBit,
-        boolean smtpUtf8, String envid, String ret) {
+        boolean smtpUtf8, String envid, String ret, boolean requireTls) {
 
     public OutboundMessage {
         Objects.requireNonNull(sender, "sender");
@@ -24,6 +26,12 @@ public record OutboundMessage(String sender, List<OutboundRecipient> recipients,
         requireOneLine("sender", sender);
         requireOneLine("ENVID", envid);
         requireOneLine("RET", ret);
+    }
+
+    /** Without REQUIRETLS. */
+    public OutboundMessage(String sender, List<OutboundRecipient> recipients, byte[] data, boolean eightBit,
+            boolean smtpUtf8, String envid, String ret) {
+        this(sender, recipients, data, eightBit, smtpUtf8, envid, ret, false);
     }
 
     public static OutboundMessage of(String sender, List<String> recipients, byte[] data) {

@@ -557,7 +557,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         List<OutboundRecipient> rcpts = new ArrayList<>();
         for (Recipient r : job.recipients()) rcpts.add(new OutboundRecipient(r.address(), r.notifyOn(), r.orcpt()));
         return new OutboundMessage(job.envelope().sender(), rcpts, data, "8BITMIME".equalsIgnoreCase(attrs.get("body")),
-                "true".equals(attrs.get("smtputf8")), attrs.get("envid"), attrs.get("ret"));
+                "true".equals(attrs.get("smtputf8")), attrs.get("envid"), attrs.get("ret"), job.envelope().requireTls());
     }
 
     private static List<Outcome> all(Job job, int code, String enhanced, String text, long start) {

@@ -79,6 +79,11 @@ final class Transaction {
         if (m.smtpUtf8() && !caps.has("SMTPUTF8")) {
             return Reply.of(550, "5.6.7", "Message needs SMTPUTF8 but the remote host does not support it");
         }
+        // The last line of defence: RemoteTransport asks transit.RequireTls per host (and tries the next MX); whatever
+        // route got here, a REQUIRETLS message never goes to a host that does not announce REQUIRETLS.
+        if (m.requireTls() && !caps.has("REQUIRETLS")) {
+            return Reply.of(450, "4.7.30", "REQUIRETLS not supported by the next hop");
+        }
         return null;
     }
 
@@ -163,7 +168,8 @@ final class Transaction {
                 m.eightBit() && caps.has("8BITMIME"),
                 m.smtpUtf8(),
                 dsn ? m.ret() : null,
-                dsn ? m.envid() : null));
+                dsn ? m.envid() : null,
+                m.requireTls()));
         for (OutboundRecipient r : m.recipients()) {
             out.add(ClientCommands.rcptTo(r.address(), dsn ? r.dsnNotify() : null, dsn ? r.orcpt() : null));
         }

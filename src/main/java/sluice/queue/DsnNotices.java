@@ -17,6 +17,7 @@ import sluice.spool.QueuedMessage;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
+import sluice.spool.TlsRequest;
 
 /**
  * Builds RFC 3464 DSNs and queues them through the same door as every other message, from the null sender
@@ -54,11 +55,14 @@ public final class DsnNotices implements Notices {
         String id = ingest.newId();
         String messageId = "<" + id + ".dsn@" + hostname + ">";
         DsnRequest request = new DsnRequest(hostname, m.id(), env.sender(), env.attributes().get("envid"),
-                env.attributes().get("ret"), env.received(), rcpts, original, "true".equals(env.attributes().get("smtputf8")));
+                env.attributes().get("ret"), env.received(), rcpts, original, "true".equals(env.attributes().get("smtputf8")),
+                env.requireTls());
         byte[] dsn = Dsn.build(request, now.atZone(clock.getZone()), messageId);
         Envelope out = new Envelope("", List.of(Recipient.pending(env.sender(), null, "NEVER")), now, dsn.length,
                 Map.of("message_id", messageId, "dsn_for", m.id(), "mode", "dsn",
-                        "smtputf8", Boolean.toString(request.smtpUtf8())));
+                        "smtputf8", Boolean.toString(request.smtpUtf8())))
+                // RFC 8689 5: the report about a REQUIRETLS message is protected as the message was
+                .withTlsRequest(env.requireTls() ? TlsRequest.REQUIRED : TlsRequest.DEFAULT);
         try {
             ingest.accept(id, out, dsn);
         } catch (SpoolException e) {

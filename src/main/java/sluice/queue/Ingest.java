@@ -10,6 +10,8 @@ import sluice.spool.QueueState;
 import sluice.spool.Recipient;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
+import sluice.spool.TlsRequest;
+import sluice.transit.TlsRequiredHeader;
 
 /**
  * The one door into the queue: SMTP, and later the HTTP send API, sendmail and bounces, all store
@@ -59,6 +61,7 @@ public final class Ingest {
      * @throws SpoolException when it could not be stored; nothing of it is kept
      */
     public void accept(String id, Envelope envelope, byte[] data) throws SpoolException {
+        envelope = withTlsRequest(envelope, data);
         var a = envelope.attributes();
         List<String> rcpts = envelope.recipients().stream().map(Recipient::address).toList();
         DeliveryEvent received = new DeliveryEvent.Received(clock.instant(), id, a.get("message_id"), envelope.sender(),
@@ -67,6 +70,15 @@ public final class Ingest {
         spool.commit(id, envelope, QueueState.NEW, data, outbox.recordsFor(List.of(received)));
         log.publish(received);
         accepted.accepted(id, envelope, data);
+    }
+
+    /**
+     * RFC 8689's one rule, at the one door: a TLS-Required: No header field counts unless the sender asked for
+     * REQUIRETLS (each door sets that from its own request), whichever door the message came through.
+     */
+    static Envelope withTlsRequest(Envelope e, byte[] data) {
+        if (e.requireTls()) return e;
+        return e.withTlsRequest(TlsRequest.of(false, TlsRequiredHeader.saysNo(data)));
     }
 
     private static int parseInt(String s) {

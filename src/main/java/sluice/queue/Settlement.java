@@ -173,7 +173,9 @@ final class Settlement {
             }
         }
 
-        Envelope newEnv = new Envelope(env.sender(), updated, env.received(), env.size(), attrs);
+        // Everything but recipients and attributes carries over: a deferral must not drop the pool or REQUIRETLS.
+        Envelope newEnv = new Envelope(env.sender(), updated, env.received(), env.size(), attrs, env.pool(),
+                env.tlsRequest());
         QueuedMessage settled = new QueuedMessage(m.id(), newEnv,
                 new QueueState(false, next, attempt, lastError == null ? m.state().lastError() : lastError));
         // The DSNs are queued before this message's new state is stored: a crash in between repeats a

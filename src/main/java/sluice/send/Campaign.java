@@ -37,7 +37,12 @@ public final class Campaign {
     private static final int CONNECT_TRIES = 6;
     private static final long FLUSH_EVERY_NANOS = 1_000_000_000L;
 
-    public record Settings(URI endpoint, String apiKey, int concurrency, Rate rate, String campaignId) {}
+    /** @param requireTls every message asks for REQUIRETLS ({@code ?require_tls=true}) */
+    public record Settings(URI endpoint, String apiKey, int concurrency, Rate rate, String campaignId, boolean requireTls) {
+        public Settings(URI endpoint, String apiKey, int concurrency, Rate rate, String campaignId) {
+            this(endpoint, apiKey, concurrency, rate, campaignId, false);
+        }
+    }
 
     /** Why the run ended. */
     public sealed interface End {
@@ -192,7 +197,8 @@ public final class Campaign {
             }
         };
         if (message == null) return;
-        URI uri = URI.create(settings.endpoint() + "?to=" + URLEncoder.encode(row.email(), StandardCharsets.UTF_8));
+        URI uri = URI.create(settings.endpoint() + "?to=" + URLEncoder.encode(row.email(), StandardCharsets.UTF_8)
+                + (settings.requireTls() ? "&require_tls=true" : ""));
         HttpRequest req = request(uri, message, settings.campaignId() + "-" + row.number());
         int connectFailures = 0;
         int serverErrors = 0;

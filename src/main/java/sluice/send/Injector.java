@@ -26,6 +26,7 @@ import sluice.smtp.TraceHeaders;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.SpoolException;
+import sluice.spool.TlsRequest;
 
 /**
  * The send API's work, without HTTP: checks the API key (with the same lockout as SMTP AUTH), makes the message
@@ -46,10 +47,17 @@ public final class Injector {
     public sealed interface Body {
         record Json(byte[] bytes) implements Body {}
 
-        /** {@code from} null and {@code to} empty: taken from the header fields. */
-        record Raw(byte[] bytes, String from, List<String> to) implements Body {
+        /**
+         * {@code from} null and {@code to} empty: taken from the header fields. {@code requireTls}: the query's
+         * {@code require_tls=true}, as SMTP's REQUIRETLS.
+         */
+        record Raw(byte[] bytes, String from, List<String> to, boolean requireTls) implements Body {
             public Raw {
                 to = List.copyOf(to);
+            }
+
+            public Raw(byte[] bytes, String from, List<String> to) {
+                this(bytes, from, to, false);
             }
         }
     }
@@ -130,7 +138,8 @@ public final class Injector {
                 case Body.Raw raw -> {
                     String id = ingest.newId();
                     Stamp stamp = stamp(id);
-                    yield sendOne(caller, id, stamp, RawMessage.parse(raw.bytes(), raw.from(), raw.to(), stamp));
+                    yield sendOne(caller, id, stamp, RawMessage.parse(raw.bytes(), raw.from(), raw.to(), stamp)
+                            .withRequireTls(raw.requireTls()));
                 }
             };
         } catch (Invalid e) {
@@ -184,7 +193,8 @@ public final class Injector {
         // header is removed whatever it says, before the message is checked, signed and queued.
         PoolHeader.Stripped stripped = PoolHeader.strip(m.data());
         String pool = pool(m.pool(), stripped.values());
-        m = new Outgoing(m.sender(), m.recipients(), m.originators(), stripped.message(), m.messageId(), pool);
+        m = new Outgoing(m.sender(), m.recipients(), m.originators(), stripped.message(), m.messageId(), pool,
+                m.requireTls());
         if (m.recipients().size() > maxRecipients) {
             throw new Invalid(400, "\"to\": " + m.recipients().size() + " recipients, more than max_recipients (" + maxRecipients + ")");
         }
@@ -216,7 +226,8 @@ public final class Injector {
         data = auth.signOutbound(data, signingDomain);
         List<Recipient> rcpts = m.recipients().stream().map(r -> Recipient.pending(r.address(), null, null)).toList();
         Envelope envelope = new Envelope(m.sender().address(), rcpts, clock.instant(), data.length,
-                attributes(facts, m, data), m.pool());
+                attributes(facts, m, data), m.pool())
+                .withTlsRequest(m.requireTls() ? TlsRequest.REQUIRED : TlsRequest.DEFAULT);
         return new Prepared(id, m.messageId(), envelope, data, null);
     }
 

@@ -96,7 +96,7 @@ final class JsonMessage {
         byte[] data = out.toByteArray();
         // The originators are read from the message as composed, by the parser every door uses: what is checked and
         // signed is what recipients get, including a Resent-From given in "headers".
-        return new Outgoing(r.from().mailbox(), recipients, Originators.parse(data), data, messageId, r.pool());
+        return new Outgoing(r.from().mailbox(), recipients, Originators.parse(data), data, messageId, r.pool(), r.requireTls());
     }
 
     /** text, html or both (multipart/alternative); inside multipart/mixed when there are attachments. */

@@ -12,19 +12,20 @@ import sluice.smtp.AddressList;
 /**
  * The JSON body of the send API, read and checked before anything is built or queued: {@code {"from", "to", "cc",
  * "bcc", "reply_to", "subject", "text", "html", "headers", "pool", "attachments", "list_unsubscribe",
- * "recipients"}}. Every member is checked, and all problems are reported together (up to {@link #MAX_ERRORS}), each
+ * "recipients", "require_tls"}}. Every member is checked, and all problems are reported together (up to {@link #MAX_ERRORS}), each
  * with the path of its member, so a client fixes its request in one round.
  *
  * @param batch the {@code recipients} of a batch (each its own message, the texts personalised), or null
+ * @param requireTls {@code "require_tls": true}: sent as with SMTP's REQUIRETLS (RFC 8689)
  */
 record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> cc, List<NamedAddress> bcc,
                    List<NamedAddress> replyTo, Content content, Map<String, String> headers, String pool,
-                   List<Attachment> attachments, List<BatchRecipient> batch) {
+                   List<Attachment> attachments, List<BatchRecipient> batch, boolean requireTls) {
     /** The most recipients one batch request may name: bigger campaigns are several requests. */
     static final int MAX_BATCH = 1000;
     static final int MAX_ERRORS = 100;
     static final String KNOWN = "from, to, cc, bcc, reply_to, subject, text, html, headers, pool, attachments, "
-            + "list_unsubscribe, recipients";
+            + "list_unsubscribe, recipients, require_tls";
     private static final Set<String> FIELDS = Set.of(KNOWN.split(", "));
     /** Fields the request sets by its own members, or Sluice sets; "headers" may not set them (nor any Content-*). */
     private static final Set<String> RESERVED = Set.of("from", "to", "cc", "bcc", "reply-to", "subject", "date", "mime-version",
@@ -105,6 +106,7 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
         String text = member(p, null, () -> text(root, "text"));
         String html = member(p, null, () -> text(root, "html"));
         String pool = member(p, null, () -> text(root, "pool"));
+        boolean requireTls = member(p, false, () -> flag(root, "require_tls"));
         if (absent(root, "text") && absent(root, "html")) {
             p.add("text", "one of \"text\" and \"html\" is required");
         }
@@ -132,7 +134,7 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
             member(p, null, () -> ListUnsubscribe.header(unsubscribe, "list_unsubscribe"));
         }
         p.throwIfAny();
-        return new JsonRequest(from, to, cc, bcc, replyTo, content, headers, pool, attachments, batch);
+        return new JsonRequest(from, to, cc, bcc, replyTo, content, headers, pool, attachments, batch, requireTls);
     }
 
     private static boolean absent(JsonNode root, String field) {
@@ -225,6 +227,13 @@ record JsonRequest(NamedAddress from, List<NamedAddress> to, List<NamedAddress> 
             out.add(single(n.get(i).asText(), field + "[" + i + "]"));
         }
         return out;
+    }
+
+    private static boolean flag(JsonNode root, String field) throws Invalid {
+        JsonNode n = root.path(field);
+        if (n.isMissingNode() || n.isNull()) return false;
+        if (!n.isBoolean()) throw Invalid.field(field, "must be true or false");
+        return n.booleanValue();
     }
 
     private static String text(JsonNode root, String field) throws Invalid {

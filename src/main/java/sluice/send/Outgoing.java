@@ -13,14 +13,19 @@ import sluice.smtp.Originators;
  *                    may-send-as check and the DKIM signer both take them from here
  * @param data        the message, CRLF line endings, Bcc removed, Message-ID and Date present
  * @param pool        the JSON request's "pool" member, or null (an X-Sluice-Pool header is read from data)
+ * @param requireTls  the request asked for REQUIRETLS ("require_tls": true, or ?require_tls=true with a raw message)
  */
 record Outgoing(Mailbox sender, List<Mailbox> recipients, Originators originators, byte[] data, String messageId,
-                String pool) {
+                String pool, boolean requireTls) {
     Outgoing {
         recipients = List.copyOf(recipients);
     }
 
     Outgoing(Mailbox sender, List<Mailbox> recipients, Originators originators, byte[] data, String messageId) {
-        this(sender, recipients, originators, data, messageId, null);
+        this(sender, recipients, originators, data, messageId, null, false);
+    }
+
+    Outgoing withRequireTls(boolean r) {
+        return new Outgoing(sender, recipients, originators, data, messageId, pool, r);
     }
 }

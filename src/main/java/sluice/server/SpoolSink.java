@@ -25,6 +25,7 @@ import sluice.smtp.SessionFacts;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.SpoolException;
+import sluice.spool.TlsRequest;
 
 /** Turns a finished SMTP transaction into a spool envelope and hands it to the ingest door. */
 final class SpoolSink implements MessageSink {
@@ -87,7 +88,8 @@ final class SpoolSink implements MessageSink {
                 .map(r -> Recipient.pending(r.mailbox().address(), r.parameters().orcpt(), r.parameters().notifyOn()))
                 .toList();
         Envelope envelope = new Envelope(d.sender() == null ? "" : d.sender().address(), rcpts, clock.instant(),
-                data.length, attributes(d), pool);
+                data.length, attributes(d), pool)
+                .withTlsRequest(d.parameters().requireTls() ? TlsRequest.REQUIRED : TlsRequest.DEFAULT);
         try {
             ingest.accept(d.queueId(), envelope, data);
             return new CommitResult.Queued(d.queueId());

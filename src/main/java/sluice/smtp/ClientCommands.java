@@ -16,12 +16,19 @@ public final class ClientCommands {
      */
     public static String mailFrom(String sender, long size, boolean body8BitMime, boolean smtpUtf8, String ret,
             String envid) {
+        return mailFrom(sender, size, body8BitMime, smtpUtf8, ret, envid, false);
+    }
+
+    /** As above, with RFC 8689's REQUIRETLS keyword when {@code requireTls}. */
+    public static String mailFrom(String sender, long size, boolean body8BitMime, boolean smtpUtf8, String ret,
+            String envid, boolean requireTls) {
         StringBuilder sb = new StringBuilder(64).append("MAIL FROM:<").append(sender).append('>');
         if (size >= 0) sb.append(" SIZE=").append(size);
         if (body8BitMime) sb.append(" BODY=8BITMIME");
         if (smtpUtf8) sb.append(" SMTPUTF8");
         if (ret != null) sb.append(" RET=").append(ret);
         if (envid != null) sb.append(" ENVID=").append(envid);
+        if (requireTls) sb.append(" REQUIRETLS");
         return sb.toString();
     }
 

@@ -69,6 +69,7 @@ public final class CommandParser {
         boolean utf8 = false;
         String ret = null;
         String envid = null;
+        boolean requireTls = false;
         Set<String> seen = new HashSet<>();
         for (String p : params(arg, path.end())) {
             if (p == null) return invalid(Replies.PARAM_SYNTAX);
@@ -107,6 +108,11 @@ public final class CommandParser {
                     }
                     envid = value;
                 }
+                case "REQUIRETLS" -> {
+                    // RFC 8689 3: a keyword without a value; whether TLS is active is the session's question
+                    if (value != null) return invalid(Replies.PARAM_SYNTAX.withText("REQUIRETLS takes no value"));
+                    requireTls = true;
+                }
                 case "AUTH" -> {
                     // RFC 4954 5: accepted and not trusted (we never relay the identity onward)
                     if (value == null || !(value.equals("<>") || isXtext(value))) {
@@ -118,7 +124,7 @@ public final class CommandParser {
                 }
             }
         }
-        return new Command.Mail(path.mailbox(), new MailParameters(size, body, utf8, ret, envid));
+        return new Command.Mail(path.mailbox(), new MailParameters(size, body, utf8, ret, envid, requireTls));
     }
 
     private static Command rcpt(String arg) {

@@ -42,6 +42,8 @@ public final class Replies {
     public static final Reply AUTH_FAILED = Reply.of(535, "5.7.8", "Authentication credentials invalid");
     public static final Reply AUTH_LOCKED_OUT = Reply.of(454, "4.7.0", "Too many authentication failures; try again later");
     public static final Reply AUTH_UNAVAILABLE = Reply.of(454, "4.7.0", "Temporary authentication failure");
+    /** RFC 8689 4.1: REQUIRETLS is accepted only in a session that uses TLS (5.7.10: encryption needed, RFC 5248). */
+    public static final Reply REQUIRETLS_NEEDS_TLS = Reply.of(530, "5.7.10", "REQUIRETLS needs TLS; issue STARTTLS first");
     public static final Reply STARTTLS_FIRST = Reply.of(530, "5.7.0", "Must issue a STARTTLS command first");
     public static final Reply AUTH_REQUIRED = Reply.of(530, "5.7.0", "Authentication required");
     public static final Reply TLS_UNAVAILABLE = Reply.of(454, "4.7.0", "TLS not available");

@@ -164,6 +164,7 @@ public final class Session {
         lines.add("DSN");
         if (!tls && ctx.tlsAvailable()) lines.add("STARTTLS");
         if (tls) lines.add("AUTH PLAIN LOGIN");
+        if (tls) lines.add("REQUIRETLS"); // RFC 8689: offered only where the session itself is encrypted
         lines.add("HELP");
         return new Reply(250, null, lines, false);
     }
@@ -182,7 +183,8 @@ public final class Session {
         if (ctx.requireTls() && !tls) return error(Replies.STARTTLS_FIRST);
         if (ctx.mode().isSubmission() && authUser == null) return error(Replies.AUTH_REQUIRED);
         MailParameters p = c.parameters();
-        Reply refusal = p.size() > ctx.maxMessageSize() ? Replies.TOO_BIG
+        Reply refusal = p.requireTls() && !tls ? Replies.REQUIRETLS_NEEDS_TLS
+                : p.size() > ctx.maxMessageSize() ? Replies.TOO_BIG
                 : c.sender() != null && !c.sender().isAscii() && !p.smtpUtf8() ? Replies.NON_ASCII_ADDRESS
                 : authUser != null && !policy.maySendAs(authUser, c.sender())
                         ? new SendAs.Refused(authUser, c.sender().address(), "envelope sender").reply()

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param attributes free-form facts about the reception and its parameters, e.g. "envid", "ret", "body",
  *                   "smtputf8", "listener", "client_ip", "tls", "auth_user", "message_id", "helo"
  * @param pool       the egress pool the message itself asked for (X-Sluice-Pool, the send API's member), or null
+ * @param tlsRequest what the sender asked of transport security (REQUIRETLS, TLS-Required: No), never null
  */
 public record Envelope(
         String sender,
@@ -18,11 +19,19 @@ public record Envelope(
         Instant received,
         long size,
         Map<String, String> attributes,
-        String pool) {
+        String pool,
+        TlsRequest tlsRequest) {
 
     public Envelope {
         recipients = List.copyOf(recipients);
         attributes = Map.copyOf(attributes);
+        if (tlsRequest == null) tlsRequest = TlsRequest.DEFAULT;
+    }
+
+    /** A message that asks nothing of transport security (until {@link #withTlsRequest}). */
+    public Envelope(String sender, List<Recipient> recipients, Instant received, long size,
+                    Map<String, String> attributes, String pool) {
+        this(sender, recipients, received, size, attributes, pool, TlsRequest.DEFAULT);
     }
 
     /** A message that names no pool of its own. */
@@ -32,6 +41,20 @@ public record Envelope(
     }
 
     public Envelope withPool(String p) {
-        return new Envelope(sender, recipients, received, size, attributes, p);
+        return new Envelope(sender, recipients, received, size, attributes, p, tlsRequest);
+    }
+
+    public Envelope withTlsRequest(TlsRequest t) {
+        return new Envelope(sender, recipients, received, size, attributes, pool, t);
+    }
+
+    /** Sent with REQUIRETLS (RFC 8689): verified TLS to a REQUIRETLS host on every hop, or a bounce. */
+    public boolean requireTls() {
+        return tlsRequest == TlsRequest.REQUIRED;
+    }
+
+    /** {@code TLS-Required: No} without REQUIRETLS: DANE and MTA-STS failures fall back (RFC 8689 4.2.2). */
+    public boolean tlsOptional() {
+        return tlsRequest == TlsRequest.OPTIONAL;
     }
 }

@@ -44,6 +44,9 @@ final class EnvelopeCodec {
             for (Map.Entry<String, String> a : e.attributes().entrySet()) g.writeStringField(a.getKey(), a.getValue());
             g.writeEndObject();
             if (e.pool() != null) g.writeStringField("pool", e.pool());
+            // absent means DEFAULT, so records written before REQUIRETLS read back unchanged
+            if (e.requireTls()) g.writeBooleanField("requiretls", true);
+            if (e.tlsOptional()) g.writeBooleanField("tls_optional", true);
             g.writeObjectFieldStart("queue");
             g.writeBooleanField("held", s.held());
             if (s.nextAttempt() != null) g.writeNumberField("next", s.nextAttempt().toEpochMilli());
@@ -69,7 +72,8 @@ final class EnvelopeCodec {
             Map<String, String> attrs = new HashMap<>();
             o.path("attrs").fields().forEachRemaining(f -> attrs.put(f.getKey(), f.getValue().asText()));
             Envelope e = new Envelope(o.path("sender").asText(), rcpts, Instant.ofEpochMilli(o.path("received").asLong()),
-                    o.path("size").asLong(), attrs, text(o, "pool"));
+                    o.path("size").asLong(), attrs, text(o, "pool"),
+                    TlsRequest.of(o.path("requiretls").asBoolean(false), o.path("tls_optional").asBoolean(false)));
             JsonNode q = o.path("queue");
             QueueState s = new QueueState(q.path("held").asBoolean(),
                     q.has("next") ? Instant.ofEpochMilli(q.path("next").asLong()) : null, q.path("attempts").asInt(),
