@@ -27,6 +27,7 @@ import sluice.dns.Resolver;
 import sluice.smtp.Reply;
 import sluice.spool.Recipient;
 import sluice.transit.DaneVerdict;
+import sluice.transit.RequireTls;
 import sluice.transit.ResultType;
 import sluice.transit.StsVerdict;
 import sluice.transit.TlsAttempt;
@@ -92,8 +93,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         String policy;         // the transit policy of the last host tried (tls_policy)
         boolean lastWasPolicy; // the last failure was transit security's (a refused host or a failed verification)
         int hosts;             // hosts (candidates) that failed
-        int requireTlsHosts;   // ... of them because they could not carry a REQUIRETLS message
-        int requireTlsUnsupported; // ... of those because they do not offer REQUIRETLS
+        final List<RequireTls.Verdict.Refuse> requireTls = new ArrayList<>(); // hosts that could not carry REQUIRETLS
 
         void add(String where, String why) {
             last = where + ": " + why;
@@ -192,12 +192,11 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
         String policy = failures.policy;
-        if (asked.requireTls() && failures.requireTlsHosts > 0 && failures.requireTlsHosts == failures.hosts) {
+        if (asked.requireTls() && !failures.requireTls.isEmpty() && failures.requireTls.size() == failures.hosts) {
             // RFC 8689 4.2.1: no MX host could carry the message as it asked; soft per host, final once all were tried
-            boolean unsupported = failures.requireTlsUnsupported == failures.requireTlsHosts;
-            return tagged(all(job, 550, unsupported ? "5.7.30" : "5.7.10", (unsupported
-                    ? "REQUIRETLS support required: no MX host of " : "REQUIRETLS: no verified TLS to any MX host of ")
-                    + job.destination().key() + " (" + why + ")", start), policy);
+            Reply r = RequireTls.exhausted(failures.requireTls);
+            return tagged(all(job, r.code(), r.status().toString(), r.lines().getFirst() + " (" + job.destination().key()
+                    + ": " + why + ")", start), policy);
         }
         if (failures.refusal != null) {
             // A host answered with a refusal: its reply is what this attempt got (shaping reads it: a 421 "too many
@@ -231,27 +230,27 @@ public final class RemoteTransport implements Transport, AutoCloseable {
      */
     private boolean refusesRequireTls(SmtpClient client, Candidate c, TransitRules.Asked asked, Failures failures) {
         if (!asked.requireTls()) return false;
-        String why = null;
-        boolean unsupported = false;
-        if (c.rule() == null || !c.rule().verified() || client.tlsVersion() == null) {
-            why = "REQUIRETLS: the session with the host is not verified TLS";
-        } else if (!client.extensions().contains("REQUIRETLS")) {
-            why = "REQUIRETLS: the host does not offer REQUIRETLS";
-            unsupported = true;
+        RequireTls.Verification how = client.tlsVersion() == null ? RequireTls.Verification.NONE
+                : c.rule() == null || !c.rule().verified() ? RequireTls.Verification.UNVERIFIED
+                : switch (c.rule().policy()) {
+                    case "dane" -> RequireTls.Verification.DANE;
+                    case "mta-sts" -> RequireTls.Verification.MTA_STS;
+                    default -> RequireTls.Verification.PKIX; // chosen by TransitRules only for a DNSSEC-validated MX
+                };
+        // smarthost routes and PKIX rules are vouched for by configuration or DNSSEC (TransitRules decided)
+        if (!(RequireTls.check(true, how, true, client.capabilities()) instanceof RequireTls.Verdict.Refuse refuse)) {
+            return false;
         }
-        if (why == null) return false;
         client.close();
-        failures.add(c.where(), why);
-        failures.requireTlsHosts++;
-        if (unsupported) failures.requireTlsUnsupported++;
+        failures.add(c.where(), refuse.reason());
+        failures.requireTls.add(refuse);
         failures.hosts++;
         return true;
     }
 
     /** REQUIRETLS and TLS-Required: No, as the message carries them. */
     private static TransitRules.Asked asked(Job job) {
-        var attrs = job.envelope().attributes(); // TODO(merge): the envelope's typed REQUIRETLS facts
-        return new TransitRules.Asked("true".equals(attrs.get("requiretls")), "true".equals(attrs.get("tls_optional")));
+        return new TransitRules.Asked(job.envelope().requireTls(), job.envelope().tlsOptional());
     }
 
     private List<Outcome> finish(Job job, Candidate c, Shape shape, SmtpClient client, String key, int uses,
@@ -329,7 +328,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                 && (f.kind() == ClientFailure.Kind.TLS || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE);
         if (policyFailure) {
             failures.addPolicy(c.where(), c.rule().policy() + ": " + describe(f));
-            if (c.rule().verified()) failures.requireTlsHosts++; // a REQUIRETLS message cannot go there either
+            if (c.rule().verified()) failures.requireTls.add(RequireTls.tlsFailed(describe(f))); // nor can REQUIRETLS
         } else {
             failures.add(c.where(), describe(f));
         }
@@ -407,7 +406,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     failures.policy = r.policy();
                     failures.addPolicy(h.host(), r.why());
                     failures.hosts++;
-                    if (r.requireTls()) failures.requireTlsHosts++;
+                    if (r.requireTls()) failures.requireTls.add(new RequireTls.Verdict.Refuse(RequireTls.TLS_NEEDED, r.why()));
                     if (r.type() != null) {
                         transit.reports().record(new TlsAttempt(domain, r.reported().type(), r.reported().strings(),
                                 h.host(), null, null, r.type(), r.why()));

@@ -79,6 +79,11 @@ public final class SmtpClient implements AutoCloseable {
         return capabilities.names();
     }
 
+    /** What the host announced in its (last) EHLO reply. */
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
     /** The announced SIZE limit, or 0. */
     public long maxSize() {
         return capabilities.maxSize();

@@ -26,6 +26,7 @@ import sluice.config.ConfigLoader;
 import sluice.dns.Resolver;
 import sluice.spool.Envelope;
 import sluice.spool.Recipient;
+import sluice.spool.TlsRequest;
 import sluice.testkit.FakeSmtpServer;
 import sluice.testkit.TestDnsServer;
 import sluice.testkit.TestTls;
@@ -98,9 +99,9 @@ class TransitDeliveryTest {
                 EgressPools.none(), new TransitPolicies(dane, sts, sink, TrustStores.pkix(trustMx ? caFile() : null)));
     }
 
-    private static Job job(String domain, Map<String, String> attributes) {
+    private static Job job(String domain, TlsRequest asked) {
         Envelope e = new Envelope("a@sluice.test", List.of(Recipient.pending("r@" + domain, null, null)), Instant.now(),
-                DATA.length, attributes);
+                DATA.length, Map.of()).withTlsRequest(asked);
         return new Job("q1", e, e.recipients(), new Destination.Mx(domain));
     }
 
@@ -109,16 +110,16 @@ class TransitDeliveryTest {
                 "version: STSv1\nmode: " + mode.name().toLowerCase() + "\nmx: " + String.join("\nmx: ", mx) + "\nmax_age: 86400\n"));
     }
 
-    private Outcome deliver(RemoteTransport t, String domain, Map<String, String> attributes) {
+    private Outcome deliver(RemoteTransport t, String domain, TlsRequest asked) {
         try (t) {
-            return t.deliver(job(domain, attributes), DATA).getFirst();
+            return t.deliver(job(domain, asked), DATA).getFirst();
         }
     }
 
     @Test
     void mtaStsEnforceDeliversOverVerifiedTlsToAHostInThePolicy() throws Exception {
         serve(s -> {});
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "secure.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.code()).as(o.summary()).isEqualTo(250);
         assertThat(o.tlsPolicy()).isEqualTo("mta-sts");
         assertThat(o.tls()).startsWith("TLSv1.");
@@ -133,7 +134,7 @@ class TransitDeliveryTest {
     @Test
     void mtaStsEnforceWithAnUntrustedCertificateDefersAndNeverSendsInPlaintext() throws Exception {
         serve(s -> {});
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), false), "secure.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), false), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.result()).isEqualTo(Outcome.Result.DEFERRED);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("mta-sts: TLS handshake: certificate-not-trusted");
         assertThat(o.tlsPolicy()).isEqualTo("mta-sts");
@@ -145,7 +146,7 @@ class TransitDeliveryTest {
     @Test
     void mtaStsEnforceWithStartTlsStrippedDefers() throws Exception {
         serve(s -> s.ehlo("PIPELINING", "8BITMIME"));
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "secure.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("STARTTLS not offered");
         assertThat(mx.commands()).noneMatch(c -> c.startsWith("MAIL"));
         assertThat(reported).singleElement().satisfies(a -> assertThat(a.failure()).isEqualTo(ResultType.STARTTLS_NOT_SUPPORTED));
@@ -154,7 +155,7 @@ class TransitDeliveryTest {
     @Test
     void mtaStsEnforceNeverConnectsToAnMxHostOutsideThePolicy() throws Exception {
         serve(s -> {});
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "elsewhere.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "elsewhere.test", TlsRequest.DEFAULT);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("MX host other.test is not in the policy of elsewhere.test");
         assertThat(mx.connections()).isZero();
         assertThat(reported).singleElement().satisfies(a -> assertThat(a.failure()).isEqualTo(ResultType.VALIDATION_FAILURE));
@@ -163,7 +164,7 @@ class TransitDeliveryTest {
     @Test
     void mtaStsEnforceRefusesACertificateForAnotherName() throws Exception {
         serve(s -> {});
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "*.test"), true), "elsewhere.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "*.test"), true), "elsewhere.test", TlsRequest.DEFAULT);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("certificate-host-mismatch");
         assertThat(mx.commands()).noneMatch(c -> c.startsWith("MAIL"));
         assertThat(reported).singleElement().satisfies(a -> assertThat(a.failure()).isEqualTo(ResultType.CERTIFICATE_HOST_MISMATCH));
@@ -172,7 +173,7 @@ class TransitDeliveryTest {
     @Test
     void mtaStsTestingDeliversDespiteAnUntrustedCertificateAndReportsIt() throws Exception {
         serve(s -> {});
-        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.TESTING, "mx.test"), false), "secure.test", Map.of());
+        Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.TESTING, "mx.test"), false), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.code()).as(o.summary()).isEqualTo(250);
         assertThat(o.tlsPolicy()).isEqualTo("mta-sts");
         assertThat(o.tls()).as("still encrypted, unauthenticated").startsWith("TLSv1.");
@@ -184,7 +185,7 @@ class TransitDeliveryTest {
         serve(s -> {});
         SSLContext context = refusingContext();
         DaneLookup refusing = (domain, host) -> new DaneVerdict.Authenticate(context, "3 1 1 00ff");
-        Outcome o = deliver(transport(refusing, sts(StsPolicy.Mode.TESTING, "mx.test"), true), "secure.test", Map.of());
+        Outcome o = deliver(transport(refusing, sts(StsPolicy.Mode.TESTING, "mx.test"), true), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("dane: no TLSA record matches the server's chain");
         assertThat(o.tlsPolicy()).isEqualTo("dane");
         assertThat(mx.commands()).noneMatch(c -> c.startsWith("MAIL"));
@@ -198,7 +199,7 @@ class TransitDeliveryTest {
     void anUnusableDaneHostIsNeverContacted() throws Exception {
         serve(s -> {});
         DaneLookup bogus = (domain, host) -> new DaneVerdict.Unusable(ResultType.DNSSEC_INVALID, "TLSA answer for _25._tcp." + host + " is bogus");
-        Outcome o = deliver(transport(bogus, StsLookup.off(), true), "secure.test", Map.of());
+        Outcome o = deliver(transport(bogus, StsLookup.off(), true), "secure.test", TlsRequest.DEFAULT);
         assertThat(o.summary()).startsWith("451 4.7.5").contains("dane: TLSA answer for _25._tcp.mx.test is bogus");
         assertThat(mx.connections()).isZero();
     }
@@ -207,25 +208,29 @@ class TransitDeliveryTest {
     void requireTlsGoesOnlyToAVerifiedHostThatOffersIt() throws Exception {
         serve(s -> s.ehlo("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "STARTTLS", "REQUIRETLS"));
         Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.TESTING, "mx.test"), true), "secure.test",
-                Map.of("requiretls", "true"));
+                TlsRequest.REQUIRED);
         assertThat(o.code()).as(o.summary()).isEqualTo(250);
         assertThat(o.tlsPolicy()).isEqualTo("mta-sts");
+        assertThat(mx.messages()).singleElement().satisfies(m -> {
+            assertThat(m.tls()).isTrue();
+            assertThat(m.mailParams()).contains("REQUIRETLS");
+        });
     }
 
     @Test
     void requireTlsBouncesWith5730WhenNoMxHostOffersIt() throws Exception {
         serve(s -> {});
         Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), true), "secure.test",
-                Map.of("requiretls", "true"));
+                TlsRequest.REQUIRED);
         assertThat(o.result()).isEqualTo(Outcome.Result.BOUNCED);
-        assertThat(o.summary()).startsWith("550 5.7.30").contains("does not offer REQUIRETLS");
+        assertThat(o.summary()).startsWith("550 5.7.30").contains("REQUIRETLS not supported by the next hop");
         assertThat(mx.commands()).noneMatch(c -> c.startsWith("MAIL"));
     }
 
     @Test
     void requireTlsWithNothingToVerifyTheMxWithBouncesWith5710WithoutConnecting() throws Exception {
         serve(s -> s.ehlo("PIPELINING", "STARTTLS", "REQUIRETLS"));
-        Outcome o = deliver(transport(DaneLookup.off(), StsLookup.off(), true), "secure.test", Map.of("requiretls", "true"));
+        Outcome o = deliver(transport(DaneLookup.off(), StsLookup.off(), true), "secure.test", TlsRequest.REQUIRED);
         assertThat(o.summary()).startsWith("550 5.7.10").contains("no DANE, no MTA-STS policy");
         assertThat(mx.connections()).isZero();
     }
@@ -234,7 +239,7 @@ class TransitDeliveryTest {
     void tlsRequiredNoSetsThePoliciesAside() throws Exception {
         serve(s -> {});
         Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), false), "secure.test",
-                Map.of("tls_optional", "true"));
+                TlsRequest.OPTIONAL);
         assertThat(o.code()).as(o.summary()).isEqualTo(250);
         assertThat(o.tlsPolicy()).isEqualTo("none");
     }
