@@ -77,12 +77,13 @@ public final class SecureResolver {
         TrustAnchors anchors = trustAnchor == null ? TrustAnchors.ianaRoot() : TrustAnchors.read(trustAnchor);
         List<InetSocketAddress> addresses = servers.isEmpty() ? ResolverConfig.getCurrentConfig().servers()
                 : servers.stream().map(ServerAddress::parse).toList();
-        ExtendedResolver head = new ExtendedResolver();
+        List<org.xbill.DNS.Resolver> each = new ArrayList<>();
         for (InetSocketAddress address : addresses) {
             SimpleResolver one = new SimpleResolver(address);
             one.setTimeout(timeout);
-            head.addResolver(one);
+            each.add(one);
         }
+        ExtendedResolver head = new ExtendedResolver(each); // never the no-argument form: it adds the system's servers
         head.setTimeout(timeout);
         head.setRetries(1);
         head.setLoadBalance(false);

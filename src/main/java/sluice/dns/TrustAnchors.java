@@ -34,7 +34,7 @@ record TrustAnchors(String text, List<Name> zones, String source) {
         String text = Files.readString(file, StandardCharsets.US_ASCII);
         Set<Name> zones = new LinkedHashSet<>();
         List<String> tags = new ArrayList<>();
-        try (Master master = new Master(file.toString(), Name.root)) {
+        try (Master master = new Master(file.toString(), Name.root, 0)) {
             for (Record r = master.nextRecord(); r != null; r = master.nextRecord()) {
                 switch (r) {
                     case DSRecord ds -> tags.add(String.valueOf(ds.getFootprint()));
