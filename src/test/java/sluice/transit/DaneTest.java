@@ -21,6 +21,7 @@ import sluice.dns.SecureResolver;
 import sluice.testkit.SignedZones;
 import sluice.testkit.SignedZones.Kind;
 import sluice.testkit.TestCa;
+import sluice.testkit.TestDnsServer;
 
 /**
  * KumoMTA's DANE matrix, against a private signed DNS tree served by nsd and real TLS handshakes on loopback: which
@@ -189,6 +190,18 @@ class DaneTest {
     @Test
     void aHostOutsideTheSignedMxSetIsNotDane() {
         assertThat(dane.forHost("dane.test", "mx.elsewhere.test")).isInstanceOf(DaneVerdict.NotApplicable.class);
+    }
+
+    @Test
+    void aResolverThatStripsDnssecMeansNoDaneRatherThanNoMail() throws IOException {
+        try (TestDnsServer plain = TestDnsServer.start()) {
+            plain.mx("dane.test", 10, "mx-311.dane.test").a("mx-311.dane.test", "127.0.0.1");
+            Dane stripped = Dane.over(SecureResolver.create(List.of(plain.address()), Duration.ofSeconds(1),
+                    zones.trustAnchor(), Clock.systemUTC()), 25, Clock.systemUTC());
+            assertThat(stripped.forHost("dane.test", "mx-311.dane.test")).isInstanceOfSatisfying(
+                    DaneVerdict.NotApplicable.class, n -> assertThat(n.why()).contains("DNSSEC unavailable"));
+            assertThat(stripped.state()).startsWith("DNSSEC unavailable, DANE off");
+        }
     }
 
     private static SecureResolver resolver() {
