@@ -146,6 +146,24 @@ class SecureResolverTest {
     }
 
     @Test
+    void aSlowLookupStallsOnlyItsOwnAskers() throws Exception {
+        try (TestDnsServer server = TestDnsServer.start()) {
+            server.delay("_25._tcp.mx.slow.test", Duration.ofMillis(1500));
+            SecureResolver resolver = SecureResolver.create(List.of(server.address()), Duration.ofSeconds(3),
+                    zones.trustAnchor(), Clock.systemUTC());
+            CompletableFuture<Validated<List<Tlsa>>> slow = CompletableFuture.supplyAsync(
+                    () -> resolver.tlsa("mx.slow.test", 25), Executors.newVirtualThreadPerTaskExecutor());
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
+                    .until(() -> server.queries("_25._tcp.mx.slow.test") > 0);
+            long start = System.nanoTime();
+            resolver.tlsa("mx.fast.test", 25);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(700));
+            assertThat(slow).isNotDone();
+            slow.join();
+        }
+    }
+
+    @Test
     void aTrustAnchorFileOfOtherRecordsIsRefused(@TempDir Path dir) throws IOException {
         Path bad = Files.writeString(dir.resolve("anchor"), "example.test. 300 IN A 127.0.0.1\n");
         org.assertj.core.api.Assertions.assertThatThrownBy(() ->
