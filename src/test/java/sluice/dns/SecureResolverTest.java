@@ -32,7 +32,7 @@ class SecureResolverTest {
                 .zone("test", Kind.SIGNED)
                 .zone("good.test", Kind.SIGNED, "@ MX 10 mx", "mx A 127.0.0.1", "mx AAAA ::1", "alias CNAME mx.plain.test.",
                         "inside CNAME mx")
-                .zone("plain.test", Kind.UNSIGNED, "mx A 127.0.0.2")
+                .zone("plain.test", Kind.UNSIGNED, "mx A 127.0.0.2", "alias CNAME mx.good.test.")
                 .zone("stale.test", Kind.EXPIRED, "mx A 127.0.0.3")
                 .zone("broken.test", Kind.SERVFAIL)
                 .start();
@@ -73,6 +73,11 @@ class SecureResolverTest {
             assertThat(d.aliases()).containsExactly("alias.good.test");
             assertThat(d.owner()).isEqualTo("mx.plain.test");
         });
+        assertThat(dns.addresses("alias.plain.test")).as("an unsigned alias to a signed host")
+                .isInstanceOfSatisfying(Validated.Data.class, d -> {
+                    assertThat(d.secure()).isFalse();
+                    assertThat(d.owner()).isEqualTo("mx.good.test");
+                });
         assertThat(dns.addresses("inside.good.test")).isInstanceOfSatisfying(Validated.Data.class, d -> {
             assertThat(d.secure()).isTrue();
             assertThat(d.owner()).isEqualTo("mx.good.test");
