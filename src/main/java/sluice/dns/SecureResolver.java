@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -50,6 +51,10 @@ public final class SecureResolver {
     private final DnssecProbe probe;
     private final AsyncCache<AnswerCache.Question, ValidatedQueries.Raw> cache;
     private final Duration budget;
+    private final LongAdder secure = new LongAdder();
+    private final LongAdder insecure = new LongAdder();
+    private final LongAdder bogus = new LongAdder();
+    private final LongAdder failed = new LongAdder();
 
     SecureResolver(ValidatedQueries queries, DnssecProbe probe, Duration budget, Clock clock) {
         this.queries = queries;
@@ -161,7 +166,7 @@ public final class SecureResolver {
     private ValidatedQueries.Raw lookup(Name name, int type) {
         AnswerCache.Question question = new AnswerCache.Question(name, type);
         CompletableFuture<ValidatedQueries.Raw> answer = cache.get(question, (q, executor) ->
-                CompletableFuture.supplyAsync(() -> queries.ask(q.name(), q.type()), executor));
+                CompletableFuture.supplyAsync(() -> counted(queries.ask(q.name(), q.type())), executor));
         try {
             return answer.get(budget.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -173,6 +178,21 @@ public final class SecureResolver {
         } catch (ExecutionException e) {
             return new ValidatedQueries.Raw.Failed("internal error: " + e.getCause());
         }
+    }
+
+    /** Counters since creation. */
+    public DnssecStats stats() {
+        return new DnssecStats(secure.sum(), insecure.sum(), bogus.sum(), failed.sum());
+    }
+
+    private ValidatedQueries.Raw counted(ValidatedQueries.Raw raw) {
+        switch (raw) {
+            case ValidatedQueries.Raw.Found f -> (f.secure() ? secure : insecure).increment();
+            case ValidatedQueries.Raw.Empty e -> (e.secure() ? secure : insecure).increment();
+            case ValidatedQueries.Raw.Bogus b -> bogus.increment();
+            case ValidatedQueries.Raw.Failed f -> failed.increment();
+        }
+        return raw;
     }
 
     /** AAAA and A together: data if either has some; the weaker security of the two, failures first. */

@@ -134,6 +134,7 @@ class SecureResolverTest {
             assertThat(once).isBetween(1, 2); // the validated question, and the direct one telling bogus from failed
             resolver.tlsa("mx.slow.test", 25);
             assertThat(slow.queries("_25._tcp.mx.slow.test")).isEqualTo(once);
+            assertThat(resolver.stats().bogus() + resolver.stats().failed()).as("one lookup upstream").isEqualTo(1);
         }
     }
 
