@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedTrustManager;
 import sluice.dns.Tlsa;
 
@@ -30,6 +32,8 @@ import sluice.dns.Tlsa;
  * chain validates, with a leaf naming one of the reference identifiers (RFC 7672 3.2.2).
  */
 final class DaneTrustManager extends X509ExtendedTrustManager {
+    private static final Set<String> OLD_PROTOCOLS = Set.of("SSLv3", "TLSv1", "TLSv1.1");
+
     private final List<Tlsa> records;
     private final Set<String> names;
     private final Clock clock;
@@ -42,11 +46,13 @@ final class DaneTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        protocol(engine == null ? null : engine.getHandshakeSession());
         check(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        protocol(socket instanceof SSLSocket tls ? tls.getHandshakeSession() : null);
         check(chain);
     }
 
@@ -73,6 +79,14 @@ final class DaneTrustManager extends X509ExtendedTrustManager {
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[0];
+    }
+
+    /** RFC 7672 1.3: DANE needs TLS 1.2 or later (the outbound wire offers nothing older; this makes sure). */
+    private static void protocol(SSLSession session) throws PolicyCheckException {
+        String protocol = session == null ? null : session.getProtocol();
+        if (protocol != null && OLD_PROTOCOLS.contains(protocol)) {
+            throw new PolicyCheckException(ResultType.VALIDATION_FAILURE, "dane: " + protocol + " negotiated, TLS 1.2 or later required");
+        }
     }
 
     /** Passes if one record authenticates the chain; otherwise the most telling failure of the DANE-TA records. */
