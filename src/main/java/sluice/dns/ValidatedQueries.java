@@ -130,7 +130,7 @@ final class ValidatedQueries {
     }
 
     /** The target's answer seen through the CNAMEs that led to it: secure only if the CNAMEs were too. */
-    private static Raw chained(Raw target, boolean aliasesSecure, List<Name> aliases, long aliasTtl) {
+    static Raw chained(Raw target, boolean aliasesSecure, List<Name> aliases, long aliasTtl) {
         return switch (target) {
             case Raw.Found f -> {
                 List<Name> all = new ArrayList<>(aliases);
