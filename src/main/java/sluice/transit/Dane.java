@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -153,8 +152,7 @@ public final class Dane implements DaneLookup {
     }
 
     private static Set<String> names(String base, String host, String domain) {
-        Set<String> names = new LinkedHashSet<>(new ArrayList<>(List.of(base, host, domain)));
-        return Set.copyOf(names);
+        return Set.copyOf(new LinkedHashSet<>(List.of(base, host, domain)));
     }
 
     private static String lower(String name) {
