@@ -49,6 +49,7 @@ public final class Delivery {
     private final int recovered;
     private SharedWarmups fleetWarmups;
     private TlsReportBook tlsReports;
+    private Transit transit;
 
     private Delivery(Scheduler scheduler, RemoteTransport remote, Resolver resolver, Shaper shaper,
                      SourceListings listings, Warmups warmups, int recovered) {
@@ -99,8 +100,10 @@ public final class Delivery {
             return id;
         });
         EgressPools pools = new EgressPools(config.egress(), RandomGenerator.getDefault());
+        Transit transit = Transit.start(config, resolver, tlsReports, clock);
         RemoteTransport remote = new RemoteTransport(resolver, d, config.hostname(),
-                d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools);
+                d.replyTimeout() == null ? Timeouts.rfc5321() : Timeouts.uniform(d.replyTimeout()), clock, pools,
+                transit.policies());
         SourceListings listings = new SourceListings(config.egress().blocklists(), config.egress().sources(), resolver,
                 log, clock);
         Warmups warmups = Warmups.open(config.egress(), config.shaping().warmups(), new Warmups.Store() {
@@ -132,9 +135,11 @@ public final class Delivery {
             Delivery started = new Delivery(scheduler, remote, resolver, shaper, listings, warmups, recovered);
             started.fleetWarmups = fleetWarmups;
             started.tlsReports = tlsReports;
+            started.transit = transit;
             return started;
         } catch (SpoolException | RuntimeException e) {
             // The node closes the spool next: stop the threads that would keep using it.
+            transit.close();
             shaper.close();
             listings.close();
             if (fleetWarmups != null) fleetWarmups.close();
@@ -150,6 +155,11 @@ public final class Delivery {
             case MxAnswer.TempFail t -> null;
             default -> List.of();
         };
+    }
+
+    /** DANE and MTA-STS as delivery uses them (doctor and metrics read their state). */
+    Transit transit() {
+        return transit;
     }
 
     /** What each egress source may send to each destination group now. */
@@ -206,6 +216,7 @@ public final class Delivery {
         if (fleetWarmups != null) fleetWarmups.close(); // gives back the allowance not used, for the others today
         warmups.close(); // saves the last counts while the spool is still open (the node closes it after this)
         remote.close();
+        transit.close();
         if (tlsReports != null) tlsReports.flush(); // the last rounds' attempts, before the node closes the spool
     }
 

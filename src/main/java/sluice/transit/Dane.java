@@ -62,6 +62,16 @@ public final class Dane implements DaneLookup {
         }
     }
 
+    /** The domain's MX records validated with DNSSEC (RFC 8689 4.2.1: REQUIRETLS may then trust Web PKI for them). */
+    @Override
+    public boolean mxSecure(String domain) {
+        try {
+            return dns.dnssecAvailable() && dns.mx(lower(domain)) instanceof Validated.Data<List<String>> d && d.secure();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private DaneVerdict decide(String domain, String host) {
         if (!dns.dnssecAvailable()) {
             return new DaneVerdict.NotApplicable("dane: DNSSEC unavailable (" + dns.dnssecState() + ")");
