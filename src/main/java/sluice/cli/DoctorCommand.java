@@ -19,6 +19,7 @@ import sluice.config.IpLiterals;
 import sluice.dns.MxAnswer;
 import sluice.dns.MxHost;
 import sluice.dns.Resolver;
+import sluice.transit.Dane;
 import sluice.transit.StsAdvice;
 import sluice.mailauth.DkimKeys;
 import sluice.mailauth.DomainDoctor;
@@ -70,8 +71,10 @@ final class DoctorCommand implements Callable<Integer> {
         }
         DomainDoctor doctor = new DomainDoctor(resolver, config.hostname(), Clock.systemUTC());
         List<String> zones = dnsbls == null ? DomainDoctor.DEFAULT_DNSBLS : dnsbls;
+        DomainDoctor.Finding dnssec = dnssec(config);
         if (json) {
-            List<DomainDoctor.Finding> findings = doctor.examine(d, egress, selectors, zones);
+            List<DomainDoctor.Finding> findings = new ArrayList<>(doctor.examine(d, egress, selectors, zones));
+            findings.add(dnssec);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("domain", d);
             out.put("ok", findings.stream().noneMatch(f -> f.status() == DomainDoctor.Status.FAIL));
@@ -101,14 +104,39 @@ final class DoctorCommand implements Callable<Integer> {
             if (f.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", f.fix());
             System.out.flush();
         });
+        System.out.printf("%-4s  %-7s %s%n", dnssec.status(), dnssec.check(), dnssec.detail());
+        if (dnssec.fix() != null) System.out.printf("%-4s  %-7s fix: %s%n", "", "", dnssec.fix());
         System.out.println();
         advice(resolver, d, config.hostname()).lines().forEach(System.out::println);
         System.out.println();
         long fails = findings.stream().filter(f -> f.status() == DomainDoctor.Status.FAIL).count();
-        long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count();
+        long warns = findings.stream().filter(f -> f.status() == DomainDoctor.Status.WARN).count()
+                + (dnssec.status() == DomainDoctor.Status.WARN ? 1 : 0);
         System.out.println(fails + " failed, " + warns + " warning(s)");
         boolean failed = fails > 0;
         return failed ? 1 : 0;
+    }
+
+    /**
+     * Whether this server can use DANE: DNSSEC validation through the configured resolvers works (a resolver that
+     * strips signatures leaves DANE off; outbound mail still flows).
+     */
+    private static DomainDoctor.Finding dnssec(Config config) {
+        if (!config.delivery().transit().daneOn()) {
+            return new DomainDoctor.Finding("DNSSEC", DomainDoctor.Status.PASS, "DANE off ([delivery] dane = \"off\")", null);
+        }
+        try {
+            Dane dane = Dane.create(config.delivery(), Clock.systemUTC());
+            dane.forHost("invalid", "invalid"); // the first use checks the resolvers once
+            String state = dane.state();
+            boolean on = state.startsWith("DNSSEC validation on");
+            return new DomainDoctor.Finding("DNSSEC", on ? DomainDoctor.Status.PASS : DomainDoctor.Status.WARN,
+                    state + (on ? " (outbound DANE works)" : ""),
+                    on ? null : "point [delivery] dns_servers at a validating-capable recursive resolver (e.g. a local unbound)");
+        } catch (java.io.IOException e) {
+            return new DomainDoctor.Finding("DNSSEC", DomainDoctor.Status.FAIL, "[delivery] dnssec_trust_anchor: "
+                    + sluice.observe.FailureText.of(e), "give a file of DS or DNSKEY records, or remove the key");
+        }
     }
 
     /** The MTA-STS policy and TXT records to publish, for the domain's MX hosts (or this host when it has none). */

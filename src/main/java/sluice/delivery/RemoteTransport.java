@@ -192,7 +192,8 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
         String policy = failures.policy;
-        if (asked.requireTls() && !failures.requireTls.isEmpty() && failures.requireTls.size() == failures.hosts) {
+        if (asked.requireTls() && job.destination() instanceof Destination.Mx && !failures.requireTls.isEmpty()
+                && failures.requireTls.size() == failures.hosts) {
             // RFC 8689 4.2.1: no MX host could carry the message as it asked; soft per host, final once all were tried
             Reply r = RequireTls.exhausted(failures.requireTls);
             return tagged(all(job, r.code(), r.status().toString(), r.lines().getFirst() + " (" + job.destination().key()
@@ -230,7 +231,11 @@ public final class RemoteTransport implements Transport, AutoCloseable {
      */
     private boolean refusesRequireTls(SmtpClient client, Candidate c, TransitRules.Asked asked, Failures failures) {
         if (!asked.requireTls()) return false;
+        // a smarthost verified by Web PKI qualifies (its route is configured); one that is not defers the message
+        // (never a bounce: fixing the route is the operator's part), as does a drain's hand-over peer
+        boolean smarthostVerified = c.rule() == null && c.settings().verifyHostname() && c.settings().sslContext() != unauthenticated;
         RequireTls.Verification how = client.tlsVersion() == null ? RequireTls.Verification.NONE
+                : smarthostVerified ? RequireTls.Verification.PKIX
                 : c.rule() == null || !c.rule().verified() ? RequireTls.Verification.UNVERIFIED
                 : switch (c.rule().policy()) {
                     case "dane" -> RequireTls.Verification.DANE;
@@ -327,7 +332,8 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         boolean policyFailure = c.rule() != null && c.rule().tls() == TlsMode.REQUIRED
                 && (f.kind() == ClientFailure.Kind.TLS || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE);
         if (policyFailure) {
-            failures.addPolicy(c.where(), c.rule().policy() + ": " + describe(f));
+            String why = describe(f); // names the policy already when the policy's own check refused
+            failures.addPolicy(c.where(), why.contains(c.rule().policy() + ": ") ? why : c.rule().policy() + ": " + why);
             if (c.rule().verified()) failures.requireTls.add(RequireTls.tlsFailed(describe(f))); // nor can REQUIRETLS
         } else {
             failures.add(c.where(), describe(f));

@@ -52,9 +52,13 @@ final class DnssecProbe {
         this.state = new AtomicReference<>(new State.Unknown("not checked yet", Instant.MIN));
     }
 
-    /** False only once the servers were seen to strip DNSSEC; while unknown (no answer yet), true. */
+    /**
+     * True once the servers were seen to return signatures. While unknown (they did not answer the probe yet) DANE
+     * is not applied: validating through servers that may strip signatures would make every signed domain look bogus
+     * and defer its mail (the probe is asked again after {@link #RETRY}).
+     */
     boolean available() {
-        return !(check() instanceof State.Unavailable);
+        return check() instanceof State.Available;
     }
 
     String state() {
@@ -70,12 +74,17 @@ final class DnssecProbe {
         if (!(current instanceof State.Unknown unknown) || clock.instant().isBefore(unknown.next())) {
             return current;
         }
-        if (!probing.tryLock()) {
-            return current; // someone else is asking; a lookup never waits for the probe
-        }
+        probing.lock(); // concurrent first lookups wait for the one probe (at most one DNS timeout), then share it
         try {
+            current = state.get();
+            if (!(current instanceof State.Unknown again) || clock.instant().isBefore(again.next())) {
+                return current;
+            }
             State next = probe();
             state.set(next);
+            if (next instanceof State.Unknown u) {
+                log.warn("DANE not applied for now: {}; asking again in {} s", u.why(), RETRY.toSeconds());
+            }
             if (next instanceof State.Unavailable u) {
                 log.error("DANE disabled: {} (Sluice needs DNS servers that return DNSSEC signatures, e.g. a local "
                         + "validating resolver such as unbound; without them every signed domain would look bogus)", u.why());
@@ -100,6 +109,10 @@ final class DnssecProbe {
                     + e.getMessage() + ")", clock.instant().plus(RETRY));
         }
         int rcode = reply.getRcode();
+        if (rcode == Rcode.REFUSED || rcode == Rcode.NOTIMP) {
+            return new State.Unavailable("the DNS servers " + servers + " refuse " + zoneText + "/DNSKEY ("
+                    + Rcode.string(rcode) + "; not a recursive resolver?)");
+        }
         if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
             return new State.Unknown("the DNS servers " + servers + " answered " + Rcode.string(rcode) + " for "
                     + zoneText + "/DNSKEY", clock.instant().plus(RETRY));

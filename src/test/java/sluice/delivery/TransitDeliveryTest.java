@@ -236,6 +236,30 @@ class TransitDeliveryTest {
     }
 
     @Test
+    void requireTlsThroughAnUnverifiedSmarthostIsDeferredNeverBounced() throws Exception {
+        serve(s -> s.ehlo("PIPELINING", "STARTTLS", "REQUIRETLS"));
+        Path file = dir.resolve("relay.toml");
+        Files.writeString(file, """
+                hostname = "out.sluice.test"
+                data_dir = "%s"
+                [[delivery.smarthosts]]
+                host = "127.0.0.1"
+                ports = [%d]
+                tls = "opportunistic"
+                verify_certificate = false
+                """.formatted(dir.resolve("data"), mx.port()));
+        Config c = ConfigLoader.load(file, null);
+        Envelope e = new Envelope("a@sluice.test", List.of(Recipient.pending("r@far.test", null, null)), Instant.now(),
+                DATA.length, Map.of()).withTlsRequest(TlsRequest.REQUIRED);
+        try (RemoteTransport t = new RemoteTransport(null, c.delivery(), c.hostname(), Timeouts.rfc5321(), Clock.systemUTC())) {
+            Outcome o = t.deliver(new Job("q1", e, e.recipients(), new Destination.Smarthost(0, "127.0.0.1")), DATA).getFirst();
+            assertThat(o.result()).as(o.summary()).isEqualTo(Outcome.Result.DEFERRED);
+            assertThat(o.summary()).contains("REQUIRETLS: the host's certificate could not be verified");
+        }
+        assertThat(mx.commands()).noneMatch(x -> x.startsWith("MAIL"));
+    }
+
+    @Test
     void tlsRequiredNoSetsThePoliciesAside() throws Exception {
         serve(s -> {});
         Outcome o = deliver(transport(DaneLookup.off(), sts(StsPolicy.Mode.ENFORCE, "mx.test"), false), "secure.test",
