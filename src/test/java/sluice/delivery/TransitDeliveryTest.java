@@ -28,6 +28,7 @@ import sluice.spool.Envelope;
 import sluice.spool.Recipient;
 import sluice.spool.TlsRequest;
 import sluice.testkit.FakeSmtpServer;
+import sluice.testkit.TestCa;
 import sluice.testkit.TestDnsServer;
 import sluice.testkit.TestTls;
 import sluice.transit.DaneLookup;
@@ -168,6 +169,35 @@ class TransitDeliveryTest {
         assertThat(o.summary()).startsWith("451 4.7.5").contains("certificate-host-mismatch");
         assertThat(mx.commands()).noneMatch(c -> c.startsWith("MAIL"));
         assertThat(reported).singleElement().satisfies(a -> assertThat(a.failure()).isEqualTo(ResultType.CERTIFICATE_HOST_MISMATCH));
+    }
+
+    @Test
+    void mtaStsEnforceRefusesAnExpiredCertificateFromATrustedCa() throws Exception {
+        TestCa ca = TestCa.create("Expired test CA");
+        TestCa.Issued expired = ca.issue(Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(1)),
+                "mx.test");
+        serve(s -> s.tls(expired.serverContext()));
+        Path file = dir.resolve("sluice.toml");
+        Files.writeString(file, """
+                hostname = "out.sluice.test"
+                data_dir = "%s"
+                [delivery]
+                mx_port = %d
+                dns_servers = ["%s"]
+                """.formatted(dir.resolve("data"), mx.port(), dns.address()));
+        Config c = ConfigLoader.load(file, null);
+        Path caPem = Files.writeString(dir.resolve("expired-ca.pem"), "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(ca.certificate().getEncoded())
+                + "\n-----END CERTIFICATE-----\n");
+        Resolver resolver = Resolver.create(c.delivery().dnsServers(), Duration.ofSeconds(2), Clock.systemUTC());
+        try (RemoteTransport t = new RemoteTransport(resolver, c.delivery(), c.hostname(), Timeouts.rfc5321(),
+                Clock.systemUTC(), EgressPools.none(), new TransitPolicies(DaneLookup.off(),
+                sts(StsPolicy.Mode.ENFORCE, "mx.test"), reported::add, TrustStores.pkix(caPem)))) {
+            Outcome o = t.deliver(job("secure.test", TlsRequest.DEFAULT), DATA).getFirst();
+            assertThat(o.summary()).startsWith("451 4.7.5").contains("certificate-expired");
+        }
+        assertThat(mx.commands()).noneMatch(x -> x.startsWith("MAIL"));
+        assertThat(reported).singleElement().satisfies(a -> assertThat(a.failure()).isEqualTo(ResultType.CERTIFICATE_EXPIRED));
     }
 
     @Test
