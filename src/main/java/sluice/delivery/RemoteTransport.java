@@ -1,26 +1,19 @@
 package sluice.delivery;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.DeliveryConfig;
-import sluice.config.IpLiterals;
-import sluice.config.SmarthostConfig;
-import sluice.dns.AddressAnswer;
 import sluice.dns.MxAnswer;
 import sluice.dns.MxHost;
 import sluice.dns.Resolver;
@@ -50,62 +43,10 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private final HostStats stats = new HostStats();
     private final ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(5), 100);
     private final SSLContext unauthenticated = ClientTls.unauthenticated();
-    private final Map<Integer, SSLContext> smarthostTls = new ConcurrentHashMap<>();
-    private final Map<Integer, PortChoice> smarthostPorts = new ConcurrentHashMap<>();
+    private final SmarthostRoutes smarthosts;
     private final Clock clock;
     private final EgressPools egress;
     private final TransitPolicies transit;
-
-    /** The smarthost port that last worked, and since when; the preferred (first) port is re-tried later. */
-    private record PortChoice(int index, Instant since) {}
-
-    /**
-     * One place to try: a host name (for logs, SNI), an address and port, and how to talk to it; {@code rule} is what
-     * transit security demands of an MX host (null for smarthosts).
-     */
-    private record Candidate(String host, InetSocketAddress address, ClientSettings settings, boolean opportunistic,
-                             int smarthost, int portIndex, HostTls.Connect rule) {
-        /** A connection from one source is never reused for a message assigned to another. */
-        String poolKey(String destination, EgressSource source) {
-            return destination + "|" + address.getAddress().getHostAddress() + "|" + address.getPort() + "|"
-                    + (source == null ? "" : source.name())
-                    // a session is reused only under the policy it was verified for (REQUIRETLS needs a verified one)
-                    // (and for the host name it was verified for: two MX names may share an address)
-                    + (rule == null ? "" : "|" + rule.policy() + (rule.verified() ? "+verified:" + host : ""));
-        }
-
-        Candidate from(EgressSource source) {
-            return source == null ? this
-                    : new Candidate(host, address, settings.from(source), opportunistic, smarthost, portIndex, rule);
-        }
-
-        String where() {
-            return host + "[" + address.getAddress().getHostAddress() + "]:" + address.getPort();
-        }
-    }
-
-    /** Why candidates failed, for the deferral text and the log. */
-    private static final class Failures {
-        final List<String> lines = new ArrayList<>();
-        String last;
-        Candidate refusedBy;   // the last host that answered with a refusal (greeting, EHLO, STARTTLS), and how
-        Reply refusal;
-        String policy;         // the transit policy of the last host tried (tls_policy)
-        boolean lastWasPolicy; // the last failure was transit security's (a refused host or a failed verification)
-        int hosts;             // hosts (candidates) that failed
-        final List<RequireTls.Verdict.Refuse> requireTls = new ArrayList<>(); // hosts that could not carry REQUIRETLS
-
-        void add(String where, String why) {
-            last = where + ": " + why;
-            lines.add(last);
-            lastWasPolicy = false;
-        }
-
-        void addPolicy(String where, String why) {
-            add(where, why);
-            lastWasPolicy = true;
-        }
-    }
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock) {
         this(resolver, config, ehloName, timeouts, clock, EgressPools.none());
@@ -125,17 +66,18 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         this.ehloName = ehloName;
         this.timeouts = timeouts;
         this.clock = clock;
+        this.smarthosts = new SmarthostRoutes(config, ehloName, timeouts, clock, unauthenticated, this::addresses);
     }
 
     @Override
     public List<Outcome> deliver(Job job, byte[] data) {
         long start = System.nanoTime();
-        Failures failures = new Failures();
+        AttemptFailures failures = new AttemptFailures();
         TransitRules.Asked asked = asked(job);
         List<Candidate> candidates;
         switch (job.destination()) {
             case Destination.Mx mx -> {
-                MxAnswer answer = addressLiteral(mx.domain()) != null
+                MxAnswer answer = HostAddresses.literal(mx.domain()) != null
                         ? new MxAnswer.Hosts(List.of(new MxHost(mx.domain(), 0)), true) : resolver.mx(mx.domain());
                 switch (answer) {
                     case MxAnswer.NullMx n -> {
@@ -151,7 +93,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                             job.shape() == null ? null : job.shape().tls(), asked);
                 }
             }
-            case Destination.Smarthost s -> candidates = smarthostCandidates(s, failures);
+            case Destination.Smarthost s -> candidates = smarthosts.candidates(s, failures);
             case Destination.Local l -> throw new IllegalArgumentException("local destination given to the remote transport");
         }
         OutboundMessage message = message(job, data);
@@ -229,7 +171,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
      * A REQUIRETLS message goes only over a verified session to a host that offers REQUIRETLS (RFC 8689 4.2.1); a host
      * that cannot take it is passed over (and its connection closed), the next MX is tried.
      */
-    private boolean refusesRequireTls(SmtpClient client, Candidate c, TransitRules.Asked asked, Failures failures) {
+    private boolean refusesRequireTls(SmtpClient client, Candidate c, TransitRules.Asked asked, AttemptFailures failures) {
         if (!asked.requireTls()) return false;
         // a smarthost verified by Web PKI qualifies (its route is configured); one that is not defers the message
         // (never a bounce: fixing the route is the operator's part), as does a drain's hand-over peer
@@ -272,7 +214,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     c.address().getAddress().getHostAddress(), c.address().getPort(), tls, ms, result.dsnPassedOn(), source,
                     0, policy));
         }
-        if (c.smarthost() >= 0) remember(c);
+        if (c.smarthost() >= 0) smarthosts.remember(c);
         ConnectionPool.GroupLimit limit = shape.group() == null || shape.maxConnections() == 0 ? null
                 : new ConnectionPool.GroupLimit(key + "|" + (source == null ? "" : source.name()), shape.maxConnections(),
                         shape.inUse());
@@ -290,7 +232,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
      * testing host whose verified handshake fails is reported, then retried unauthenticated (then in plaintext).
      * Every session with an MX host is counted for TLS reports.
      */
-    private SmtpClient open(Candidate c, Failures failures, String domain) {
+    private SmtpClient open(Candidate c, AttemptFailures failures, String domain) {
         long t0 = System.nanoTime();
         ClientFailure f;
         try {
@@ -389,7 +331,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
      *
      * @param groupTls the shaping group's TLS requirement, which overrides [delivery]'s; null: none
      */
-    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, Failures failures, String groupTls,
+    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, AttemptFailures failures, String groupTls,
                                          TransitRules.Asked asked) {
         List<MxHost> ordered = orderMx(hosts, stats);
         boolean required = "required".equals(groupTls != null ? groupTls : config.tlsFor(domain));
@@ -449,110 +391,13 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         return out;
     }
 
-    private List<InetAddress> addresses(String host, Failures failures) {
-        InetAddress literal = addressLiteral(host);
-        if (literal != null) return List.of(literal);
-        return switch (resolver.addresses(host)) {
-            case AddressAnswer.Addresses a -> a.list();
-            case AddressAnswer.NoSuchDomain n -> {
-                failures.add(host, "host not found");
-                yield List.of();
-            }
-            case AddressAnswer.NoAddresses n -> {
-                failures.add(host, "no A or AAAA record");
-                yield List.of();
-            }
-            case AddressAnswer.TempFail t -> {
-                failures.add(host, "address lookup failed: " + t.detail());
-                yield List.of();
-            }
-        };
-    }
-
-    /** "[192.0.2.1]", "[IPv6:::1]" or a bare IP (smarthost hosts) as an address, else null. */
-    private static InetAddress addressLiteral(String host) {
-        String h = host;
-        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-        if (h.regionMatches(true, 0, "IPv6:", 0, 5)) h = h.substring(5);
-        return IpLiterals.parse(h) == null ? null : IpLiterals.toAddress(h);
-    }
-
-    // ---- smarthost ------------------------------------------------------------------------------------
-
-    private List<Candidate> smarthostCandidates(Destination.Smarthost s, Failures failures) {
-        List<SmarthostConfig> all = config.smarthosts();
-        List<Integer> group = new ArrayList<>();
-        group.add(s.index());
-        for (int i = 0; i < all.size(); i++) {
-            if (i != s.index() && all.get(i).domains().equals(all.get(s.index()).domains())) group.add(i); // failover hosts
-        }
-        List<Candidate> out = new ArrayList<>();
-        for (int index : group) {
-            SmarthostConfig h = all.get(index);
-            ClientSettings base;
-            try {
-                base = smarthostSettings(index, h);
-            } catch (IOException e) {
-                failures.add(h.host(), e.getMessage());
-                continue;
-            }
-            List<InetAddress> addrs = addresses(h.host(), failures);
-            for (int p : portOrder(index, h)) {
-                int port = h.ports().get(p);
-                ClientSettings settings = h.implicitTlsPorts().contains(port)
-                        ? base.withImplicitTls(base.sslContext()) : base;
-                for (InetAddress a : addrs) {
-                    out.add(new Candidate(h.host(), new InetSocketAddress(a, port), settings,
-                            settings.tls() == TlsMode.OPPORTUNISTIC, index, p, null));
-                }
-            }
-        }
-        return out;
-    }
-
-    private ClientSettings smarthostSettings(int index, SmarthostConfig h) throws IOException {
-        Credentials credentials = null;
-        if (h.username() != null) {
-            String password = Files.readString(h.passwordFile()).strip();
-            credentials = new Credentials(h.username(), password);
-        }
-        SSLContext ctx = h.verifyCertificate() ? smarthostTls.get(index) : unauthenticated;
-        if (ctx == null) {
-            ctx = ClientTls.verifying(h.caFile());
-            smarthostTls.put(index, ctx);
-        }
-        // AUTH is only ever sent over TLS: with credentials, TLS is required whatever the policy says.
-        TlsMode mode = credentials != null || "required".equals(h.tls()) ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC;
-        boolean verifyName = h.verifyCertificate() && IpLiterals.parse(h.host()) == null;
-        return new ClientSettings(ehloName, config.connectTimeout(), timeouts, mode, false, ctx, h.host(), verifyName,
-                credentials);
-    }
-
-    /** The working port first while it is fresh; after {@code retry_preferred_after}, the configured order again. */
-    private List<Integer> portOrder(int index, SmarthostConfig h) {
-        List<Integer> order = new ArrayList<>();
-        PortChoice choice = smarthostPorts.get(index);
-        boolean fresh = choice != null && clock.instant().isBefore(choice.since().plus(h.retryPreferredAfter()));
-        if (fresh && choice.index() < h.ports().size()) order.add(choice.index());
-        for (int i = 0; i < h.ports().size(); i++) if (!order.contains(i)) order.add(i);
-        return order;
-    }
-
-    private void remember(Candidate c) {
-        PortChoice old = smarthostPorts.get(c.smarthost());
-        if (old != null && old.index() == c.portIndex()) return;
-        smarthostPorts.put(c.smarthost(), new PortChoice(c.portIndex(), clock.instant()));
-        if (old != null || c.portIndex() != 0) {
-            log.warn("smarthost {}: now using port {}{}", c.host(), c.address().getPort(),
-                    c.portIndex() == 0 ? " (the preferred port works again)" : " (earlier ports failed; the preferred one is re-tried later)");
-        }
-    }
-
     /** The port index each smarthost currently uses (for metrics and tests). */
     public Map<Integer, Integer> smarthostPortIndexes() {
-        Map<Integer, Integer> out = new java.util.HashMap<>();
-        smarthostPorts.forEach((k, v) -> out.put(k, v.index()));
-        return out;
+        return smarthosts.portIndexes();
+    }
+
+    private List<InetAddress> addresses(String host, AttemptFailures failures) {
+        return HostAddresses.of(resolver, host, failures);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------
