@@ -268,6 +268,7 @@ public final class Node implements AutoCloseable {
             TlsReports.Running r = tlsReports;
             metrics.tlsReports(d.tlsReports()::dropped, r.reporter()::sent, r.reporter()::failed);
         }
+        if (d != null) metrics.transit(d.transit()::stsFetches, d.transit()::dnssecAnswers);
         TlsReports.Running reports = tlsReports;
         Drain drain = new Drain(server, d == null ? null : d.scheduler(), spool, config.delivery(), config.hostname(), clock);
         events.subscribe(drain);

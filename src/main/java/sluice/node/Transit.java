@@ -57,6 +57,18 @@ final class Transit implements AutoCloseable {
         return dane == null ? "DANE off (dane = \"off\")" : dane.state();
     }
 
+    /** MTA-STS fetches by result, for the metrics (zero while MTA-STS is off). */
+    java.util.Map<String, Long> stsFetches() {
+        MtaSts.Stats s = mtaSts == null ? new MtaSts.Stats(0, 0, 0) : mtaSts.stats();
+        return java.util.Map.of("fetched", s.fetched(), "failed", s.failed());
+    }
+
+    /** DANE's validated answers by status, for the metrics (zero while DANE is off). */
+    java.util.Map<String, Long> dnssecAnswers() {
+        sluice.dns.DnssecStats s = dane == null ? new sluice.dns.DnssecStats(0, 0, 0, 0) : dane.stats();
+        return java.util.Map.of("secure", s.secure(), "insecure", s.insecure(), "bogus", s.bogus(), "failed", s.failed());
+    }
+
     @Override
     public void close() {
         if (mtaSts != null) mtaSts.close();

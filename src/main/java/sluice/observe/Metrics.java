@@ -142,6 +142,22 @@ public final class Metrics implements EventSink {
     }
 
     /**
+     * {@code sluice_mta_sts_fetches_total{result}} (policy fetches: fetched, failed) and
+     * {@code sluice_dnssec_answers_total{status}} (validated lookups asked upstream: secure, insecure, bogus, failed),
+     * read when scraped; each map is its counters by label.
+     */
+    public Metrics transit(java.util.function.Supplier<java.util.Map<String, Long>> stsFetches,
+                           java.util.function.Supplier<java.util.Map<String, Long>> dnssecAnswers) {
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_mta_sts_fetches")
+                .help("MTA-STS policy fetches, by result.").labelNames("result")
+                .callback(cb -> stsFetches.get().forEach((k, v) -> cb.call(v, k))).register(registry);
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("sluice_dnssec_answers")
+                .help("DNSSEC-validated answers (DANE's lookups), by status.").labelNames("status")
+                .callback(cb -> dnssecAnswers.get().forEach((k, v) -> cb.call(v, k))).register(registry);
+        return this;
+    }
+
+    /**
      * {@code sluice_cluster_degraded} (1 while Redis is unreachable and this node keeps to its share of each shared
      * limit), {@code sluice_cluster_nodes_alive}, {@code sluice_cluster_redis_calls_total} and
      * {@code sluice_cluster_redis_failures_total}, read when scraped (cluster mode only).

@@ -48,6 +48,11 @@ public final class Dane implements DaneLookup {
         return new Dane(dns, port, clock);
     }
 
+    /** Validated answers asked upstream, by status. */
+    public sluice.dns.DnssecStats stats() {
+        return dns.stats();
+    }
+
     /** In words, for {@code sluice doctor}: whether DNSSEC validation works with the configured servers. */
     public String state() {
         return dns.dnssecState();

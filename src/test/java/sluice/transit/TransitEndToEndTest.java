@@ -100,6 +100,16 @@ class TransitEndToEndTest {
                         .containsExactlyInAnyOrder("r@dane.test", "r@sts.test", "r@plain.test");
                 assertThat(mx.messages()).allMatch(FakeSmtpServer.Received::tls);
 
+                // what the metrics show of it: two policies fetched, DANE's answers validated
+                String metrics;
+                try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+                    metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.adminBase() + "/metrics"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                }
+                assertThat(metrics).contains("sluice_mta_sts_fetches_total{result=\"fetched\"} 2")
+                        .contains("sluice_mta_sts_fetches_total{result=\"failed\"} 0");
+                assertThat(metrics).containsPattern("sluice_dnssec_answers_total\\{status=\"secure\"\\} [1-9]");
+
                 // the day's report counts: one session per domain, successes where the log says delivered
                 TlsReportBook book = s.node().delivery().tlsReports();
                 for (String d : domains) {
