@@ -55,6 +55,9 @@ public final class QueueView {
         }
         o.put("all_recipients", rcpts);
         o.put("attributes", new java.util.TreeMap<>(m.envelope().attributes()));
+        // what the sender asked of transit security (RFC 8689): REQUIRETLS, or TLS-Required: No
+        if (m.envelope().requireTls()) o.put("require_tls", true);
+        if (m.envelope().tlsOptional()) o.put("tls_required", "no");
         return o;
     }
 }

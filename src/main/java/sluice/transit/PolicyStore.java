@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PolicyStore {
     private static final Logger log = LoggerFactory.getLogger(PolicyStore.class);
+    private volatile boolean directorySyncWarned;
     private static final String MAGIC = "sluice-mta-sts 1";
     /** Domains that are safe as file names; others are kept in memory only. */
     private static final Pattern FILE_SAFE = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+");
@@ -141,7 +142,13 @@ final class PolicyStore {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
-            // some platforms cannot sync a directory; the rename is still atomic
+            // some platforms cannot sync a directory; the rename is still atomic, but a crash may lose the file (a
+            // cache: the policy is fetched again), so say so once
+            if (!directorySyncWarned) {
+                directorySyncWarned = true;
+                log.warn("mta-sts: cannot sync {} ({}); a crash may lose cached policies, which are then fetched again",
+                        dir, e.getMessage());
+            }
         }
     }
 }

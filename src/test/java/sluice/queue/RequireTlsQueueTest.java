@@ -114,6 +114,9 @@ class RequireTlsQueueTest {
                         && spool.find(id).orElseThrow().state().attempts() == 1);
                 assertThat(spool.find(id).orElseThrow().envelope().requireTls()).isTrue();
                 assertThat(spool.find(id).orElseThrow().envelope().pool()).isEqualTo("bulk");
+                // the operator sees it in the queue's detail (sluice queue show, GET /api/v1/queue/{id})
+                assertThat(sluice.queue.QueueView.detail(spool.find(id).orElseThrow(), clock.instant()))
+                        .containsEntry("require_tls", true).doesNotContainKey("tls_required");
                 clock.advance(Duration.ofMinutes(6));
                 scheduler.wake();
                 Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
