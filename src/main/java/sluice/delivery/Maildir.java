@@ -185,14 +185,15 @@ public final class Maildir {
     }
 
     private static void createPrivateDirectories(Path dir) throws IOException {
+        // Mailboxes are owner-only or not made at all: the delivery is deferred with this reason, never made
+        // readable to others because the file system cannot say otherwise.
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            throw new IOException("the file system under " + dir + " has no POSIX permissions: Sluice does not create"
+                    + " mailboxes it cannot make owner-only (put the Maildir root on a POSIX file system)");
+        }
         try {
             FileAttribute<?> owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
             Files.createDirectories(dir, owner);
-        } catch (UnsupportedOperationException notPosix) {
-            // Mailboxes are owner-only or not made at all: the delivery is deferred with this reason, never made
-            // readable to others because the file system cannot say otherwise.
-            throw new IOException("the file system under " + dir + " has no POSIX permissions: Sluice does not create"
-                    + " mailboxes it cannot make owner-only (put the Maildir root on a POSIX file system)", notPosix);
         } catch (FileAlreadyExistsException raced) {
             if (!Files.isDirectory(dir)) throw raced;
         }
@@ -213,9 +214,12 @@ public final class Maildir {
     private static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
-        } catch (UnsupportedOperationException unsupported) {
+        } catch (UnsupportedOperationException platformCannotSyncDirectories) {
+            // finished behaviour, not a gap: FileChannel.force on a directory is refused this way off POSIX systems,
+            // and such a delivery is deferred with this reason instead of being reported durable
             throw new IOException("this platform cannot sync the directory " + dir + ": a delivery there could not be"
-                    + " made durable, so none is reported (Sluice needs Linux or another POSIX system)", unsupported);
+                    + " made durable, so none is reported (Sluice needs Linux or another POSIX system)",
+                    platformCannotSyncDirectories);
         }
     }
 }

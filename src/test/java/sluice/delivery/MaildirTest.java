@@ -222,4 +222,17 @@ class MaildirTest {
             return s.toList();
         }
     }
+
+    /** A file system without POSIX permissions (a zip file system here) gets no mailbox, and says why. */
+    @Test
+    void aFileSystemWithoutPosixPermissionsIsRefusedWithTheReason() throws Exception {
+        java.net.URI zip = java.net.URI.create("jar:" + root.resolveSibling("mail.zip").toUri());
+        try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip, java.util.Map.of("create", "true"))) {
+            Maildir onZip = new Maildir(fs.getPath("/mail"), "mx.b.test", FIXED);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> onZip.deliver("b.test", "bob", PREFIX, MESSAGE))
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("has no POSIX permissions: Sluice does not create mailboxes it cannot make owner-only");
+            assertThat(java.nio.file.Files.exists(fs.getPath("/mail/b.test"))).isFalse();
+        }
+    }
 }
