@@ -226,7 +226,8 @@ class MaildirTest {
     /** A file system without POSIX permissions (a zip file system here) gets no mailbox, and says why. */
     @Test
     void aFileSystemWithoutPosixPermissionsIsRefusedWithTheReason() throws Exception {
-        java.net.URI zip = java.net.URI.create("jar:" + root.resolveSibling("mail.zip").toUri());
+        // inside this test's own directory: a zip left anywhere shared would hold a previous run's mailboxes
+        java.net.URI zip = java.net.URI.create("jar:" + root.resolve("mail.zip").toUri());
         try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip, java.util.Map.of("create", "true"))) {
             Maildir onZip = new Maildir(fs.getPath("/mail"), "mx.b.test", FIXED);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> onZip.deliver("b.test", "bob", PREFIX, MESSAGE))
