@@ -44,9 +44,9 @@ public final class Lockout {
      */
     private record State(long[] failures, long lockedUntil, long lastSeen) {}
 
-    private final int maxFailures;
-    private final long windowMillis;
-    private final long lockoutMillis;
+    private volatile int maxFailures; // the three replaced on reload; failures counted so far stay
+    private volatile long windowMillis;
+    private volatile long lockoutMillis;
     private final int maxEntries;
     private final int ipv6Prefix;
     private final Clock clock;
@@ -85,6 +85,13 @@ public final class Lockout {
         this.maxEntries = maxEntries;
         this.clock = clock;
         this.lastPrune = clock.millis();
+    }
+
+    /** New thresholds from a reload (a single node: the fleet's shared counter keeps its start-up limit). */
+    public void update(AuthConfig config) {
+        this.maxFailures = config.maxFailures();
+        this.windowMillis = config.window().toMillis();
+        this.lockoutMillis = config.lockout().toMillis();
     }
 
     public boolean isLockedOut(InetAddress client) {

@@ -293,6 +293,11 @@ public final class UserStore {
         return b.toString();
     }
 
+    /** Re-reads the users file now if it changed (a reload asks; sessions would see it within a second anyway). */
+    public int refresh() {
+        return current(true).size();
+    }
+
     /** The users, re-read if the file changed and the last check is a second old. */
     private SortedMap<String, UsersFile.Entry> current() {
         return current(false);

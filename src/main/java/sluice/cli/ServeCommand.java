@@ -48,9 +48,28 @@ final class ServeCommand implements Callable<Integer> {
                 + (node.delivery() == null ? " (delivery paused)" : ""));
         System.out.flush();
 
+        // SIGHUP (systemctl reload): the config file and certificates read again, on a thread of its own; signals
+        // that come while one reload runs make one more reload after it, never a queue of them.
+        java.util.concurrent.Semaphore reloads = new java.util.concurrent.Semaphore(0);
+        Signal.handle(new Signal("HUP"), s -> {
+            if (reloads.availablePermits() == 0) reloads.release();
+        });
+        Thread reloader = Thread.ofPlatform().name("reload").daemon(true).start(() -> {
+            while (true) {
+                try {
+                    reloads.acquire();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                reloads.drainPermits();
+                reload(node);
+            }
+        });
+
         // A drain (sluice drain) ends the same way as SIGTERM: its end is one more reason to stop.
         node.drained().thenRun(stop::countDown);
         stop.await();
+        reloader.interrupt();
         if (node.drained().isDone()) {
             var d = node.drained().join();
             System.out.println("sluice: drained (" + d.endReason() + "): " + d.delivered() + " message(s) delivered"
@@ -63,6 +82,25 @@ final class ServeCommand implements Callable<Integer> {
         node.close();
         System.out.println("sluice: stopped");
         return 0;
+    }
+
+    /** One reload: the same config source read again (or the embedded default made again), applied or refused. */
+    private void reload(Node node) {
+        sluice.node.ReloadOutcome outcome;
+        try {
+            outcome = node.reload(options.loadForServing());
+        } catch (sluice.config.ConfigException e) {
+            outcome = node.reloadRefused(e);
+        } catch (Failures.UserError e) {
+            outcome = node.reloadRefused(new sluice.config.ConfigException(List.of(
+                    new sluice.config.ConfigError(options.config, 0, "", e.getMessage()))));
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("reload failed, still running on the previous config: {}",
+                    e.toString(), e);
+            return;
+        }
+        System.out.println("sluice: " + outcome.summary());
+        System.out.flush();
     }
 
     /** A path relative to the working directory when it is below it (shorter to copy). */

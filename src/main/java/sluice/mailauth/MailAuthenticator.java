@@ -26,7 +26,7 @@ public final class MailAuthenticator {
 
     private static final int MAX_AUTHOR_DOMAINS = 5;
 
-    private final DkimSigner signer;          // null: no keys configured
+    private volatile DkimSigner signer;       // null: no keys configured; replaced on reload
     private final SpfEvaluator spf;           // null: inbound checks off
     private final DkimVerifier dkim;
     private final Dmarc dmarc;
@@ -57,7 +57,8 @@ public final class MailAuthenticator {
      * ({@link sluice.smtp.SendAs.Allowed}); a no-op for null or a domain without a key. It never reads From itself.
      */
     public byte[] signOutbound(byte[] data, String domain) {
-        return signer == null || domain == null || !signer.signsFor(domain) ? data : signer.sign(data, domain);
+        DkimSigner s = signer; // one reading: the check and the signature use the same keys
+        return s == null || domain == null || !s.signsFor(domain) ? data : s.sign(data, domain);
     }
 
     /**
@@ -66,6 +67,11 @@ public final class MailAuthenticator {
      * @param mailFrom    the envelope sender, "" for the null sender
      * @param originators the message's From (and other originator) addresses, as the session read them
      */
+    /** Keys from a reload: every door (SMTP, the send API, sendmail, reports) signs with them from the next message. */
+    public void signWith(DkimSigner next) {
+        this.signer = next;
+    }
+
     public Verdict checkInbound(InetAddress client, String helo, String mailFrom, byte[] data, Originators originators) {
         if (spf == null) return new Verdict.Accept(data);
         String heloName = helo == null ? "" : helo.toLowerCase(Locale.ROOT);

@@ -49,7 +49,7 @@ import sluice.server.TlsSetupException;
 /** One running Sluice: spool, delivery log, users, TLS, listeners and delivery, started and stopped together. */
 public final class Node implements AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Node.class);
-    private final Config config;
+    private final Config config; // as started: what only a restart changes
     private final Spool spool;
     private final DeliveryLog deliveryLog;
     private final UserStore users;
@@ -63,6 +63,7 @@ public final class Node implements AutoCloseable {
     private final Drain drain;
     private SharedCounts sharedLimits;
     private sluice.transit.TlsReporter tlsReporter;
+    private Reloader reloader;
 
     private Node(Config config, Spool spool, DeliveryLog deliveryLog, UserStore users, Server server,
                  List<BoundListener> listeners, Delivery delivery, AdminServer admin, SuppressionList suppressions,
@@ -298,6 +299,8 @@ public final class Node implements AutoCloseable {
                 if (limits != null) limits.close(); // the last counts and lockouts still reach the others
             });
             node.sharedLimits = limits;
+            node.reloader = new Reloader(config, server, users, recipients, auth, injector,
+                    d == null ? null : d.shaper(), clock);
             node.tlsReporter = reports == null ? null : reports.reporter();
             return node;
         } catch (ListenerBindException e) {
@@ -453,8 +456,23 @@ public final class Node implements AutoCloseable {
         return users;
     }
 
+    /** The config in force: the one started with, and what reloads changed since. */
     public Config config() {
-        return config;
+        return reloader.config();
+    }
+
+    /**
+     * Applies {@code next} (the config file read again, e.g. on SIGHUP): what can change live changes for the next
+     * session, message and attempt; the rest is named as needing a restart. A part that cannot be loaded refuses the
+     * whole reload and the node goes on unchanged.
+     */
+    public ReloadOutcome reload(Config next) {
+        return reloader.reload(next);
+    }
+
+    /** The config file could not be read again: the reload is refused (logged as such) and nothing changes. */
+    public ReloadOutcome reloadRefused(ConfigException unreadable) {
+        return reloader.refuse(unreadable);
     }
 
     /**

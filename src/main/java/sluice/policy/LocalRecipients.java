@@ -38,20 +38,39 @@ public final class LocalRecipients {
     }
 
     private final Set<String> localDomains;
-    private final Map<String, List<String>> aliases;
-    private final Map<String, String> catchAll;
     private final Predicate<String> isUser;
+    private volatile Table table; // replaced whole on reload: an expansion reads one table from start to end
+
+    /** The aliases and catch-alls, canonical, as one value. */
+    private record Table(Map<String, List<String>> aliases, Map<String, String> catchAll) {}
 
     public LocalRecipients(List<String> localDomains, Map<String, List<String>> aliases, Map<String, String> catchAll,
                            Predicate<String> isUser) {
         this.localDomains = Set.copyOf(localDomains.stream().map(Addresses::canonical).toList());
+        this.isUser = isUser;
+        this.table = table(aliases, catchAll);
+    }
+
+    /**
+     * A recipients table with other aliases and catch-alls over the same local domains and users (a reload checks
+     * its {@link #problems()} before it {@link #adopt adopts} it).
+     */
+    public LocalRecipients with(Map<String, List<String>> aliases, Map<String, String> catchAll) {
+        return new LocalRecipients(List.copyOf(localDomains), aliases, catchAll, isUser);
+    }
+
+    /** Takes the aliases and catch-alls of {@code other} (built by {@link #with}): the next expansion uses them. */
+    public void adopt(LocalRecipients other) {
+        if (!other.localDomains.equals(localDomains)) throw new IllegalArgumentException("local domains differ");
+        this.table = other.table;
+    }
+
+    private Table table(Map<String, List<String>> aliases, Map<String, String> catchAll) {
         Map<String, List<String>> a = new LinkedHashMap<>();
         aliases.forEach((k, v) -> a.put(Addresses.canonical(k), v.stream().map(this::local).toList()));
-        this.aliases = Map.copyOf(a);
         Map<String, String> c = new LinkedHashMap<>();
         catchAll.forEach((k, v) -> c.put(Addresses.canonical(k), local(v)));
-        this.catchAll = Map.copyOf(c);
-        this.isUser = isUser;
+        return new Table(Map.copyOf(a), Map.copyOf(c));
     }
 
     public boolean isLocalDomain(String domain) {
@@ -68,7 +87,7 @@ public final class LocalRecipients {
         Set<String> forwards = new LinkedHashSet<>();
         String start = local(address);
         try {
-            expand(start, new ArrayList<>(), mailboxes, forwards);
+            expand(table, start, new ArrayList<>(), mailboxes, forwards);
         } catch (Missing m) {
             return new Expansion.Unknown(m.address);
         } catch (Looped l) {
@@ -84,8 +103,9 @@ public final class LocalRecipients {
      */
     public List<ConfigProblem> problems() {
         List<ConfigProblem> out = new ArrayList<>();
-        new java.util.TreeSet<>(aliases.keySet()).forEach(key -> problem(expand(key), List.of("local", "aliases", key)).ifPresent(out::add));
-        new java.util.TreeMap<>(catchAll).forEach((domain, target) ->
+        Table t = table;
+        new java.util.TreeSet<>(t.aliases().keySet()).forEach(key -> problem(expand(key), List.of("local", "aliases", key)).ifPresent(out::add));
+        new java.util.TreeMap<>(t.catchAll()).forEach((domain, target) ->
                 problem(expand(target), List.of("local", "catch_all", domain)).ifPresent(out::add));
         return out;
     }
@@ -101,7 +121,7 @@ public final class LocalRecipients {
     }
 
     /** Depth-first along {@code path} (the aliases being expanded): meeting one of them again is a loop. */
-    private void expand(String address, List<String> path, Set<String> mailboxes, Set<String> forwards) {
+    private void expand(Table t, String address, List<String> path, Set<String> mailboxes, Set<String> forwards) {
         if (path.size() > MAX_DEPTH) throw new Looped("aliases nest deeper than " + MAX_DEPTH + ": " + chain(path, address));
         String domain = Addresses.domainOf(address);
         if (!localDomains.contains(domain)) {
@@ -109,12 +129,12 @@ public final class LocalRecipients {
             return;
         }
         if (path.contains(address)) throw new Looped(chain(path, address));
-        List<String> targets = aliases.get(address);
+        List<String> targets = t.aliases().get(address);
         if (targets != null) {
             path.add(address);
             for (String target : targets) {
                 if (target.equals(address)) mailboxes.add(address); // "keep a copy": alias to itself
-                else expand(target, path, mailboxes, forwards);
+                else expand(t, target, path, mailboxes, forwards);
             }
             path.removeLast();
             return;
@@ -123,10 +143,10 @@ public final class LocalRecipients {
             mailboxes.add(address);
             return;
         }
-        String all = catchAll.get(domain);
+        String all = t.catchAll().get(domain);
         if (all == null || all.equals(address)) throw new Missing(address);
         path.add(address);
-        expand(all, path, mailboxes, forwards);
+        expand(t, all, path, mailboxes, forwards);
         path.removeLast();
     }
 

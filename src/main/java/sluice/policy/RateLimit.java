@@ -29,7 +29,7 @@ public final class RateLimit {
     static final int DEFAULT_MAX_KEYS = 100_000;
     private static final int SWEEP_EVERY = 4096;
 
-    private final int limit;
+    private volatile int limit; // replaced on reload; the counts stay
     private final long windowMillis;
     private final int maxKeys;
     private final Clock clock;
@@ -57,6 +57,11 @@ public final class RateLimit {
         this.windowMillis = window.toMillis();
         this.maxKeys = maxKeys;
         this.clock = clock;
+    }
+
+    /** A new limit from a reload: what was counted in the current window counts towards it. */
+    void limit(int limit) {
+        this.limit = limit;
     }
 
     private static final class Counter {

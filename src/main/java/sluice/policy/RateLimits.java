@@ -16,7 +16,7 @@ public final class RateLimits {
     private final RateLimit connectionsPerIp;
     private final RateLimit messagesPerIp;
     private final RateLimit messagesPerUser;
-    private final LimitsConfig limits;
+    private volatile LimitsConfig limits;
 
     public RateLimits(LimitsConfig limits, Clock clock) {
         this(limits, clock, SharedCounter.Source.NONE);
@@ -36,6 +36,17 @@ public final class RateLimits {
     private static RateLimit limit(String name, int limit, Duration window, Clock clock, SharedCounter.Source fleet) {
         // a limit that is off has nothing to share
         return new RateLimit(limit, window, clock, limit <= 0 ? SharedCounter.NONE : fleet.counter(name, limit, window));
+    }
+
+    /**
+     * New per-minute and per-hour limits from a reload; what was counted so far counts towards them. A limit that was
+     * off when the fleet's counters were set up cannot start sharing now: the caller refuses that change in a cluster.
+     */
+    public void update(LimitsConfig limits) {
+        connectionsPerIp.limit(limits.connectionsPerIpPerMinute());
+        messagesPerIp.limit(limits.messagesPerIpPerMinute());
+        messagesPerUser.limit(limits.messagesPerUserPerHour());
+        this.limits = limits;
     }
 
     /** Counts a new connection; false when the client opened too many in the last minute. */

@@ -17,7 +17,7 @@ import sluice.smtp.Reply;
  */
 public final class RelayRules {
     private final Set<String> localDomains;
-    private final List<Cidr> trustedNetworks;
+    private volatile List<Cidr> trustedNetworks; // replaced on reload
     private final LocalRecipients recipients; // null: every address in a local domain exists
 
     public RelayRules(List<String> localDomains, List<Cidr> trustedNetworks) {
@@ -28,6 +28,11 @@ public final class RelayRules {
         this.localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
         this.trustedNetworks = List.copyOf(trustedNetworks);
         this.recipients = recipients;
+    }
+
+    /** The networks that may relay without AUTH from now on (a reload); sessions already open keep their answer. */
+    public void trust(List<Cidr> networks) {
+        this.trustedNetworks = List.copyOf(networks);
     }
 
     public boolean isTrusted(InetAddress client) {

@@ -66,8 +66,8 @@ public final class Injector {
     private final Ingest ingest;
     private final MailAuthenticator auth;
     private final String hostname;
-    private final long maxMessageSize;
-    private final int maxRecipients;
+    private volatile long maxMessageSize; // both replaced on reload, as the SMTP listeners' are
+    private volatile int maxRecipients;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
     private final StrictJson json;
@@ -95,6 +95,12 @@ public final class Injector {
     /** The largest request body worth reading: a message at the size limit, with room for JSON escaping. */
     public long maxRequestBytes() {
         return Math.min(Integer.MAX_VALUE - 1024, maxMessageSize * 2 + (1 << 20));
+    }
+
+    /** [limits] from a reload: the next request is held to them. */
+    public void limits(long maxMessageSize, int maxRecipients) {
+        this.maxMessageSize = maxMessageSize;
+        this.maxRecipients = maxRecipients;
     }
 
     public long maxMessageSize() {

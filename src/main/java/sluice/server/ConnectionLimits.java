@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * an entry goes when its last connection closes, so its size is bounded by {@code max_connections}.
  */
 final class ConnectionLimits {
-    private final int maxTotal;
-    private final int maxPerIp;
+    private volatile int maxTotal; // both replaced on reload; the counts stay
+    private volatile int maxPerIp;
     private final java.util.function.UnaryOperator<InetAddress> keyOf;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
@@ -20,6 +20,12 @@ final class ConnectionLimits {
         this.maxTotal = limits.maxConnections();
         this.maxPerIp = limits.maxConnectionsPerIp();
         this.keyOf = limits::clientKey;
+    }
+
+    /** New caps from a reload: the connections open stay open, and count towards them. */
+    void update(sluice.config.LimitsConfig limits) {
+        this.maxTotal = limits.maxConnections();
+        this.maxPerIp = limits.maxConnectionsPerIp();
     }
 
     /** Whether a connection got a slot, or which cap turned it away. */

@@ -40,10 +40,10 @@ import sluice.smtp.SessionContext;
 public final class Server {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
 
-    private final Config config;
+    private volatile Config config; // config and tls replaced by a reload; a session reads them once, at its start
     private final Ingest ingest;
     private final UserStore users;
-    private final TlsContexts tls;
+    private volatile TlsContexts tls;
     private final Clock clock;
     private final RelayRules relayRules;
     private final Lockout lockout;
@@ -85,6 +85,25 @@ public final class Server {
                 config.egress().poolNames(), clock);
         this.events = deliveryLog;
         this.limits = new ConnectionLimits(config.limits());
+    }
+
+    /**
+     * What a reload changes for the next session: certificates, limits, AUTH thresholds, trusted networks (the caller
+     * has checked that the rest of {@code next} is what the listeners were started with, or says it needs a restart).
+     * Sessions already open keep what they started with.
+     *
+     * @param shareCounts whether per-IP/per-user limits and lockout thresholds may change here (not while the fleet's
+     *                    counters, set up at start, carry them)
+     */
+    public void reconfigure(Config next, TlsContexts nextTls, boolean shareCounts) {
+        limits.update(next.limits());
+        if (shareCounts) {
+            rates.update(next.limits());
+            lockout.update(next.auth());
+        }
+        relayRules.trust(next.trustedNetworks());
+        this.tls = nextTls;
+        this.config = next;
     }
 
     /** Binds every listener (all or none), then starts accepting. */
@@ -197,8 +216,9 @@ public final class Server {
     }
 
     Session newSession(ListenerConfig l, int port, InetAddress client) {
-        var limitsCfg = config.limits();
-        var ctx = new SessionContext(config.hostname(), l.mode(), port, l.requireTls(), l.implicitTls(), tls != null,
+        Config c = config; // one reading: a reload in between must not mix two configs in one session
+        var limitsCfg = c.limits();
+        var ctx = new SessionContext(c.hostname(), l.mode(), port, l.requireTls(), l.implicitTls(), tls != null,
                 client, limitsCfg.maxMessageSize(), limitsCfg.maxRecipients(), limitsCfg.maxErrors(), clock);
         return new Session(ctx, policy(client, port), sink);
     }

@@ -95,6 +95,20 @@ public final class TlsContexts {
         this.snapshot = new AtomicReference<>(new Snapshot(context, identity, stamp, clock.instant()));
     }
 
+    /** The certificate served now, as an operator reads it: subject, expiry and the start of its SHA-256 fingerprint. */
+    public String certificateSummary() {
+        var leaf = snapshot.get().identity().leaf();
+        String fingerprint;
+        try {
+            fingerprint = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(leaf.getEncoded()), 0, 8);
+        } catch (java.security.GeneralSecurityException e) {
+            fingerprint = "?";
+        }
+        return leaf.getSubjectX500Principal().getName() + ", valid until " + leaf.getNotAfter().toInstant()
+                + ", sha256 " + fingerprint + "…";
+    }
+
     /** The current context; reloads it first if the files changed (checked at most every reload interval). */
     public SSLContext current() {
         Snapshot seen = snapshot.get();

@@ -73,6 +73,41 @@ final class Lane {
         state.onFree(this::wakeParked);
     }
 
+    /** The state this lane counts in (a reload hands it to the lane made under the new rules). */
+    LaneState state() {
+        return state;
+    }
+
+    /** Every parked job, taken out (a reload: they come back and meet the lane made under the new rules). */
+    synchronized java.util.List<Runnable> unparkAll() {
+        java.util.List<Runnable> out = new java.util.ArrayList<>(parked);
+        parked.clear();
+        return out;
+    }
+
+    /**
+     * This lane, made under new rules (a reload), takes over from {@code old} of the same source and group: a
+     * suspension in force stays in force, and a backoff goes on from where it was, never above the new limits.
+     * Called before this lane is visible to anyone else.
+     */
+    void inherit(Lane old) {
+        synchronized (old) {
+            synchronized (this) {
+                suspendedUntil = old.suspendedUntil;
+                suspendedBecause = old.suspendedBecause;
+                suspendedSinceMillis = old.suspendedSinceMillis;
+                adoptedStamp = old.adoptedStamp;
+                lastDecrease = old.lastDecrease;
+                if (old.backingOff) {
+                    backingOff = true;
+                    ratePerSecond = Math.min(ratePerSecond, old.ratePerSecond);
+                    connections = connections == 0 ? old.connections
+                            : old.connections == 0 ? connections : Math.min(connections, old.connections);
+                }
+            }
+        }
+    }
+
     /** Wakes the parked jobs the limits allow now (a connection freed on another node, a lease granted). */
     private void wakeParked() {
         for (Runnable r : wakeable()) r.run();
@@ -335,6 +370,11 @@ final class Lane {
     /** The shaper forgets this lane: its state may be forgotten too. */
     void forget() {
         state.release();
+    }
+
+    /** No attempt in progress, nothing reserved or parked (a retired lane's backoff no longer matters). */
+    synchronized boolean unused() {
+        return active == 0 && reserved.isEmpty() && parked.isEmpty();
     }
 
     /** Idle and at its configured limits: nothing would be lost by forgetting it. */

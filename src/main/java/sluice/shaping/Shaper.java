@@ -47,7 +47,10 @@ public final class Shaper implements AutoCloseable {
         List<String> hosts(String domain);
     }
 
-    private final Groups groups;
+    private volatile Groups groups; // replaced by a reload
+    private final Groups.MxHosts mxHosts;
+    // lanes set aside by a reload, until a lane for the same key takes their state over or they fall idle
+    private final ConcurrentHashMap<String, Lane> retired = new ConcurrentHashMap<>();
     private final EgressPools pools;
     private final WarmupLedger warmup;
     private final SourceHealth health;
@@ -72,7 +75,8 @@ public final class Shaper implements AutoCloseable {
                   BounceClassifier classifier, EventSink events, Clock clock, LongSupplier nanos,
                   RandomGenerator random, Duration window, LaneState.Factory states) {
         this.states = states;
-        this.groups = new Groups(config.rules(), mx::hosts);
+        this.mxHosts = mx::hosts;
+        this.groups = new Groups(config.rules(), mxHosts);
         this.pools = pools;
         this.warmup = warmup;
         this.health = health;
@@ -82,6 +86,23 @@ public final class Shaper implements AutoCloseable {
         this.nanos = nanos;
         this.random = random;
         this.windowNanos = window.toNanos();
+    }
+
+    /**
+     * New rules from a reload. Every lane is set aside and made again under the new rules as jobs come: a lane made
+     * for the same source and group takes over the old one's state (buckets, connections in use, here or in the
+     * fleet) and its backoff or suspension, so a reload never opens more connections than the limits allow; jobs
+     * parked in the old lanes are woken to meet the new ones. Attempts in flight finish in the lane that admitted
+     * them.
+     */
+    public void rules(List<ShapingConfig.Rule> rules) {
+        groups = new Groups(rules, mxHosts);
+        for (String key : List.copyOf(lanes.keySet())) {
+            Lane old = lanes.remove(key);
+            if (old == null) continue;
+            retired.put(key, old);
+            for (Runnable r : old.unparkAll()) r.run();
+        }
     }
 
     /** Starts the once-a-second look that ends suspensions, recovers backoff and wakes parked jobs. */
@@ -226,8 +247,13 @@ public final class Shaper implements AutoCloseable {
     }
 
     private Lane lane(String source, Groups.Match g, long now) {
-        return lanes.computeIfAbsent(source + "\u0000" + g.key(),
-                k -> new Lane(source, g.group(), g.domain(), g.rule(), windowNanos, now, states.open(source, g.key())));
+        return lanes.computeIfAbsent(source + "\u0000" + g.key(), k -> {
+            Lane old = retired.remove(k);
+            Lane lane = new Lane(source, g.group(), g.domain(), g.rule(), windowNanos, now,
+                    old == null ? states.open(source, g.key()) : old.state());
+            if (old != null) lane.inherit(old);
+            return lane;
+        });
     }
 
     /** An admitted attempt ended (from {@link Lease#done}). */
@@ -277,6 +303,10 @@ public final class Shaper implements AutoCloseable {
     /** Ends suspensions, closes backoff windows, wakes parked jobs the limits now allow, forgets idle domain lanes. */
     void tick() {
         long now = nanos.getAsLong();
+        // a lane set aside by a reload that no job came back for: forgotten once its last attempt ended
+        for (var e : retired.entrySet()) {
+            if (e.getValue().unused() && retired.remove(e.getKey(), e.getValue())) e.getValue().forget();
+        }
         boolean crowded = lanes.size() > MAX_DOMAIN_LANES / 2;
         for (var e : lanes.entrySet()) {
             Lane lane = e.getValue();
