@@ -149,6 +149,58 @@ class ShaperTest {
     }
 
     @Test
+    void aReloadThatLowersAConnectionLimitCountsTheConnectionsStillOpen() {
+        Shaper s = shaper(rule("small.test", "small", 2, null));
+        Admission.Go a = (Admission.Go) s.admit(job("a@small.test"), () -> {});
+        Admission.Go b = (Admission.Go) s.admit(job("b@small.test"), () -> {});
+        AtomicInteger woken = new AtomicInteger();
+        assertThat(s.admit(job("c@small.test"), woken::incrementAndGet)).isInstanceOf(Admission.Wait.class);
+        s.rules(List.of(rule("small.test", "small", 1, null)));
+        assertThat(woken).as("a parked job comes back to meet the new lane").hasValue(1);
+        // two connections still open under the old rule: the new limit of one admits nobody
+        assertThat(s.admit(job("c@small.test"), () -> {})).isInstanceOf(Admission.Wait.class);
+        a.lease().done(List.of(reply(a.job(), 250, "2.0.0", "ok")));
+        assertThat(s.admit(job("c@small.test"), () -> {})).isInstanceOf(Admission.Wait.class);
+        b.lease().done(List.of(reply(b.job(), 250, "2.0.0", "ok")));
+        assertThat(s.admit(job("c@small.test"), () -> {})).isInstanceOf(Admission.Go.class);
+        assertThat(s.admit(job("d@small.test"), () -> {})).isInstanceOf(Admission.Wait.class);
+        assertThat(s.lanes()).singleElement().satisfies(v -> assertThat(v.connections()).isEqualTo(1));
+    }
+
+    @Test
+    void aReloadThatRaisesAConnectionLimitAdmitsAtOnce() {
+        Shaper s = shaper(rule("small.test", "small", 2, null));
+        s.admit(job("a@small.test"), () -> {});
+        s.admit(job("b@small.test"), () -> {});
+        assertThat(s.admit(job("c@small.test"), () -> {})).isInstanceOf(Admission.Wait.class);
+        s.rules(List.of(rule("small.test", "small", 3, null)));
+        assertThat(s.admit(job("c@small.test"), () -> {})).isInstanceOf(Admission.Go.class);
+        assertThat(s.admit(job("d@small.test"), () -> {})).isInstanceOf(Admission.Wait.class);
+    }
+
+    @Test
+    void aReloadKeepsABackoffInForceUnderTheNewLimits() {
+        Shaper s = shaper(rule("rated.test", "rated", 8, "100/s"));
+        Admission.Go go = (Admission.Go) s.admit(job("a@rated.test"), () -> {});
+        go.lease().done(List.of(reply(go.job(), 421, "4.7.28", "Our system has detected an unusual rate")));
+        assertThat(s.lanes().getFirst().ratePerSecond()).isEqualTo(50.0);
+        s.rules(List.of(rule("rated.test", "rated", 6, "200/s")));
+        s.admit(job("b@rated.test"), () -> {});
+        assertThat(s.lanes()).singleElement().satisfies(v -> {
+            assertThat(v.backingOff()).as("the provider's 421 still holds").isTrue();
+            assertThat(v.ratePerSecond()).isEqualTo(50.0);
+            assertThat(v.connections()).isEqualTo(4);
+        });
+        // a limit lowered below the backoff's wins
+        s.rules(List.of(rule("rated.test", "rated", 2, "10/s")));
+        s.admit(job("c@rated.test"), () -> {});
+        assertThat(s.lanes()).singleElement().satisfies(v -> {
+            assertThat(v.ratePerSecond()).isEqualTo(10.0);
+            assertThat(v.connections()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void mxSuffixRulesPutManyDomainsInOneGroupAndOthersInTheirOwn() {
         for (int i = 0; i < 20; i++) mx.put("d" + i + ".test", List.of("aspmx.l.google.com", "alt1.aspmx.l.google.com."));
         mx.put("notgoogle.test", List.of("mx.notgoogle.com"));
