@@ -300,7 +300,7 @@ public final class Node implements AutoCloseable {
             });
             node.sharedLimits = limits;
             node.reloader = new Reloader(config, server, users, recipients, auth, injector,
-                    d == null ? null : d.shaper(), clock);
+                    d == null ? null : d.shaper(), hooks, clock);
             node.tlsReporter = reports == null ? null : reports.reporter();
             return node;
         } catch (ListenerBindException e) {

@@ -14,7 +14,8 @@ import sluice.config.ShapingConfig;
  *
  * <p>Live: {@code [tls]} (certificates), {@code [limits]} (except {@code ipv6_prefix}), {@code [auth]},
  * {@code trusted_networks}, {@code [local] aliases} and {@code catch_all}, {@code [[dkim]]} (keys re-read),
- * {@code [shaping]} rules. Users are re-read on every reload. Everything else was built into a part that only a restart
+ * {@code [shaping]} rules, {@code [[webhooks]]} (when the node started with some: the senders run). Users are re-read
+ * on every reload. Everything else was built into a part that only a restart
  * makes again (listeners are bound, the spool and log are open, delivery's routes, resolvers and pools are built, the
  * cluster is joined): a change there is named, and the node keeps running on the old value. Per-IP and per-user
  * rates and the AUTH thresholds are counted for the whole fleet in a cluster, under the limits it started with:
@@ -30,6 +31,11 @@ record ReloadPlan(List<String> live, List<String> needsRestart) {
     }
 
     static ReloadPlan of(Config old, Config next) {
+        return of(old, next, !old.webhooks().isEmpty());
+    }
+
+    /** @param webhooksRunning whether the node started its webhook senders (it did when it started with endpoints) */
+    static ReloadPlan of(Config old, Config next, boolean webhooksRunning) {
         List<String> live = new ArrayList<>();
         List<String> restart = new ArrayList<>();
         boolean cluster = old.cluster().enabled();
@@ -42,6 +48,7 @@ record ReloadPlan(List<String> live, List<String> needsRestart) {
                 case "tls" -> live.add("[tls]");
                 case "trustedNetworks" -> live.add("trusted_networks");
                 case "dkim" -> live.add("[[dkim]]");
+                case "webhooks" -> (webhooksRunning ? live : restart).add("[[webhooks]]");
                 case "auth" -> (cluster ? restart : live).add("[auth]");
                 case "limits" -> limits(old.limits(), next.limits(), cluster, live, restart);
                 case "local" -> local(old.local(), next.local(), live, restart);
@@ -109,7 +116,7 @@ record ReloadPlan(List<String> live, List<String> needsRestart) {
      * The config the node runs on after the reload: {@code next} where a change is live, {@code old} where only a
      * restart can change it (so a new hostname, say, is not half in force). A later reload still names those.
      */
-    static Config effective(Config old, Config next) {
+    static Config effective(Config old, Config next, boolean webhooksRunning) {
         boolean cluster = old.cluster().enabled();
         LimitsConfig l = next.limits(), o = old.limits();
         LimitsConfig limits = new LimitsConfig(l.maxMessageSize(), l.maxRecipients(), l.maxConnections(),
@@ -122,7 +129,7 @@ record ReloadPlan(List<String> live, List<String> needsRestart) {
         return new Config(old.hostname(), old.dataDir(), old.localDomains(), next.trustedNetworks(), old.listeners(),
                 next.tls(), limits, old.timeouts(), cluster ? old.auth() : next.auth(), old.spool(), old.delivery(),
                 local, old.admin(), old.log(), next.dkim(), old.cluster(), old.mailauth(), old.egress(), shaping,
-                old.webhooks(), next.source());
+                webhooksRunning ? next.webhooks() : old.webhooks(), next.source());
     }
 
     boolean changedNothing() {

@@ -12,6 +12,7 @@ import sluice.config.ConfigException;
 import sluice.config.ConfigLoader;
 import sluice.mailauth.DkimSigner;
 import sluice.mailauth.MailAuthenticator;
+import sluice.observe.Webhooks;
 import sluice.policy.LocalRecipients;
 import sluice.send.Injector;
 import sluice.server.Server;
@@ -35,11 +36,13 @@ final class Reloader {
     private final MailAuthenticator auth;
     private final Injector injector;
     private final Shaper shaper; // null: delivery paused
+    private final Webhooks webhooks; // null: started without endpoints
     private final Clock clock;
     private volatile Config config;
 
     Reloader(Config config, Server server, UserStore users, LocalRecipients recipients, MailAuthenticator auth,
-             Injector injector, Shaper shaper, Clock clock) {
+             Injector injector, Shaper shaper, Webhooks webhooks, Clock clock) {
+        this.webhooks = webhooks;
         this.config = config;
         this.server = server;
         this.users = users;
@@ -57,8 +60,8 @@ final class Reloader {
     /** One reload at a time: a second SIGHUP while one runs waits for it, then reads the file again. */
     synchronized ReloadOutcome reload(Config file) {
         Config old = config;
-        ReloadPlan plan = ReloadPlan.of(old, file);
-        Config next = ReloadPlan.effective(old, file);
+        ReloadPlan plan = ReloadPlan.of(old, file, webhooks != null);
+        Config next = ReloadPlan.effective(old, file, webhooks != null);
         int userCount;
         try {
             userCount = users.refresh();
@@ -81,6 +84,15 @@ final class Reloader {
         LocalRecipients table = recipients.with(next.local().aliases(), next.local().catchAll());
         ConfigException aliasProblems = ConfigLoader.located(next, table.problems());
         if (aliasProblems != null) return refused(describe(aliasProblems));
+        // the last that may fail, and the first to change: the endpoints are built, then swapped in
+        List<String> endpoints = List.of();
+        if (webhooks != null && plan.live().contains("[[webhooks]]")) {
+            try {
+                endpoints = webhooks.reconfigure(next.webhooks());
+            } catch (IOException e) {
+                return refused(e.getMessage());
+            }
+        }
 
         server.reconfigure(next, tls, !old.cluster().enabled());
         injector.limits(next.limits().maxMessageSize(), next.limits().maxRecipients());
@@ -93,6 +105,7 @@ final class Reloader {
         notes.add("certificate " + tls.certificateSummary());
         notes.add(userCount + " user(s)");
         notes.add(next.dkim().size() + " DKIM key(s) read");
+        if (!endpoints.isEmpty()) notes.add("webhooks " + String.join(", ", endpoints));
         if (shaper == null && plan.live().contains("[[shaping]]")) notes.add("delivery is paused: shaping rules take effect when it runs");
         ReloadOutcome.Applied applied = new ReloadOutcome.Applied(plan.live(), plan.needsRestart(), notes);
         log.info("reload: {}", applied.summary());

@@ -122,6 +122,10 @@ final class WebhookEndpoint implements AutoCloseable {
         return this;
     }
 
+    WebhookSigner signer() {
+        return signer;
+    }
+
     WebhookConfig config() {
         return config;
     }

@@ -40,16 +40,35 @@ public final class WebhookOutbox implements EventOutbox {
     /** A record before it has its key. */
     record Draft(String id, String type, long createdMillis, String message, byte[] body) {}
 
-    private final List<WebhookConfig> endpoints;
+    private volatile List<WebhookConfig> endpoints; // replaced by a reload
     private final AtomicLong seq = new AtomicLong();
     /** Entries waiting per endpoint: counted at open, added to as they are written, subtracted from by the sender. */
-    private final Map<String, AtomicLong> waiting;
+    private final Map<String, AtomicLong> waiting = new java.util.concurrent.ConcurrentHashMap<>();
 
     private WebhookOutbox(List<WebhookConfig> endpoints) {
         this.endpoints = List.copyOf(endpoints);
-        Map<String, AtomicLong> w = new java.util.HashMap<>();
-        for (WebhookConfig c : endpoints) w.put(c.name(), new AtomicLong());
-        this.waiting = Map.copyOf(w);
+        for (WebhookConfig c : endpoints) waiting.put(c.name(), new AtomicLong());
+    }
+
+    /**
+     * The endpoints of a reload: events from now on are stored for {@code next}. An endpoint no longer configured
+     * loses its waiting events, as at start (said in a warning with their number); a new one starts empty.
+     */
+    void reconfigure(Spool spool, List<WebhookConfig> next) throws SpoolException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (WebhookConfig c : next) {
+            names.add(c.name());
+            waiting.computeIfAbsent(c.name(), n -> new AtomicLong());
+        }
+        this.endpoints = List.copyOf(next);
+        for (String gone : List.copyOf(waiting.keySet())) {
+            if (names.contains(gone)) continue;
+            AtomicLong n = waiting.remove(gone);
+            spool.deleteOutboxRange(start(gone), end(gone));
+            org.slf4j.LoggerFactory.getLogger(WebhookOutbox.class).warn(
+                    "webhooks: endpoint \"{}\" is no longer configured: its {} waiting event(s) are deleted", gone,
+                    n == null ? 0 : Math.max(0, n.get()));
+        }
     }
 
     /**
@@ -85,6 +104,11 @@ public final class WebhookOutbox implements EventOutbox {
         return o;
     }
 
+    /** The counter of entries waiting for {@code endpoint}, made for an endpoint a reload adds. */
+    AtomicLong waitingOrNew(String endpoint) {
+        return waiting.computeIfAbsent(endpoint, n -> new AtomicLong());
+    }
+
     /** The counter of entries waiting for {@code endpoint}. */
     AtomicLong waiting(String endpoint) {
         return waiting.get(endpoint);
@@ -102,7 +126,7 @@ public final class WebhookOutbox implements EventOutbox {
         for (DeliveryEvent e : events) {
             if (!WebhookConfig.EVENTS.contains(e.event())) continue;
             Draft d = null;
-            for (WebhookConfig c : endpoints) {
+            for (WebhookConfig c : endpoints) { // one reading per event: a reload in between is seen by the next
                 if (!c.events().contains(e.event())) continue;
                 if (d == null) d = draft(e);
                 drafts.add(Map.entry(c.name(), d));

@@ -27,6 +27,15 @@ public final class WebhookSigner {
         this.keys = keys.stream().map(byte[]::clone).toList();
     }
 
+    /** Whether {@code other} signs with the same secrets (a reload keeps an endpoint whose secrets did not change). */
+    public boolean sameSecrets(WebhookSigner other) {
+        if (other.keys.size() != keys.size()) return false;
+        for (int i = 0; i < keys.size(); i++) {
+            if (!java.security.MessageDigest.isEqual(keys.get(i), other.keys.get(i))) return false;
+        }
+        return true;
+    }
+
     /** The {@code webhook-signature} header value for one attempt. */
     public String sign(String id, long timestampSeconds, byte[] body) {
         byte[] head = (id + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8);

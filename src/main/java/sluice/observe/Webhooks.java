@@ -37,7 +37,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
 
     private final Spool spool;
     private final WebhookOutbox outbox;
-    private final Map<String, WebhookEndpoint> endpoints;
+    private volatile Map<String, WebhookEndpoint> endpoints; // replaced whole by a reload
     private final BlockingQueue<DeliveryEvent> own = new ArrayBlockingQueue<>(65536);
     private final Thread writer;
     private final Clock clock;
@@ -127,6 +127,61 @@ public final class Webhooks implements EventSink, AutoCloseable {
                 batch.clear();
             }
         }
+    }
+
+    /**
+     * The endpoints of a reload. Every new or changed one (url, events, retries, secrets read again) is built before
+     * anything changes, so a secret or CA file that cannot be read refuses the reload with the endpoint's name;
+     * then the outbox stores for the new list, the changed and removed endpoints stop (an attempt cut short is sent
+     * again by the new one, with its webhook-id) and the new ones start. An endpoint that did not change keeps running.
+     *
+     * @return the names of the endpoints added, changed or removed
+     */
+    public synchronized List<String> reconfigure(List<WebhookConfig> next) throws IOException, SpoolException {
+        Map<String, WebhookEndpoint> old = endpoints;
+        Map<String, WebhookEndpoint> built = new LinkedHashMap<>();
+        Map<String, WebhookEndpoint> fresh = new LinkedHashMap<>();
+        try {
+            for (WebhookConfig c : next) {
+                WebhookSigner signer;
+                try {
+                    signer = WebhookSigner.of(c.secretFile(), c.previousSecretFile());
+                } catch (IOException e) {
+                    throw new IOException("webhooks " + c.name() + ": secret: " + e.getMessage(), e);
+                }
+                WebhookEndpoint running = old.get(c.name());
+                if (running != null && running.config().equals(c) && running.signer().sameSecrets(signer)) {
+                    built.put(c.name(), running);
+                    continue;
+                }
+                WebhookEndpoint e;
+                try {
+                    e = new WebhookEndpoint(c, signer, spool, outbox.waitingOrNew(c.name()), clock,
+                            RandomGenerator.getDefault());
+                } catch (IOException ex) {
+                    throw new IOException("webhooks " + c.name() + ": ca_file: " + ex.getMessage(), ex);
+                }
+                fresh.put(c.name(), e);
+                built.put(c.name(), e);
+            }
+        } catch (IOException e) { // a SpoolException too
+            fresh.values().forEach(WebhookEndpoint::close);
+            throw e;
+        }
+        outbox.reconfigure(spool, next);
+        List<String> changed = new ArrayList<>();
+        for (var e : old.entrySet()) {
+            if (built.get(e.getKey()) != e.getValue()) {
+                e.getValue().close();
+                if (!built.containsKey(e.getKey())) changed.add(e.getKey() + " (removed)");
+            }
+        }
+        endpoints = built;
+        for (var e : fresh.entrySet()) {
+            e.getValue().start();
+            changed.add(e.getKey() + (old.containsKey(e.getKey()) ? " (changed)" : " (added)"));
+        }
+        return changed;
     }
 
     /** Every endpoint's state. */

@@ -1,11 +1,14 @@
 package sluice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import sluice.config.Config;
 import sluice.config.ConfigLoader;
@@ -13,6 +16,7 @@ import sluice.mailauth.DkimKeys;
 import sluice.node.ReloadOutcome;
 import sluice.testkit.Dialog;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.WebhookReceiver;
 
 /**
  * A reload of a running node, the parts ReloadTest does not drive through a process: trusted networks and DKIM keys
@@ -51,6 +55,65 @@ class NodeReloadTest {
             assertThat(refused).isInstanceOfSatisfying(ReloadOutcome.Refused.class,
                     r -> assertThat(r.why()).startsWith("dkim: ").contains(key.toString()));
             assertThat(stored(s, submit(s))).as("the keys read before stay").contains("s=s2");
+        }
+    }
+
+    @Test
+    void webhookEndpointsChangeLiveWithTheirSecretsReadAgain() throws Exception {
+        Path secrets = java.nio.file.Files.createTempDirectory("sluice-reload-secrets");
+        String first = WebhooksEndToEndTest.newSecret(), second = WebhooksEndToEndTest.newSecret(),
+                extra = WebhooksEndToEndTest.newSecret();
+        Files.writeString(secrets.resolve("hooks.secret"), first + "\n");
+        Files.writeString(secrets.resolve("extra.secret"), extra + "\n");
+        try (WebhookReceiver receiver = WebhookReceiver.start(java.util.Map.of("/one", List.of(first),
+                "/two", List.of(second), "/three", List.of(extra)));
+             SluiceHarness s = SluiceHarness.start("[]", "[delivery]\npaused = true\n" + endpoint("hooks",
+                     receiver.url("/one"), secrets.resolve("hooks.secret")))) {
+            assertThat(refusedRcpt(s)).startsWith("550");
+            await().atMost(Duration.ofSeconds(20)).until(() -> verified(receiver, "/one") == 1);
+
+            Files.writeString(secrets.resolve("hooks.secret"), second + "\n");
+            String text = Files.readString(s.dir.resolve("sluice.toml")).replace(receiver.url("/one"), receiver.url("/two"))
+                    + endpoint("extra", receiver.url("/three"), secrets.resolve("extra.secret"));
+            ReloadOutcome outcome = s.node().reload(load(s, "next.toml", text));
+            assertThat(outcome).isInstanceOfSatisfying(ReloadOutcome.Applied.class, a -> {
+                assertThat(a.changed()).containsExactly("[[webhooks]]");
+                assertThat(a.notes()).contains("webhooks hooks (changed), extra (added)");
+            });
+            assertThat(refusedRcpt(s)).startsWith("550");
+            await().atMost(Duration.ofSeconds(20)).until(() -> verified(receiver, "/two") == 1
+                    && verified(receiver, "/three") == 1);
+            assertThat(receiver.records()).filteredOn(r -> r.path("path").asText().equals("/one")).hasSize(1);
+
+            // an endpoint whose secret file cannot be read refuses the reload; the running endpoints stay
+            Files.writeString(secrets.resolve("broken.secret"), "not a secret\n");
+            String broken = text + endpoint("broken", receiver.url("/four"), secrets.resolve("broken.secret"));
+            ReloadOutcome refused = s.node().reload(load(s, "broken.toml", broken));
+            assertThat(refused).isInstanceOfSatisfying(ReloadOutcome.Refused.class,
+                    r -> assertThat(r.why()).startsWith("webhooks broken: secret: "));
+            assertThat(refusedRcpt(s)).startsWith("550");
+            await().atMost(Duration.ofSeconds(20)).until(() -> verified(receiver, "/two") == 2);
+        }
+    }
+
+    private static String endpoint(String name, String url, Path secret) {
+        return "\n[[webhooks]]\nname = \"%s\"\nurl = \"%s\"\nevents = [\"rejected\"]\nsecret_file = \"%s\"\n"
+                .formatted(name, url, secret);
+    }
+
+    /** Requests to {@code path} whose signature the standardwebhooks package verified with the path's secret. */
+    private static long verified(WebhookReceiver receiver, String path) throws Exception {
+        return receiver.records().stream().filter(r -> r.path("path").asText().equals(path))
+                .filter(r -> r.path("verified").path(0).asBoolean()).count();
+    }
+
+    /** A RCPT the mx listener refuses (no such user in strict.test): one "rejected" event. */
+    private static String refusedRcpt(SluiceHarness s) throws Exception {
+        try (Dialog d = new Dialog(s.mx)) {
+            d.expect();
+            d.ask("EHLO client.test");
+            d.ask("MAIL FROM:<someone@far.test>");
+            return d.ask("RCPT TO:<nobody@strict.test>");
         }
     }
 

@@ -100,7 +100,7 @@ class ReloadPlanTest {
         ReloadPlan plan = ReloadPlan.of(old, file);
         assertThat(plan.live()).isEmpty();
         assertThat(plan.needsRestart()).containsExactly("[limits] per-IP and per-user rates (shared by the cluster)", "[auth]");
-        Config effective = ReloadPlan.effective(old, file);
+        Config effective = ReloadPlan.effective(old, file, false);
         assertThat(effective.limits().messagesPerIpPerMinute()).isEqualTo(60);
         assertThat(effective.auth().maxFailures()).isEqualTo(5);
     }
@@ -110,7 +110,7 @@ class ReloadPlanTest {
         Config old = load("old.toml", BASE);
         Config file = load("new.toml", BASE.replace("mx.sluice.test", "mx2.sluice.test")
                 .replace("max_message_size = 1000000", "max_message_size = 2000000"));
-        Config effective = ReloadPlan.effective(old, file);
+        Config effective = ReloadPlan.effective(old, file, false);
         assertThat(effective.hostname()).isEqualTo("mx.sluice.test");
         assertThat(effective.limits().maxMessageSize()).isEqualTo(2_000_000);
         assertThat(ReloadPlan.of(effective, file).needsRestart()).containsExactly("hostname");
