@@ -11,6 +11,7 @@ import sluice.config.ListenerConfig;
 import sluice.config.ListenerMode;
 import sluice.server.BoundListener;
 import sluice.node.Node;
+import sluice.node.SystemdNotifier;
 import sun.misc.Signal;
 
 @Command(name = "serve", description = "Run the server in the foreground until SIGTERM or SIGINT.")
@@ -47,6 +48,13 @@ final class ServeCommand implements Callable<Integer> {
                 + ", data dir " + config.dataDir() + ", " + queued(node) + " message(s) in the queue"
                 + (node.delivery() == null ? " (delivery paused)" : ""));
         System.out.flush();
+        // systemd (Type=notify) hears it at the same moment; a no-op when NOTIFY_SOCKET is unset.
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+        systemd.ready(node.listeners().size() + " listeners (ports " + node.listeners().stream()
+                .map(b -> String.valueOf(b.port())).collect(java.util.stream.Collectors.joining(", ")) + "), "
+                + queued(node) + " message(s) in the queue");
+        // The liveness probe is a point read of the spool: it answers while the node does, at any queue size.
+        systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
 
         // A drain (sluice drain) ends the same way as SIGTERM: its end is one more reason to stop.
         node.drained().thenRun(stop::countDown);
@@ -58,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
                     + ", " + d.queued() + " left queued in " + config.dataDir().resolve("spool")
                     + (d.held() == 0 ? "" : " (" + d.held() + " held)"));
         }
+        systemd.stopping();
         System.out.println("sluice: stopping (finishing transactions in flight, up to "
                 + config.timeouts().shutdown().toSeconds() + "s)");
         node.close();
