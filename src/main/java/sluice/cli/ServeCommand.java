@@ -53,7 +53,7 @@ final class ServeCommand implements Callable<Integer> {
         systemd.ready(node.listeners().size() + " listeners (ports " + node.listeners().stream()
                 .map(b -> String.valueOf(b.port())).collect(java.util.stream.Collectors.joining(", ")) + "), "
                 + queued(node) + " message(s) in the queue");
-        // The liveness probe is a point read of the spool: it answers while the node does, at any queue size.
+        // The liveness probe is one seek in the spool (not a count): it answers while the node does, at any queue size.
         systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
 
         // A drain (sluice drain) ends the same way as SIGTERM: its end is one more reason to stop.
