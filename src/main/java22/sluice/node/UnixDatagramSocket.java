@@ -22,6 +22,7 @@ final class UnixDatagramSocket implements NotifySocket {
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_CLOEXEC = 0x80000; // the fd must not leak into a child process
     private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_DONTWAIT = 0x40; // a stuck service manager must not stall start-up or shutdown
     private static final int CLOCK_MONOTONIC = 1;
     private static final int SUN_PATH = 108; // sizeof(sockaddr_un.sun_path) on Linux
 
@@ -68,7 +69,8 @@ final class UnixDatagramSocket implements NotifySocket {
             int fd = (int) socket.invokeExact(state, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
             if (fd < 0) throw new IOException("socket: " + error(state));
             try {
-                long sent = (long) sendto.invokeExact(state, fd, buf, (long) bytes.length, MSG_NOSIGNAL, addr, addrLen);
+                long sent = (long) sendto.invokeExact(state, fd, buf, (long) bytes.length,
+                        MSG_NOSIGNAL | MSG_DONTWAIT, addr, addrLen);
                 if (sent < 0) throw new IOException(error(state));
             } finally {
                 int ignored = (int) close.invokeExact(fd);
