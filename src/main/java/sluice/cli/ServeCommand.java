@@ -50,9 +50,7 @@ final class ServeCommand implements Callable<Integer> {
         System.out.flush();
         // systemd (Type=notify) hears it at the same moment; a no-op when NOTIFY_SOCKET is unset.
         SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
-        systemd.ready(node.listeners().size() + " listeners (ports " + node.listeners().stream()
-                .map(b -> String.valueOf(b.port())).collect(java.util.stream.Collectors.joining(", ")) + "), "
-                + queued(node) + " message(s) in the queue");
+        systemd.ready(systemdStatus(node));
         // The liveness probe is one seek in the spool (not a count): it answers while the node does, at any queue size.
         systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
 
@@ -79,6 +77,12 @@ final class ServeCommand implements Callable<Integer> {
         java.nio.file.Path cwd = java.nio.file.Path.of("").toAbsolutePath();
         java.nio.file.Path abs = p.toAbsolutePath();
         return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+    }
+
+    /** The one line `systemctl status` shows (after start and after a reload). */
+    static String systemdStatus(Node node) throws sluice.spool.SpoolException {
+        return node.listeners().size() + " listeners (ports " + node.listeners().stream().map(b -> String.valueOf(b.port()))
+                .collect(java.util.stream.Collectors.joining(", ")) + "), " + queued(node) + " message(s) in the queue";
     }
 
     private static long queued(Node node) throws sluice.spool.SpoolException {
