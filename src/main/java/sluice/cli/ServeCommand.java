@@ -11,6 +11,7 @@ import sluice.config.ListenerConfig;
 import sluice.config.ListenerMode;
 import sluice.server.BoundListener;
 import sluice.node.Node;
+import sluice.node.SystemdNotifier;
 import sun.misc.Signal;
 
 @Command(name = "serve", description = "Run the server in the foreground until SIGTERM or SIGINT.")
@@ -47,6 +48,11 @@ final class ServeCommand implements Callable<Integer> {
                 + ", data dir " + config.dataDir() + ", " + queued(node) + " message(s) in the queue"
                 + (node.delivery() == null ? " (delivery paused)" : ""));
         System.out.flush();
+        // systemd (Type=notify) hears it at the same moment; a no-op when NOTIFY_SOCKET is unset.
+        SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+        systemd.ready(systemdStatus(node));
+        // The liveness probe is one seek in the spool (not a count): it answers while the node does, at any queue size.
+        systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
 
         // SIGHUP (systemctl reload): the config file and certificates read again, on a thread of its own; signals
         // that come while one reload runs make one more reload after it, never a queue of them.
@@ -77,6 +83,7 @@ final class ServeCommand implements Callable<Integer> {
                     + ", " + d.queued() + " left queued in " + config.dataDir().resolve("spool")
                     + (d.held() == 0 ? "" : " (" + d.held() + " held)"));
         }
+        systemd.stopping();
         System.out.println("sluice: stopping (finishing transactions in flight, up to "
                 + config.timeouts().shutdown().toSeconds() + "s)");
         node.close();
@@ -108,6 +115,12 @@ final class ServeCommand implements Callable<Integer> {
         java.nio.file.Path cwd = java.nio.file.Path.of("").toAbsolutePath();
         java.nio.file.Path abs = p.toAbsolutePath();
         return abs.startsWith(cwd) ? cwd.relativize(abs).toString() : abs.toString();
+    }
+
+    /** The one line `systemctl status` shows (after start and after a reload). */
+    static String systemdStatus(Node node) throws sluice.spool.SpoolException {
+        return node.listeners().size() + " listeners (ports " + node.listeners().stream().map(b -> String.valueOf(b.port()))
+                .collect(java.util.stream.Collectors.joining(", ")) + "), " + queued(node) + " message(s) in the queue";
     }
 
     private static long queued(Node node) throws sluice.spool.SpoolException {

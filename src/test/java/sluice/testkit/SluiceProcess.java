@@ -35,6 +35,18 @@ public final class SluiceProcess implements AutoCloseable {
         return new SluiceProcess(p, log);
     }
 
+    /** The same with extra environment variables (NOTIFY_SOCKET, JOURNAL_STREAM), output to a fresh file. */
+    public static SluiceProcess start(java.util.Map<String, String> env, String... args) throws IOException {
+        return start(Files.createTempFile("sluice-process", ".log"), env, args);
+    }
+
+    /** The same with stdout and stderr going to {@code log}, a file the caller made (and may stat) beforehand. */
+    public static SluiceProcess start(Path log, java.util.Map<String, String> env, String... args) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile());
+        b.environment().putAll(env);
+        return new SluiceProcess(b.start(), log);
+    }
+
     /**
      * The same server run under {@code strace -f} (every thread), its trace of {@code syscalls} written to
      * {@code trace} with absolute timestamps, durations and the path or socket behind each fd ({@code -y}).
