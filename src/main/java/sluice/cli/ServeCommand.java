@@ -24,6 +24,12 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // SIGHUP (systemctl reload) is caught from the start (its default would end the process); a reload waits
+        // until the node runs. Signals that come while one reload runs make one more after it, never a queue.
+        java.util.concurrent.Semaphore reloads = new java.util.concurrent.Semaphore(0);
+        Signal.handle(new Signal("HUP"), s -> {
+            if (reloads.availablePermits() == 0) reloads.release();
+        });
         Node node;
         try {
             node = Node.start(config, Clock.systemUTC());
@@ -54,12 +60,7 @@ final class ServeCommand implements Callable<Integer> {
         // The liveness probe is one seek in the spool (not a count): it answers while the node does, at any queue size.
         systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
 
-        // SIGHUP (systemctl reload): the config file and certificates read again, on a thread of its own; signals
-        // that come while one reload runs make one more reload after it, never a queue of them.
-        java.util.concurrent.Semaphore reloads = new java.util.concurrent.Semaphore(0);
-        Signal.handle(new Signal("HUP"), s -> {
-            if (reloads.availablePermits() == 0) reloads.release();
-        });
+        // The config file and certificates read again, on a thread of its own.
         Thread reloader = Thread.ofPlatform().name("reload").daemon(true).start(() -> {
             while (true) {
                 try {
@@ -68,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
                     return;
                 }
                 reloads.drainPermits();
-                reload(node);
+                reload(node, systemd);
             }
         });
 
@@ -92,7 +93,19 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** One reload: the same config source read again (or the embedded default made again), applied or refused. */
-    private void reload(Node node) {
+    private void reload(Node node, SystemdNotifier systemd) {
+        systemd.reloading();
+        sluice.node.ReloadOutcome outcome = null;
+        try {
+            outcome = reload(node);
+        } finally {
+            // applied or refused, the node runs: systemd must not wait out the reload
+            systemd.ready(listenersStatus(node) + (outcome instanceof sluice.node.ReloadOutcome.Applied
+                    ? ", config reloaded" : ", last reload refused (see the log)"));
+        }
+    }
+
+    private sluice.node.ReloadOutcome reload(Node node) {
         sluice.node.ReloadOutcome outcome;
         try {
             outcome = node.reload(options.loadForServing());
@@ -104,10 +117,11 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("reload failed, still running on the previous config: {}",
                     e.toString(), e);
-            return;
+            return null;
         }
         System.out.println("sluice: " + outcome.summary());
         System.out.flush();
+        return outcome;
     }
 
     /** A path relative to the working directory when it is below it (shorter to copy). */
@@ -119,8 +133,12 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The one line `systemctl status` shows (after start and after a reload). */
     static String systemdStatus(Node node) throws sluice.spool.SpoolException {
+        return listenersStatus(node) + ", " + queued(node) + " message(s) in the queue";
+    }
+
+    private static String listenersStatus(Node node) {
         return node.listeners().size() + " listeners (ports " + node.listeners().stream().map(b -> String.valueOf(b.port()))
-                .collect(java.util.stream.Collectors.joining(", ")) + "), " + queued(node) + " message(s) in the queue";
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
     private static long queued(Node node) throws sluice.spool.SpoolException {

@@ -57,6 +57,39 @@ class SystemdNotifyTest {
         }
     }
 
+    @Test
+    void aReloadIsAnnouncedAsSystemdExpectsAppliedOrRefused() throws Exception {
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
+        String address = dir.resolve("notify.sock").toString();
+        try (NotifyReceiver systemd = NotifyReceiver.start(dir, address, ports);
+             SluiceProcess p = SluiceProcess.start(Map.of("NOTIFY_SOCKET", address), "serve", "--config", config.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ready(systemd) != null || !p.process().isAlive());
+            assertThat(ready(systemd)).as(p.output() + systemd.diagnostics()).isNotNull();
+            hangUp(p);
+            await().atMost(Duration.ofSeconds(20)).until(() -> readies(systemd).size() == 2);
+            List<Datagram> all = systemd.received();
+            Datagram reloading = all.stream().filter(d -> d.has("RELOADING=1")).findFirst().orElseThrow();
+            assertThat(reloading.value("MONOTONIC_USEC")).matches("[0-9]+");
+            assertThat(all.indexOf(reloading)).isLessThan(all.indexOf(readies(systemd).get(1)));
+            assertThat(readies(systemd).get(1).value("STATUS")).contains("config reloaded");
+
+            java.nio.file.Files.writeString(config, "this is = = not toml\n", java.nio.file.StandardOpenOption.APPEND);
+            hangUp(p);
+            await().atMost(Duration.ofSeconds(20)).until(() -> readies(systemd).size() == 3);
+            assertThat(readies(systemd).get(2).value("STATUS")).contains("last reload refused");
+            assertThat(p.output()).contains("sluice: reload refused");
+            assertThat(p.terminate(40)).as(p.output()).isZero();
+        }
+    }
+
+    private static void hangUp(SluiceProcess p) throws Exception {
+        assertThat(sluice.testkit.Peer.run(List.of("kill", "-HUP", Long.toString(p.process().pid())), null, 10).exit()).isZero();
+    }
+
+    private static List<Datagram> readies(NotifyReceiver systemd) {
+        return systemd.received().stream().filter(d -> d.has("READY=1")).toList();
+    }
+
     private static Datagram ready(NotifyReceiver systemd) {
         return systemd.received().stream().filter(d -> d.has("READY=1")).findFirst().orElse(null);
     }
