@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Collects every error of one file, so the user fixes them in one round instead of one per run. */
 final class Diagnostics {
@@ -40,7 +41,7 @@ final class Diagnostics {
      * table shows that table's entries as {@code *} ({@code warmup.*.daily}), and the entries themselves are left out.
      */
     Set<String> acceptedKeys() {
-        Set<String> out = new java.util.TreeSet<>();
+        Set<String> out = new TreeSet<>();
         for (List<String> key : asked) {
             List<String> k = new ArrayList<>(key);
             boolean entry = false;
