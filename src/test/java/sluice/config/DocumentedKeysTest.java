@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DocumentedKeysTest {
     static final Path DOC = Path.of("docs/configuration.md");
     private static final Path EVERY_TABLE = Path.of("src/test/resources/config/every-table.toml");
-    // "## [section]", "## [[array.of.tables]]", "## [warmup.<name>]" (an entry of a free-form table), "## Top-level keys"
-    private static final Pattern SECTION = Pattern.compile("^## (\\[\\[?)([A-Za-z0-9_.<>-]+)\\]\\]?\\s*$");
+    // "## [section]", "## [[array.of.tables]]", "## [warmup.NAME]" (a capitalised word: an entry of a free-form
+    // table, any name; not "<name>", which GitHub would take for an HTML tag and drop), "## Top-level keys"
+    private static final Pattern SECTION = Pattern.compile("^## (\\[\\[?)([A-Za-z0-9_.-]+)\\]\\]?\\s*$");
+    private static final Pattern ENTRY = Pattern.compile("(?<=^|\\.)[A-Z]+(?=\\.|$)");
     private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\|.*");
 
     @TempDir
@@ -47,8 +49,8 @@ class DocumentedKeysTest {
                     header = "";
                 } else if (m.matches()) {
                     String name = m.group(2);
-                    prefix = name.replaceAll("<[^>]+>", "*") + ".";
-                    String concrete = name.replaceAll("<[^>]+>", "x");
+                    prefix = ENTRY.matcher(name).replaceAll("*") + ".";
+                    String concrete = ENTRY.matcher(name).replaceAll("x");
                     header = m.group(1).equals("[[") ? "[[" + concrete + "]]" : "[" + concrete + "]";
                 } else {
                     prefix = null;
@@ -125,7 +127,7 @@ class DocumentedKeysTest {
         assertThat(accepted).contains("limits.max_recipients").doesNotContain("limits.max_recipient");
         assertThat(errors("[limits]\nmax_recipient = 5\n")).extracting(ConfigError::message)
                 .anyMatch(m -> m.startsWith("unknown key"));
-        assertThat(documented(List.of("## [warmup.<name>]", "| `daily` | a | b | c | d |")))
+        assertThat(documented(List.of("## [warmup.NAME]", "| `daily` | a | b | c | d |")))
                 .containsOnlyKeys("warmup.*.daily");
     }
 
