@@ -45,7 +45,7 @@ final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION", description = "limit for each step: 500ms, 5s, 1m (default: 5s)")
     String timeout = "5s";
 
-    @Option(names = "--json", description = "print one JSON object (shape in README.md)")
+    @Option(names = "--json", description = "print one JSON object (shape in docs/commands.md)")
     boolean json;
 
     @Override

@@ -25,7 +25,7 @@ import sluice.delivery.ClientTls;
 
 /**
  * The node's connection to Redis (one server, or a Redis Cluster through its seeds): a small pool of blocking
- * connections with millisecond timeouts. Every call goes through {@link #call}, which counts it (the README's
+ * connections with millisecond timeouts. Every call goes through {@link #call}, which counts it (docs/benchmarks.md's
  * "Redis calls per message" comes from {@link #calls()}), turns any failure into {@link RedisUnavailable} and tells
  * {@link ClusterHealth}, so the node notices an unreachable Redis once, wherever it happened.
  */

@@ -16,7 +16,12 @@ final class ConfigMapping {
 
     /** @param filesMustExist also refuse named files that are missing or unreadable (check-config, serve) */
     static Config map(TomlDocument doc, Path dataDirOverride, boolean filesMustExist) throws ConfigException {
-        Diagnostics diagnostics = new Diagnostics(doc.file(), doc.lines());
+        return map(doc, dataDirOverride, filesMustExist, new Diagnostics(doc.file(), doc.lines()));
+    }
+
+    /** As above, into the caller's diagnostics, which afterwards also know every key asked (DocumentedKeysTest). */
+    static Config map(TomlDocument doc, Path dataDirOverride, boolean filesMustExist, Diagnostics diagnostics)
+            throws ConfigException {
         Section top = new Section(doc.root(), KeyPath.ROOT, diagnostics);
 
         String hostname = hostname(top);

@@ -24,6 +24,11 @@ record KeyPath(List<Object> segments) {
         return append(i);
     }
 
+    /** The table keys only, array indexes dropped: {@code listeners[1].mode} gives [listeners, mode]. */
+    List<String> names() {
+        return segments.stream().filter(s -> s instanceof String).map(s -> (String) s).toList();
+    }
+
     /** The enclosing key, or null for the root. */
     KeyPath parent() {
         return segments.isEmpty() ? null : new KeyPath(segments.subList(0, segments.size() - 1));

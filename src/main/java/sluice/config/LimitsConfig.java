@@ -28,7 +28,7 @@ public record LimitsConfig(
                 messagesPerIpPerMinute, messagesPerUserPerHour, ClientNetwork.DEFAULT_IPV6_PREFIX);
     }
 
-    /** Heap per open session, measured: 1,000 idle SMTP sessions took 53 MiB of live heap (README "Memory"). */
+    /** Heap per open session, measured: 1,000 idle SMTP sessions took 53 MiB of live heap (docs/operations.md "Memory"). */
     static final long HEAP_PER_SESSION = 56L << 10;
     /** Message bodies that may be in memory at once at full size (in DATA, in the send API, carried to delivery). */
     static final int BODIES_IN_MEMORY = 8;

@@ -229,6 +229,7 @@ final class Section {
         List<String> out = new ArrayList<>();
         if (table != null) table.fieldNames().forEachRemaining(out::add);
         known.addAll(out);
+        diagnostics.freeForm(path);
         return out;
     }
 
@@ -245,6 +246,7 @@ final class Section {
 
     private JsonNode value(String key) {
         known.add(key);
+        diagnostics.asked(path.child(key));
         return table == null ? null : table.get(key);
     }
 

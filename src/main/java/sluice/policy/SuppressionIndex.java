@@ -50,7 +50,7 @@ final class SuppressionIndex {
         }
     }
 
-    /** Bytes of the set's arrays (for the memory figure in the README). */
+    /** Bytes of the set's arrays (for the memory figure in docs/reputation.md). */
     long bytesAllocated() {
         lock.readLock().lock();
         try {

@@ -223,7 +223,7 @@ class DashboardBrowserTest {
         search.sendKeys(" ", Keys.BACK_SPACE); // clear() alone fires no input event
         awaitFeedQuery(wait, "");
         if (Boolean.getBoolean("dashboard.awaitAlert")) {
-            // Alerts are evaluated once a minute: only worth waiting for when making the README screenshot.
+            // Alerts are evaluated once a minute: only worth waiting for when making the screenshot in docs/operations.md.
             WebElement banner = new WebDriverWait(driver, Duration.ofSeconds(80), Duration.ofMillis(200))
                     .until(ExpectedConditions.visibilityOfElementLocated(By.id("alerts")));
             assertThat(banner.getText()).contains("bounce rate");

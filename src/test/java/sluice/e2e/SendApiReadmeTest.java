@@ -14,8 +14,8 @@ import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 
 /**
- * The curl examples of README's "Send API" section, run as written (with the node's address, and example.test for
- * example.com, the harness's domain): each answers JSON of the kind the README shows after it.
+ * The curl examples of the "Send API" section of docs/sending.md, run as written (with the node's address, and example.test for
+ * example.com, the harness's domain): each answers JSON of the kind the page shows after it.
  */
 class SendApiReadmeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,7 +23,7 @@ class SendApiReadmeTest {
     private record Example(String command, String shown) {}
 
     private static List<Example> examples() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(Path.of("docs/sending.md"));
         int start = readme.indexOf("\n## Send API\n");
         String section = readme.substring(start, readme.indexOf("\n## ", start + 5));
         List<String> lines = section.lines().toList();

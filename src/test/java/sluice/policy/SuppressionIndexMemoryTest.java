@@ -13,7 +13,7 @@ import sluice.spool.Spool;
 
 /**
  * What a million entries cost: bytes of the in-memory index per entry, and the time to load it at start. The
- * figures go into the README ("Suppression list").
+ * figures go into docs/reputation.md ("Suppression list").
  */
 class SuppressionIndexMemoryTest {
     private static final int N = 1_000_000;
