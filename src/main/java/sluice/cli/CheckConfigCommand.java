@@ -20,11 +20,11 @@ final class CheckConfigCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (file == null) file = new Options().file();
         if (file == null) throw new Failures.UserError(2, "check-config: give the config file to check (no ./sluice.toml here)");
-        if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
-        if (!Files.isReadable(file)) {
+        if (!Files.notExists(file) && !Files.isReadable(file)) {
             throw new Failures.UserError(2, "cannot read the config file " + file + " as user "
                     + System.getProperty("user.name", "?") + ": run the command as root or as the sluice user");
         }
+        if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
         Config c = ConfigLoader.loadForServing(file, null);
         // Alias targets are checked against the users of the config's data dir, as `serve` checks them.
         UserStore users;

@@ -47,27 +47,28 @@ final class Options {
         if (config != null) return config;
         if (Files.isRegularFile(Path.of("sluice.toml"))) return Path.of("sluice.toml");
         String packaged = System.getProperty(PACKAGED_CONFIG, "");
-        // A package removed with its config kept, or purged: the packaged file may be gone; then the embedded
-        // default, as for any other installation without a file.
-        if (!packaged.isBlank() && Files.isRegularFile(Path.of(packaged))) return Path.of(packaged);
+        // Purged, the packaged file is gone: then the embedded default, as for any installation without a file. Not
+        // "isRegularFile": a user who may not search /etc/sluice (0750) cannot tell, and must hear so, not get the
+        // embedded default's data dir in the working directory.
+        if (!packaged.isBlank() && !Files.notExists(Path.of(packaged))) return Path.of(packaged);
         return null;
     }
 
     /** The config file in effect when it exists but this user cannot read it (sendmail then hands over by SMTP). */
     Path unreadableFile() {
         Path file = file();
-        return file != null && Files.isRegularFile(file) && !readable.test(file) ? file : null;
+        return file != null && !Files.notExists(file) && !readable.test(file) ? file : null;
     }
 
     private Config load(boolean serving) throws ConfigException {
         Path file = file();
         if (file == null) return ConfigLoader.embeddedDefault(dataDir);
-        if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
         if (unreadableFile() != null) {
             throw new Failures.UserError(2, "cannot read the config file " + file + " as user "
                     + System.getProperty("user.name", "?") + ": run the command as root or as the sluice user"
-                    + " (sudo sluice …), or give --config FILE");
+                    + " (sudo sluice COMMAND), or give --config FILE");
         }
+        if (!Files.isRegularFile(file)) throw new Failures.UserError(2, "config file not found: " + file);
         return serving ? ConfigLoader.loadForServing(file, dataDir) : ConfigLoader.load(file, dataDir);
     }
 }

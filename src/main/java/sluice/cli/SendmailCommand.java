@@ -156,7 +156,7 @@ final class SendmailCommand implements Callable<Integer> {
             throw new Failures.UserError(1, "sendmail: cannot read " + unreadable + " as user "
                     + System.getProperty("user.name", "?") + ", and no server took the message on "
                     + fallback.getAddress().getHostAddress() + ":" + fallback.getPort()
-                    + " (" + e.getMessage().replaceFirst("^sendmail: ", "") + "); nothing was queued: start sluice, or "
+                    + " (" + e.getMessage().replaceFirst("^sendmail: (the running server did not take the message: )?", "") + "); nothing was queued: start sluice, or "
                     + "run as root or a member of group sluice");
         }
     }
