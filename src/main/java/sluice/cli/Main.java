@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point: `sluice COMMAND …` (CONTRACT.md). Exit 0 success, 1 runtime failure, 2 usage or config error. */
-@Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0",
+@Command(name = "sluice", mixinStandardHelpOptions = true, versionProvider = Version.class,
         // INHERIT: every command and subcommand answers --help/-h (and --version), present and future ones alike.
         scope = CommandLine.ScopeType.INHERIT,
         description = "Sluice mail transfer agent",

@@ -69,8 +69,17 @@ final class SendmailCommand implements Callable<Integer> {
     @Parameters(paramLabel = "RCPT", arity = "0..*")
     List<String> recipients = new ArrayList<>();
 
+    /**
+     * Where the message goes when this user cannot read the config (cron or PHP running sendmail as any user on a
+     * packaged install, /etc/sluice being 0750 root:sluice): the packaged default's mx listener on the loopback,
+     * which trusts the loopback. A field so a test can point it at its own server.
+     */
+    InetSocketAddress fallback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 25);
+
     @Override
     public Integer call() throws Exception {
+        Path unreadable = options.unreadableFile();
+        if (unreadable != null) return viaFallback(unreadable, System.in.readAllBytes());
         Config config = options.load();
         byte[] input = System.in.readAllBytes();
         String sender = from != null ? from : System.getProperty("user.name", "root") + "@" + config.hostname();
@@ -136,17 +145,36 @@ final class SendmailCommand implements Callable<Integer> {
         return m;
     }
 
+    /** The config is unreadable: SMTP to {@link #fallback}, the embedded default's host name naming the sender. */
+    private int viaFallback(Path unreadable, byte[] input) throws Exception {
+        Config config = sluice.config.ConfigLoader.embeddedDefault(null);
+        String sender = from != null ? from : System.getProperty("user.name", "root") + "@" + config.hostname();
+        LocalMessage m = prepare(config, input, sender, "sendmail." + System.nanoTime());
+        try {
+            return send(fallback, m, sender);
+        } catch (Failures.UserError e) {
+            throw new Failures.UserError(1, "sendmail: cannot read " + unreadable + " as user "
+                    + System.getProperty("user.name", "?") + ", and no server took the message on "
+                    + fallback.getAddress().getHostAddress() + ":" + fallback.getPort()
+                    + " (" + e.getMessage().replaceFirst("^sendmail: (the running server did not take the message: )?", "") + "); nothing was queued: start sluice, or "
+                    + "run as root or a member of group sluice");
+        }
+    }
+
     private int viaServer(Config config, byte[] input, String sender) throws Exception {
         ListenerConfig mx = config.listeners().stream().filter(l -> l.mode() == ListenerMode.MX).findFirst()
                 .orElseThrow(() -> new Failures.UserError(1, "sendmail: the running server has no mx listener to hand the message to"));
         String host = mx.address() == null || mx.address().equals("0.0.0.0") || mx.address().equals("::") ? "127.0.0.1" : mx.address();
         LocalMessage m = prepare(config, input, sender, "sendmail." + System.nanoTime());
+        return send(new InetSocketAddress(InetAddress.getByAddress(sluice.config.IpLiterals.parse(host)), mx.port()), m, sender);
+    }
+
+    private int send(InetSocketAddress to, LocalMessage m, String sender) throws Exception {
         ClientSettings settings = ClientSettings.plain("localhost").withTimeouts(Duration.ofSeconds(10), Timeouts.uniform(Duration.ofSeconds(60)));
         // The server takes REQUIRETLS only inside TLS (RFC 8689). The peer is our own listener on the loopback, so
         // the session needs encryption, not proof of identity: its certificate is not checked.
         if (requireTls) settings = settings.withTls(TlsMode.REQUIRED, sluice.delivery.ClientTls.unauthenticated());
-        try (SmtpClient client = SmtpClient.open(new InetSocketAddress(InetAddress.getByAddress(
-                sluice.config.IpLiterals.parse(host)), mx.port()), settings)) {
+        try (SmtpClient client = SmtpClient.open(to, settings)) {
             OutboundMessage plain = OutboundMessage.of(sender, m.recipients(), m.data());
             MessageResult r = client.send(new OutboundMessage(plain.sender(), plain.recipients(), plain.data(), false,
                     false, null, null, requireTls));
