@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LocalMessageTest {
     private static LocalMessage prepare(String header) {
         byte[] input = (header.replace("\\n", "\n") + "\n\nbody\n").getBytes(StandardCharsets.UTF_8);
-        return LocalMessage.prepare(input, false, true, List.of(), "cron@example.test", "mx.test", "Q1",
+        return LocalMessage.prepare(input, false, true, List.of(), "cron@example.test", null, "mx.test", "Q1",
                 ZonedDateTime.parse("2030-01-02T03:04:05Z"));
     }
 
