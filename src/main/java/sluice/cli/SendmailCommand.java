@@ -193,7 +193,7 @@ final class SendmailCommand implements Callable<Integer> {
      */
     private Integer otherMode() {
         if (newAliases || "i".equals(mode)) {
-            System.out.println("sendmail: aliases are the [aliases] table of the config, read at start and on reload "
+            System.out.println("sendmail: aliases are [local] aliases in the config, read at start and on reload "
                     + "(systemctl reload sluice); there is no alias database to rebuild");
             return 0;
         }
