@@ -85,6 +85,22 @@ class SendmailTest {
         }
     }
 
+    /** -oi (mutt, unattended-upgrades) is -i: a lone "." line is part of the message, as the cron line's -i. */
+    @Test
+    void withoutAServerDashOiKeepsALoneDotLine() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
+        SluiceProcess.Outcome r = SluiceProcess.runApart("Subject: dots\n\nbefore\n.\nafter\n", "sendmail", "-oem", "-oi",
+                "--config", config.toString(), "--", "bob@example.test");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
+            List<QueuedMessage> q = spool.list();
+            assertThat(q).hasSize(1);
+            String data = new String(spool.readData(q.getFirst().id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(data).contains("before\r\n").contains("after\r\n"); // without -oi the message would end at the dot
+        }
+    }
+
     @Test
     void withoutAServerTheMessageIsSignedAsTheServerWouldSignIt() throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
