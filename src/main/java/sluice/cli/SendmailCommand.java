@@ -55,7 +55,7 @@ import sluice.spool.SpoolException;
  */
 @Command(name = "sendmail", mixinStandardHelpOptions = true,
         description = {"Queue the message on standard input (sendmail-compatible: takes Postfix sendmail's options).",
-                "Accepted and ignored: -Ac -Am -C -e -G -h -L -m -n -O -o7 -o8 -oe* -od* -om -oX… (any other -o), -U, "
+                "Accepted and ignored: -Ac -Am -C -e -G -L -m -n -O -o7 -o8 -oe* -od* -om -oX… (any other -o), -U, "
                         + "-X, -q<interval>. Exit codes are sysexits: 64 usage, 75 not queued (try again), "
                         + "1 refused by the server."},
         footer = "Modes: -bm (default), -bp (queue list), -q (queue retry --all), -qIID, -qRDOMAIN, -bi or -I "
@@ -121,21 +121,18 @@ final class SendmailCommand implements Callable<Integer> {
     List<String> recipients = new ArrayList<>();
 
     /**
-     * sendmail's {@code -V envid} and {@code -h hops} collide with the --version/-V and --help/-h every Sluice
-     * command inherits; for sendmail the sendmail meaning wins (a caller passing -V must not get a version line and
-     * exit 0 with its mail dropped). Called on the command tree once it is built; also: a flag given twice is fine.
+     * sendmail's {@code -V envid} collides with the -V/--version every Sluice command inherits; for sendmail the
+     * sendmail meaning wins (a caller passing -V must not get a version line and exit 0 with its mail dropped), and
+     * --version stays. -h stays help (every command answers -h; Postfix ignores sendmail's -h hop count anyway and no
+     * caller we know passes it). Called on the command tree once it is built; also: a flag given twice is fine.
      */
     static void useSendmailNames(CommandLine sendmail) {
         CommandSpec s = sendmail.getCommandSpec();
-        for (String name : List.of("-V", "-h")) {
-            OptionSpec o = s.findOption(name);
-            if (o != null) s.remove(o);
-        }
-        s.addOption(OptionSpec.builder("--help").usageHelp(true).description("show this help and exit").build());
+        OptionSpec version = s.findOption("-V");
+        if (version != null) s.remove(version);
+        s.addOption(OptionSpec.builder("--version").versionHelp(true).description("print version information and exit").build());
         s.addOption(OptionSpec.builder("-V").paramLabel("ENVID").type(String.class)
                 .description("envelope id for delivery status notifications (passed on as ENVID=)").build());
-        s.addOption(OptionSpec.builder("-h").paramLabel("HOPS").type(String.class).hidden(true)
-                .description("hop count: accepted and ignored, as Postfix does").build());
         sendmail.setOverwrittenOptionsAllowed(true);
     }
 

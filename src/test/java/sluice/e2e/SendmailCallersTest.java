@@ -85,7 +85,7 @@ class SendmailCallersTest {
                         "To: hdr@far.test\nSubject: t\n\nx\n", "bounce@example.test", List.of("arg@far.test", "hdr@far.test"),
                         "From: <bounce@example.test>"),
                 new Caller("ignored options", List.of("-Am", "-G", "-U", "-n", "-m", "-odi", "-oep", "-om", "-o8", "-L", "lbl",
-                        "-h", "10", "-X", "/tmp/log", "-O", "Timeout=1", "-q30m", "ign@far.test"), "Subject: i\n\nx\n", me,
+                        "-X", "/tmp/log", "-O", "Timeout=1", "-q30m", "ign@far.test"), "Subject: i\n\nx\n", me,
                         List.of("ign@far.test"), "From: <" + me + ">"));
     }
 
