@@ -150,7 +150,7 @@ final class SendmailCommand implements Callable<Integer> {
         Path spoolDir = config.dataDir().resolve("spool");
         Spool spool = null;
         try {
-            Files.createDirectories(config.dataDir());
+            createDataDir(config.dataDir());
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
             if (e.reason() != SpoolException.Reason.LOCKED) {
@@ -213,6 +213,17 @@ final class SendmailCommand implements Callable<Integer> {
             default -> throw new Failures.UserError(EX_USAGE, "sendmail: -b" + mode + " is not supported; "
                     + "the modes are -bm, -bp and -bi");
         };
+    }
+
+    private static void createDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way"
+                    : sluice.observe.FailureText.of(e);
+            throw new Failures.UserError(EX_TEMPFAIL, "sendmail: cannot create the data directory " + dir + " (" + why
+                    + "); nothing was queued");
+        }
     }
 
     /** Runs another Sluice command with this one's --config, --data-dir and --debug. */

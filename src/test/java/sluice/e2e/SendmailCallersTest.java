@@ -132,6 +132,32 @@ class SendmailCallersTest {
                 Arguments.of(List.of("-t"), "no recipients"));
     }
 
+    /**
+     * EX_TEMPFAIL (75) when the message could not be queued: the spool is held by the running server but its mx
+     * listener does not answer (the same data dir with the mx port changed to a closed one), or the data dir cannot
+     * be made.
+     */
+    @Test
+    void aMessageThatCouldNotBeQueuedExits75() throws Exception {
+        String toml = Files.readString(config);
+        var mx = java.util.regex.Pattern.compile("port = (\\d+)\n\\s*mode = \"mx\"").matcher(toml);
+        assertThat(mx.find()).as(toml).isTrue();
+        Path closed = dir.resolve("closed-mx.toml");
+        Files.writeString(closed, toml.replace("port = " + mx.group(1) + "\n", "port = " + FreePorts.next() + "\n"));
+        SluiceProcess.Outcome r = SluiceProcess.runApart("Subject: t\n\nx\n", "sendmail", "--config", closed.toString(),
+                "tempfail@far.test");
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(75);
+        assertThat(r.stderr()).startsWith("sluice: sendmail: the running server did not take the message")
+                .endsWith("; nothing was queued\n").hasLineCount(1).doesNotContain("Exception");
+        Path file = Files.writeString(dir.resolve("in-the-way"), "");
+        SluiceProcess.Outcome blocked = SluiceProcess.runApart("Subject: t\n\nx\n", "sendmail", "--data-dir", file.toString(),
+                "tempfail@far.test");
+        assertThat(blocked.exit()).as(blocked.stderr()).isEqualTo(75);
+        assertThat(blocked.stderr()).isEqualTo("sluice: sendmail: cannot create the data directory " + file
+                + " (a file is in the way); nothing was queued\n");
+        assertThat(queueJson()).doesNotContain("tempfail@far.test");
+    }
+
     @Test
     void theOtherModesAreTheQueueAndAliasCommands() throws Exception {
         SluiceProcess.Outcome seed = SluiceProcess.runApart("Subject: m\n\nx\n", withConfig(List.of("modes@far.test")));
