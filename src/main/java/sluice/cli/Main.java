@@ -41,7 +41,10 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((e, a) -> {
             // A monitoring plugin reports every failure, usage included, as UNKNOWN on stdout.
             if (e.getCommandLine().getCommandName().equals("check")) return CheckCommand.unknown(usageProblem(e));
-            System.err.println("sluice: " + usageProblem(e));
+            // sendmail's callers expect sendmail's exit code for a bad command line (EX_USAGE, as Postfix's sendmail).
+            boolean sendmail = e.getCommandLine().getCommandName().equals("sendmail");
+            System.err.println("sluice: " + (sendmail ? "sendmail: " : "") + usageProblem(e));
+            if (sendmail) return SendmailCommand.EX_USAGE;
             return 2;
         });
         return cl;
@@ -49,7 +52,9 @@ public final class Main implements Runnable {
 
     /** The whole command tree, as the launcher runs it (tests enumerate it to cover every command). */
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        SendmailCommand.useSendmailNames(cl.getSubcommands().get("sendmail"));
+        return cl;
     }
 
     /** One line: for a mistyped command or subcommand, the nearest real one. */

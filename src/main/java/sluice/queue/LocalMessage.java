@@ -13,13 +13,15 @@ import sluice.smtp.AddressList;
 /**
  * A message handed to {@code sluice sendmail} on standard input, made ready to queue: line endings made CRLF, the
  * input ended at a lone "." line unless {@code -i}, recipients taken from To/Cc/Bcc with {@code -t} (Bcc removed),
- * and From, Date and Message-ID added when missing.
+ * and From, Date and Message-ID added when missing. An added From carries the sender's full name ({@code -F}) as
+ * Postfix's sendmail does: the only place a caller such as cron can name itself.
  */
 public record LocalMessage(byte[] data, List<String> recipients) {
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     public static LocalMessage prepare(byte[] input, boolean ignoreDots, boolean recipientsFromHeaders, List<String> args,
-                                       String sender, String hostname, String queueId, ZonedDateTime now) {
+                                       String sender, String fullName, String hostname, String queueId,
+                                       ZonedDateTime now) {
         List<String> lines = lines(input, ignoreDots);
         int end = lines.indexOf("");
         List<String> header = new ArrayList<>(end < 0 ? lines : lines.subList(0, end));
@@ -50,7 +52,7 @@ public record LocalMessage(byte[] data, List<String> recipients) {
             for (String[] f : recipientFields) rcpts.addAll(addresses(f[0], f[1]));
         }
         StringBuilder out = new StringBuilder();
-        if (!hasFrom) out.append("From: <").append(sender).append(">\r\n");
+        if (!hasFrom) out.append("From: ").append(displayName(fullName)).append('<').append(sender).append(">\r\n");
         if (!hasDate) out.append("Date: ").append(RFC5322.format(now)).append("\r\n");
         if (!hasId) out.append("Message-ID: <").append(queueId).append('@').append(hostname).append(">\r\n");
         for (String h : kept) out.append(h).append("\r\n");
@@ -58,6 +60,22 @@ public record LocalMessage(byte[] data, List<String> recipients) {
         for (String b : body) out.append(b).append("\r\n");
         List<String> qualified = rcpts.stream().map(r -> r.contains("@") ? r : r + "@" + hostname).toList();
         return new LocalMessage(out.toString().getBytes(StandardCharsets.UTF_8), qualified);
+    }
+
+    /**
+     * The full name as an RFC 5322 phrase followed by a space: atoms as they are, other ASCII quoted, non-ASCII as an
+     * RFC 2047 encoded word (a header must stay ASCII for a peer without SMTPUTF8). Line breaks are dropped: a name
+     * must not start a new header field.
+     */
+    static String displayName(String fullName) {
+        if (fullName == null) return "";
+        String name = fullName.replaceAll("[\\r\\n\\x00]+", " ").strip();
+        if (name.isEmpty()) return "";
+        if (!StandardCharsets.US_ASCII.newEncoder().canEncode(name)) {
+            return "=?UTF-8?B?" + java.util.Base64.getEncoder().encodeToString(name.getBytes(StandardCharsets.UTF_8)) + "?= ";
+        }
+        if (name.matches("[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+")) return name + " ";
+        return "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\" ";
     }
 
     private static List<String> lines(byte[] input, boolean ignoreDots) {

@@ -43,7 +43,9 @@ class PackagedModeTest {
     }
 
     private static <T> T parsed(T command, String... args) {
-        new CommandLine(command).parseArgs(args);
+        CommandLine line = new CommandLine(command);
+        if (command instanceof SendmailCommand) SendmailCommand.useSendmailNames(line); // as Main builds it
+        line.parseArgs(args);
         return command;
     }
 
@@ -107,7 +109,7 @@ class PackagedModeTest {
         cmd.fallback = FakeSmtpServer.closedAddress();
         System.setIn(new ByteArrayInputStream("Subject: x\n\nbody\n".getBytes(StandardCharsets.UTF_8)));
         assertThatThrownBy(cmd::call).isInstanceOfSatisfying(Failures.UserError.class, e -> {
-            assertThat(e.exitCode).isEqualTo(1);
+            assertThat(e.exitCode).isEqualTo(SendmailCommand.EX_TEMPFAIL);
             assertThat(e.getMessage()).startsWith("sendmail: cannot read " + file)
                     .contains("no server took the message on " + cmd.fallback.getAddress().getHostAddress() + ":"
                             + cmd.fallback.getPort())

@@ -69,7 +69,7 @@ class SendmailTest {
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("queued as").contains("no server running");
         SluiceProcess.Outcome none = SluiceProcess.runApart("Subject: x\n\nx\n", "sendmail", "-t", "--config", config.toString());
-        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.exit()).isEqualTo(64); // EX_USAGE, as Postfix
         assertThat(none.stderr()).isEqualTo("sluice: sendmail: no recipients: the message has no To, Cc or Bcc field\n");
         try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
             List<QueuedMessage> q = spool.list();
@@ -82,6 +82,22 @@ class SendmailTest {
             assertThat(data).contains("Subject: from a script\r\n").contains("Message-ID: <").contains("Date: ")
                     .contains("From: <cron@example.test>").doesNotContain("Bcc").doesNotContain("secret@far.test")
                     .contains("line one\r\n").doesNotContain("never read");
+        }
+    }
+
+    /** -oi (mutt, unattended-upgrades) is -i: a lone "." line is part of the message, as the cron line's -i. */
+    @Test
+    void withoutAServerDashOiKeepsALoneDotLine() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Path config = SluiceHarness.writeConfig(dir, ports, "[]", "");
+        SluiceProcess.Outcome r = SluiceProcess.runApart("Subject: dots\n\nbefore\n.\nafter\n", "sendmail", "-oem", "-oi",
+                "--config", config.toString(), "--", "bob@example.test");
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        try (Spool spool = Spool.open(dir.resolve("data/spool"), 0)) {
+            List<QueuedMessage> q = spool.list();
+            assertThat(q).hasSize(1);
+            String data = new String(spool.readData(q.getFirst().id()).orElseThrow(), StandardCharsets.UTF_8);
+            assertThat(data).contains("before\r\n").contains("after\r\n"); // without -oi the message would end at the dot
         }
     }
 
@@ -128,7 +144,7 @@ class SendmailTest {
             Peer.Result list = SluiceProcess.run(null, "queue", "list", "--json", "--config", config.toString());
             assertThat(list.output()).contains("cron@example.test").contains("bob@example.test");
             Peer.Result none = SluiceProcess.run("Subject: x\n\nx\n", "sendmail", "--config", config.toString());
-            assertThat(none.exit()).isEqualTo(2);
+            assertThat(none.exit()).isEqualTo(64); // EX_USAGE, as Postfix
             assertThat(none.output()).contains("no recipients");
             assertThat(p.terminate(40)).isZero();
         }

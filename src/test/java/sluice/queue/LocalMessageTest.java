@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LocalMessageTest {
     private static LocalMessage prepare(String header) {
         byte[] input = (header.replace("\\n", "\n") + "\n\nbody\n").getBytes(StandardCharsets.UTF_8);
-        return LocalMessage.prepare(input, false, true, List.of(), "cron@example.test", "mx.test", "Q1",
+        return LocalMessage.prepare(input, false, true, List.of(), "cron@example.test", null, "mx.test", "Q1",
                 ZonedDateTime.parse("2030-01-02T03:04:05Z"));
     }
 
@@ -33,5 +33,25 @@ class LocalMessageTest {
     void anAddressThatCannotBeReadIsAnErrorNotADroppedRecipient() {
         assertThatThrownBy(() -> prepare("To: bob, carol@example.test")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("the To field: bad address \"bob\"");
+    }
+
+    /** -F's full name in the added From: an atom phrase as is, specials quoted, non-ASCII encoded, no header injection. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "CronDaemon               | From: CronDaemon <cron@example.test>",
+            "Cron Daemon              | From: Cron Daemon <cron@example.test>",
+            "'Daemon, Cron (x)'       | From: \"Daemon, Cron (x)\" <cron@example.test>",
+            "'say \"hi\"'             | From: \"say \\\"hi\\\"\" <cron@example.test>",
+            "Zoë                      | From: =?UTF-8?B?Wm/Dqw==?= <cron@example.test>",
+            "'a\nBcc: x@evil.test'    | From: \"a Bcc: x@evil.test\" <cron@example.test>",
+            "'   '                    | From: <cron@example.test>",
+    })
+    void theFullNameGoesIntoTheAddedFrom(String name, String from) {
+        byte[] input = "Subject: s\n\nbody\n".getBytes(StandardCharsets.UTF_8);
+        LocalMessage m = LocalMessage.prepare(input, false, false, List.of("bob@example.test"), "cron@example.test",
+                name.replace("\\n", "\n"), "mx.test", "Q1", ZonedDateTime.parse("2030-01-02T03:04:05Z"));
+        String text = new String(m.data(), StandardCharsets.UTF_8);
+        assertThat(text.lines().filter(l -> l.startsWith("From: ")).toList()).containsExactly(from);
+        assertThat(text).doesNotContain("\r\nBcc");
     }
 }
