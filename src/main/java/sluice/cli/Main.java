@@ -41,10 +41,9 @@ public final class Main implements Runnable {
         cl.setParameterExceptionHandler((e, a) -> {
             // A monitoring plugin reports every failure, usage included, as UNKNOWN on stdout.
             if (e.getCommandLine().getCommandName().equals("check")) return CheckCommand.unknown(usageProblem(e));
-            // sendmail's callers expect sendmail's exit code for a bad command line (EX_USAGE, as Postfix's sendmail).
+            // sendmail's usage errors name the command, as sendmail's own do.
             boolean sendmail = e.getCommandLine().getCommandName().equals("sendmail");
             System.err.println("sluice: " + (sendmail ? "sendmail: " : "") + usageProblem(e));
-            if (sendmail) return SendmailCommand.EX_USAGE;
             return 2;
         });
         return cl;

@@ -56,8 +56,8 @@ import sluice.spool.SpoolException;
 @Command(name = "sendmail", mixinStandardHelpOptions = true,
         description = {"Queue the message on standard input (sendmail-compatible: takes Postfix sendmail's options).",
                 "Accepted and ignored: -Ac -Am -C -e -G -L -m -n -O -o7 -o8 -oe* -od* -om -oX… (any other -o), -U, "
-                        + "-X, -q<interval>. Exit codes are sysexits: 64 usage, 75 not queued (try again), "
-                        + "1 refused by the server."},
+                        + "-X, -q<interval>. Exit codes as every sluice command: 2 usage or config, 1 not queued or refused by the "
+                        + "server."},
         footer = "Modes: -bm (default), -bp (queue list), -q (queue retry --all), -qIID, -qRDOMAIN, -bi or -I "
                 + "(aliases live in the config); -bs, -bd, -bl, -bv and -qS are refused.")
 final class SendmailCommand implements Callable<Integer> {
@@ -143,8 +143,11 @@ final class SendmailCommand implements Callable<Integer> {
         sendmail.setOverwrittenOptionsAllowed(true);
     }
 
-    /** sysexits.h, as Postfix's sendmail exits: a caller such as cron or PHP only tells zero from non-zero. */
-    static final int EX_USAGE = 64, EX_TEMPFAIL = 75;
+    /**
+     * The exit codes of every sluice command (CONTRACT: 2 usage, 1 runtime failure). Postfix's sendmail exits with
+     * sysexits (64, 75); the callers that matter (cron, PHP, mailx) only tell zero from non-zero.
+     */
+    static final int USAGE = 2, NOT_QUEUED = 1;
 
     @Override
     public Integer call() throws Exception {
@@ -163,7 +166,7 @@ final class SendmailCommand implements Callable<Integer> {
             spool = Spool.open(spoolDir, config.spool().diskReserve());
         } catch (SpoolException e) {
             if (e.reason() != SpoolException.Reason.LOCKED) {
-                throw new Failures.UserError(EX_TEMPFAIL, e.openProblem(config.dataDir()) + "; nothing was queued");
+                throw new Failures.UserError(NOT_QUEUED, e.openProblem(config.dataDir()) + "; nothing was queued");
             }
         }
         if (spool == null) return viaServer(config, input, sender, dsn);
@@ -208,18 +211,18 @@ final class SendmailCommand implements Callable<Integer> {
             if (flush.startsWith("I") && flush.length() > 1) return delegate("queue", "retry", flush.substring(1));
             if (flush.startsWith("R") && flush.length() > 1) return delegate("queue", "retry", "--domain", flush.substring(1));
             if (!Character.isDigit(flush.charAt(0))) {
-                throw new Failures.UserError(EX_USAGE, "sendmail: -q" + flush + " is not supported; use -q, -qIID or -qRDOMAIN");
+                throw new Failures.UserError(USAGE, "sendmail: -q" + flush + " is not supported; use -q, -qIID or -qRDOMAIN");
             }
             // -q30m: an interval between queue runs, which the server keeps itself ([queue] retry schedule).
         }
         if (mode == null || mode.equals("m") || mode.equals("h") || mode.equals("H")) return null;
         return switch (mode) {
             case "p" -> delegate("queue", "list");
-            case "s" -> throw new Failures.UserError(EX_USAGE, "sendmail: -bs (SMTP on standard input) is not supported; "
+            case "s" -> throw new Failures.UserError(USAGE, "sendmail: -bs (SMTP on standard input) is not supported; "
                     + "speak SMTP to the server's mx or submission port instead");
-            case "d", "D", "l" -> throw new Failures.UserError(EX_USAGE, "sendmail: -b" + mode
+            case "d", "D", "l" -> throw new Failures.UserError(USAGE, "sendmail: -b" + mode
                     + " (daemon mode) is not supported; run 'sluice serve' or the sluice service");
-            default -> throw new Failures.UserError(EX_USAGE, "sendmail: -b" + mode + " is not supported; "
+            default -> throw new Failures.UserError(USAGE, "sendmail: -b" + mode + " is not supported; "
                     + "the modes are -bm, -bp and -bi");
         };
     }
@@ -230,7 +233,7 @@ final class SendmailCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             String why = e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way"
                     : sluice.observe.FailureText.of(e);
-            throw new Failures.UserError(EX_TEMPFAIL, "sendmail: cannot create the data directory " + dir + " (" + why
+            throw new Failures.UserError(NOT_QUEUED, "sendmail: cannot create the data directory " + dir + " (" + why
                     + "); nothing was queued");
         }
     }
@@ -264,10 +267,10 @@ final class SendmailCommand implements Callable<Integer> {
             m = LocalMessage.prepare(input, ignoreDots || sendmailOptions.contains("i"), fromHeaders, recipients, sender,
                     fullName != null ? fullName : System.getenv("NAME"), config.hostname(), id, Clock.systemUTC().instant().atZone(java.time.ZoneOffset.UTC));
         } catch (IllegalArgumentException e) {
-            throw new Failures.UserError(EX_USAGE, "sendmail: " + e.getMessage() + "; nothing was queued");
+            throw new Failures.UserError(USAGE, "sendmail: " + e.getMessage() + "; nothing was queued");
         }
         if (m.recipients().isEmpty()) {
-            throw new Failures.UserError(EX_USAGE, fromHeaders ? "sendmail: no recipients: the message has no To, Cc or Bcc field"
+            throw new Failures.UserError(USAGE, fromHeaders ? "sendmail: no recipients: the message has no To, Cc or Bcc field"
                     : "sendmail: no recipients: give them as arguments, or -t to take them from To, Cc and Bcc");
         }
         return m;
@@ -281,7 +284,7 @@ final class SendmailCommand implements Callable<Integer> {
         try {
             return send(fallback, m, sender, dsn);
         } catch (Failures.UserError e) {
-            throw new Failures.UserError(EX_TEMPFAIL, "sendmail: cannot read " + unreadable + " as user "
+            throw new Failures.UserError(NOT_QUEUED, "sendmail: cannot read " + unreadable + " as user "
                     + System.getProperty("user.name", "?") + ", and no server took the message on "
                     + fallback.getAddress().getHostAddress() + ":" + fallback.getPort()
                     + " (" + e.getMessage().replaceFirst("^sendmail: (the running server did not take the message: )?", "") + "); nothing was queued: start sluice, or "
@@ -291,7 +294,7 @@ final class SendmailCommand implements Callable<Integer> {
 
     private int viaServer(Config config, byte[] input, String sender, SendmailDsn dsn) throws Exception {
         ListenerConfig mx = config.listeners().stream().filter(l -> l.mode() == ListenerMode.MX).findFirst()
-                .orElseThrow(() -> new Failures.UserError(EX_TEMPFAIL,
+                .orElseThrow(() -> new Failures.UserError(NOT_QUEUED,
                         "sendmail: the running server has no mx listener to hand the message to; nothing was queued"));
         String host = mx.address() == null || mx.address().equals("0.0.0.0") || mx.address().equals("::") ? "127.0.0.1" : mx.address();
         LocalMessage m = prepare(config, input, sender, "sendmail." + System.nanoTime());
@@ -321,7 +324,7 @@ final class SendmailCommand implements Callable<Integer> {
             if (verbose) System.err.println("sendmail: " + (r.dataReply() == null ? "queued" : r.dataReply().summary()));
             return 0;
         } catch (ClientFailure e) {
-            throw new Failures.UserError(EX_TEMPFAIL, "sendmail: the running server did not take the message: "
+            throw new Failures.UserError(NOT_QUEUED, "sendmail: the running server did not take the message: "
                     + e.getMessage() + "; nothing was queued");
         }
     }

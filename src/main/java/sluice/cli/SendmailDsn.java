@@ -39,7 +39,7 @@ record SendmailDsn(String body, String notifyOn, String ret, String envid) {
     }
 
     private static Failures.UserError usage(String problem) {
-        return new Failures.UserError(SendmailCommand.EX_USAGE, "sendmail: " + problem + "; nothing was queued");
+        return new Failures.UserError(SendmailCommand.USAGE, "sendmail: " + problem + "; nothing was queued");
     }
 
     boolean eightBit() {
