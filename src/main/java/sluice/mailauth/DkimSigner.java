@@ -98,7 +98,7 @@ public final class DkimSigner {
         if (!signsFor(signingDomain)) return message;
         Message parsed = Message.parse(message);
         List<String> names = headerList(parsed);
-        String bh = Base64.getEncoder().encodeToString(sha256(Canonicalization.RELAXED.body(parsed.body())));
+        String bh = Base64.getEncoder().encodeToString(Canonicalization.RELAXED.bodyHash(parsed.body()));
         byte[] headerData = Canonicalization.RELAXED.signedHeaders(parsed.headers(), names);
         long now = clock.instant().getEpochSecond();
         ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);

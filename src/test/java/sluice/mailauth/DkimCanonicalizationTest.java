@@ -79,4 +79,76 @@ class DkimCanonicalizationTest {
         assertThat(m.headers()).extracting(HeaderField::raw).containsExactly("A: 1\r\n  more", "B: 2");
         assertThat(new String(m.body(), StandardCharsets.US_ASCII)).isEqualTo("body\r\n");
     }
+
+    /**
+     * The one-pass canonicaliser (no copies, hashing as it goes) against the straightforward one it replaced, on
+     * bodies made of the bytes that matter (CR, LF, SP, HTAB, a letter) in every arrangement up to 9 bytes and on
+     * random longer ones: the same canonical bytes and the same bh= every time.
+     */
+    @Test
+    void theOnePassBodyMatchesTheLineByLineOneOnEveryArrangement() throws Exception {
+        byte[] alphabet = {'\r', '\n', ' ', '\t', 'a'};
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        java.util.Random random = new java.util.Random(20261207);
+        List<byte[]> bodies = new java.util.ArrayList<>();
+        for (int length = 0; length <= 9; length++) {
+            int combos = (int) Math.pow(alphabet.length, length);
+            for (int n = 0; n < combos; n++) {
+                byte[] b = new byte[length];
+                for (int k = 0, v = n; k < length; k++, v /= alphabet.length) b[k] = alphabet[v % alphabet.length];
+                bodies.add(b);
+            }
+        }
+        for (int n = 0; n < 2000; n++) {
+            byte[] b = new byte[random.nextInt(20_000)];
+            for (int k = 0; k < b.length; k++) b[k] = random.nextInt(4) == 0 ? alphabet[random.nextInt(4)] : (byte) random.nextInt(256);
+            bodies.add(b);
+        }
+        for (Canonicalization c : Canonicalization.values()) {
+            for (byte[] body : bodies) {
+                byte[] expected = lineByLine(c, body);
+                assertThat(c.body(body)).as("%s %s", c, java.util.Arrays.toString(body)).isEqualTo(expected);
+                assertThat(c.bodyHash(body)).isEqualTo(sha.digest(expected));
+            }
+        }
+    }
+
+    /** The canonical body as Sluice computed it before (a copy per line, then the whole): the test's oracle. */
+    private static byte[] lineByLine(Canonicalization c, byte[] body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int pendingEmpty = 0;
+        int pos = 0;
+        while (pos < body.length) {
+            int lf = pos;
+            while (lf < body.length && body[lf] != '\n') lf++;
+            int end = lf < body.length && lf > pos && body[lf - 1] == '\r' ? lf - 1 : lf;
+            byte[] line;
+            if (c == Canonicalization.RELAXED) {
+                java.io.ByteArrayOutputStream l = new java.io.ByteArrayOutputStream();
+                boolean wsp = false;
+                for (int i = pos; i < end; i++) {
+                    if (body[i] == ' ' || body[i] == '\t') {
+                        wsp = true;
+                        continue;
+                    }
+                    if (wsp) l.write(' ');
+                    wsp = false;
+                    l.write(body[i]);
+                }
+                line = l.toByteArray();
+            } else {
+                line = java.util.Arrays.copyOfRange(body, pos, end);
+            }
+            pos = lf < body.length ? lf + 1 : body.length;
+            if (line.length == 0) {
+                pendingEmpty++;
+                continue;
+            }
+            for (; pendingEmpty > 0; pendingEmpty--) out.writeBytes(new byte[] {'\r', '\n'});
+            out.writeBytes(line);
+            out.writeBytes(new byte[] {'\r', '\n'});
+        }
+        if (out.size() == 0 && c == Canonicalization.SIMPLE) return new byte[] {'\r', '\n'};
+        return out.toByteArray();
+    }
 }
