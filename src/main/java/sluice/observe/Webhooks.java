@@ -60,23 +60,13 @@ public final class Webhooks implements EventSink, AutoCloseable {
     public static Webhooks start(List<WebhookConfig> configs, Spool spool, Clock clock) throws IOException, SpoolException {
         WebhookOutbox outbox = WebhookOutbox.open(spool, configs);
         Map<String, WebhookEndpoint> endpoints = new LinkedHashMap<>();
-        for (WebhookConfig c : configs) {
-            WebhookSigner signer;
-            try {
-                signer = WebhookSigner.of(c.secretFile(), c.previousSecretFile());
-            } catch (IOException e) {
-                throw new IOException("webhooks " + c.name() + ": secret: " + e.getMessage(), e);
+        try {
+            for (WebhookConfig c : configs) {
+                endpoints.put(c.name(), endpoint(c, signer(c), spool, outbox.waiting(c.name()), clock));
             }
-            try {
-                endpoints.put(c.name(), new WebhookEndpoint(c, signer, spool, outbox.waiting(c.name()), clock,
-                        RandomGenerator.getDefault()));
-            } catch (SpoolException e) {
-                endpoints.values().forEach(WebhookEndpoint::close);
-                throw e;
-            } catch (IOException e) {
-                endpoints.values().forEach(WebhookEndpoint::close);
-                throw new IOException("webhooks " + c.name() + ": ca_file: " + e.getMessage(), e);
-            }
+        } catch (IOException e) { // a SpoolException too
+            endpoints.values().forEach(WebhookEndpoint::close);
+            throw e;
         }
         Webhooks w = new Webhooks(spool, outbox, endpoints, clock);
         endpoints.values().forEach(WebhookEndpoint::start);
@@ -143,24 +133,13 @@ public final class Webhooks implements EventSink, AutoCloseable {
         Map<String, WebhookEndpoint> fresh = new LinkedHashMap<>();
         try {
             for (WebhookConfig c : next) {
-                WebhookSigner signer;
-                try {
-                    signer = WebhookSigner.of(c.secretFile(), c.previousSecretFile());
-                } catch (IOException e) {
-                    throw new IOException("webhooks " + c.name() + ": secret: " + e.getMessage(), e);
-                }
+                WebhookSigner signer = signer(c);
                 WebhookEndpoint running = old.get(c.name());
                 if (running != null && running.config().equals(c) && running.signer().sameSecrets(signer)) {
                     built.put(c.name(), running);
                     continue;
                 }
-                WebhookEndpoint e;
-                try {
-                    e = new WebhookEndpoint(c, signer, spool, outbox.waitingOrNew(c.name()), clock,
-                            RandomGenerator.getDefault());
-                } catch (IOException ex) {
-                    throw new IOException("webhooks " + c.name() + ": ca_file: " + ex.getMessage(), ex);
-                }
+                WebhookEndpoint e = endpoint(c, signer, spool, outbox.waitingOrNew(c.name()), clock);
                 fresh.put(c.name(), e);
                 built.put(c.name(), e);
             }
@@ -182,6 +161,28 @@ public final class Webhooks implements EventSink, AutoCloseable {
             changed.add(e.getKey() + (old.containsKey(e.getKey()) ? " (changed)" : " (added)"));
         }
         return changed;
+    }
+
+    /** The endpoint's secrets, read (and the current one created when absent); the error names the endpoint. */
+    private static WebhookSigner signer(WebhookConfig c) throws IOException {
+        try {
+            return WebhookSigner.of(c.secretFile(), c.previousSecretFile());
+        } catch (IOException e) {
+            throw new IOException("webhooks " + c.name() + ": secret: " + e.getMessage(), e);
+        }
+    }
+
+    /** A sender for one endpoint, not yet started; a CA file that cannot be read is named with the endpoint. */
+    private static WebhookEndpoint endpoint(WebhookConfig c, WebhookSigner signer, Spool spool,
+                                            java.util.concurrent.atomic.AtomicLong waiting, Clock clock)
+            throws IOException {
+        try {
+            return new WebhookEndpoint(c, signer, spool, waiting, clock, RandomGenerator.getDefault());
+        } catch (SpoolException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("webhooks " + c.name() + ": ca_file: " + e.getMessage(), e);
+        }
     }
 
     /** Every endpoint's state. */
