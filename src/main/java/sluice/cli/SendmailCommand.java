@@ -34,6 +34,7 @@ import sluice.delivery.TlsMode;
 import sluice.observe.DeliveryLog;
 import sluice.auth.SendAsRule;
 import sluice.mailauth.DkimSigner;
+import sluice.mailauth.RsaEngine;
 import sluice.queue.Ingest;
 import sluice.smtp.Originators;
 import sluice.smtp.SendAs;
@@ -256,7 +257,7 @@ final class SendmailCommand implements Callable<Integer> {
     private static byte[] signed(Config config, byte[] data) throws java.io.IOException {
         if (config.dkim().isEmpty()) return data;
         if (!(SendAsRule.trusted(Originators.parse(data)) instanceof SendAs.Allowed allowed)) return data;
-        DkimSigner signer = DkimSigner.fromConfig(config.dkim(), Clock.systemUTC());
+        DkimSigner signer = DkimSigner.fromConfig(config.dkim(), Clock.systemUTC(), RsaEngine.JDK);
         String domain = allowed.signingDomain();
         return domain != null && signer.signsFor(domain) ? signer.sign(data, domain) : data;
     }

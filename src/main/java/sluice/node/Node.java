@@ -19,6 +19,7 @@ import sluice.queue.QueueControl;
 import sluice.dns.Resolver;
 import sluice.policy.Dnsbl;
 import sluice.mailauth.DkimSigner;
+import sluice.mailauth.RsaEngine;
 import sluice.mailauth.MailAuthenticator;
 import sluice.observe.Alerts;
 import sluice.observe.DeliveryLog;
@@ -169,7 +170,7 @@ public final class Node implements AutoCloseable {
         Dnsbl dnsbl = config.mailauth().dnsbl().isEmpty() ? null : new Dnsbl(config.mailauth().dnsbl(), inboundDns);
         MailAuthenticator auth;
         try {
-            auth = new MailAuthenticator(config.dkim().isEmpty() ? null : DkimSigner.fromConfig(config.dkim(), clock),
+            auth = new MailAuthenticator(config.dkim().isEmpty() ? null : DkimSigner.fromConfig(config.dkim(), clock, RsaEngine.NATIVE),
                     config.mailauth().verify() ? inboundDns : null,
                     config.hostname(), config.mailauth().dmarcReject().equals("reject"), clock);
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import sluice.config.Config;
 import sluice.config.ConfigException;
 import sluice.config.ConfigLoader;
 import sluice.mailauth.DkimSigner;
+import sluice.mailauth.RsaEngine;
 import sluice.mailauth.MailAuthenticator;
 import sluice.observe.Webhooks;
 import sluice.policy.LocalRecipients;
@@ -77,7 +78,7 @@ final class Reloader {
         }
         DkimSigner signer;
         try {
-            signer = next.dkim().isEmpty() ? null : DkimSigner.fromConfig(next.dkim(), clock);
+            signer = next.dkim().isEmpty() ? null : DkimSigner.fromConfig(next.dkim(), clock, RsaEngine.NATIVE);
         } catch (IOException e) {
             return refused("dkim: " + e.getMessage());
         }

@@ -124,7 +124,7 @@ class DkimCliTest {
         Files.writeString(toml, "data_dir = \"" + dir + "\"\n\n" + block.group() + "\n");
         Config config = ConfigLoader.load(toml, null);
 
-        DkimSigner signer = DkimSigner.fromConfig(config.dkim(), Clock.systemUTC());
+        DkimSigner signer = DkimSigner.fromConfig(config.dkim(), Clock.systemUTC(), sluice.mailauth.RsaEngine.NATIVE);
         byte[] message = "From: a@example.test\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
         byte[] signed = signer.sign(message, "example.test");
         String record = record(r.output());
