@@ -59,7 +59,10 @@ public enum RsaEngine {
             try {
                 AmazonCorrettoCryptoProvider p = AmazonCorrettoCryptoProvider.INSTANCE;
                 problem = p.getLoadingError();
-                if (problem == null) return p;
+                if (problem == null) {
+                    log.info("DKIM: RSA signatures by native code ({})", p.getInfo());
+                    return p;
+                }
             } catch (LinkageError | RuntimeException e) {
                 problem = e;
             }
