@@ -1,5 +1,9 @@
 package sluice.smtp;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Incremental DATA reader (RFC 5321 4.5.2): removes dot-stuffing, finds the end of data and notes
  * what makes the message unacceptable. The end of data is only {@code CRLF . CRLF}: a bare LF or CR
@@ -10,6 +14,9 @@ public final class DotDecoder {
     private static final int LINE_START = 0, DOT = 1, DOT_CR = 2, IN_LINE = 3, CR = 4;
     /** RFC 5321 4.5.3.1.6: 1000 octets including CRLF. */
     static final int MAX_LINE = 998;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L, HIGHS = 0x8080808080808080L;
+    private static final long CRS = ONES * '\r', LFS = ONES * '\n';
 
     private final MessageBuffer out;
     private int state = LINE_START;
@@ -72,9 +79,7 @@ public final class DotDecoder {
                     state = IN_LINE;
                 }
                 case IN_LINE -> {
-                    // fast path: scan to the next CR or LF
-                    int j = i;
-                    while (j < end && b[j] != '\r' && b[j] != '\n') j++;
+                    int j = lineEnd(b, i, end);
                     lineLength += j - i;
                     i = j;
                     if (i == end) break;
@@ -103,6 +108,23 @@ public final class DotDecoder {
         }
         copy(b, run, end);
         return len;
+    }
+
+    /**
+     * The index of the first CR or LF in b[from, end), or end. Reads 8 bytes at a time (a CR or LF shows as a zero
+     * byte of the word XOR the repeated character): the byte-at-a-time loop decoded about 1.2 GB/s, see bench/jmh.
+     */
+    static int lineEnd(byte[] b, int from, int end) {
+        int i = from;
+        for (; i + 8 <= end; i += 8) {
+            long w = (long) LONGS.get(b, i);
+            long cr = w ^ CRS, lf = w ^ LFS;
+            // Per byte, the high bit is set where the byte is zero; the lowest such bit is exact (borrows run upwards).
+            long found = ((cr - ONES) & ~cr | (lf - ONES) & ~lf) & HIGHS;
+            if (found != 0) return i + (Long.numberOfTrailingZeros(found) >>> 3);
+        }
+        while (i < end && b[i] != '\r' && b[i] != '\n') i++;
+        return i;
     }
 
     private void copy(byte[] b, int from, int to) {

@@ -3,6 +3,7 @@ package sluice.smtp;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -17,7 +18,26 @@ public final class TraceHeaders {
     private static final DateTimeFormatter RFC5322 =
             DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
+    /** A formatted date and the second and zone it is for. */
+    private record Stamp(long second, ZoneId zone, String text) {}
+
+    /**
+     * The last date formatted: every message accepted within the same second reuses it. The formatter was the largest
+     * cost of commit() in a CPU profile of bench/accept (about 1.5% of the server's CPU).
+     */
+    private static volatile Stamp last = new Stamp(Long.MIN_VALUE, ZoneId.of("UTC"), "");
+
     private TraceHeaders() {}
+
+    /** RFC 5322 3.3 date-time, to the second. */
+    static String date(ZonedDateTime now) {
+        Stamp s = last;
+        long second = now.toEpochSecond();
+        if (s.second() == second && s.zone().equals(now.getZone())) return s.text();
+        String text = RFC5322.format(now);
+        last = new Stamp(second, now.getZone(), text);
+        return text;
+    }
 
     /** What the message's own header section already has. */
     record Found(boolean hasMessageId, boolean hasDate, String messageId) {}
@@ -46,7 +66,7 @@ public final class TraceHeaders {
         if (onlyRecipient != null) {
             sb.append("\r\n\tfor <").append(onlyRecipient).append('>');
         }
-        sb.append(";\r\n\t").append(RFC5322.format(now)).append("\r\n");
+        sb.append(";\r\n\t").append(date(now)).append("\r\n");
         return sb.toString();
     }
 
@@ -55,7 +75,7 @@ public final class TraceHeaders {
     }
 
     public static String dateHeader(ZonedDateTime now) {
-        return "Date: " + RFC5322.format(now) + "\r\n";
+        return "Date: " + date(now) + "\r\n";
     }
 
     public static String literal(InetAddress ip) {

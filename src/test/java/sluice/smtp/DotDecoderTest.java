@@ -3,6 +3,7 @@ package sluice.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,5 +67,40 @@ class DotDecoderTest {
         assertThat(d.done()).isTrue();
         assertThat(buf.overflowed()).isTrue();
         assertThat(buf.length()).isLessThanOrEqualTo(10);
+    }
+
+    /** The scan reads 8 bytes at a time: a CR, LF or bare one must be found at every offset within a word. */
+    @Test
+    void lineEndsAtEveryAlignment() {
+        for (int p = 0; p <= 40; p++) {
+            String x = "x".repeat(p), w = "w".repeat(p);
+            String clean = x + "\r\n.." + w + "\r\n" + "z".repeat(p % 9) + "\r\n.\r\nQUIT\r\n";
+            assertSameAtEverySplit(clean, new Outcome(x + "\r\n." + w + "\r\n" + "z".repeat(p % 9) + "\r\n",
+                    clean.indexOf("QUIT"), true, false, false));
+            for (String bare : new String[] {"\r", "\n"}) {
+                String in = x + bare + "y".repeat(20) + "\r\n.\r\nQUIT\r\n";
+                assertSameAtEverySplit(in, new Outcome(x + bare + "y".repeat(20) + "\r\n", in.indexOf("QUIT"), true,
+                        true, false));
+            }
+        }
+    }
+
+    /** lineEnd against the byte-at-a-time loop, on bytes close to CR and LF (0x0C, 0x0E, 0x8D, 0x8A, 0x01, 0x00). */
+    @Test
+    void lineEndFindsTheFirstCrOrLf() {
+        byte[] alphabet = {'a', '.', ' ', 0x0C, 0x0E, (byte) 0x8D, (byte) 0x8A, 0x01, 0x00, (byte) 0xFF, '\r', '\n'};
+        Random random = new Random(15);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] b = new byte[random.nextInt(40)];
+            int crlfOdds = 1 + random.nextInt(30); // from dense to rare line ends
+            for (int i = 0; i < b.length; i++) {
+                b[i] = alphabet[random.nextInt(crlfOdds) == 0 ? 10 + random.nextInt(2) : random.nextInt(10)];
+            }
+            int from = b.length == 0 ? 0 : random.nextInt(b.length + 1);
+            int end = from + random.nextInt(b.length - from + 1);
+            int expected = from;
+            while (expected < end && b[expected] != '\r' && b[expected] != '\n') expected++;
+            assertThat(DotDecoder.lineEnd(b, from, end)).as("round %d", round).isEqualTo(expected);
+        }
     }
 }

@@ -3,6 +3,7 @@ package sluice.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -23,5 +24,17 @@ class TraceHeadersTest {
         assertThat(found.messageId()).isEqualTo(id);
         assertThat(found.hasMessageId()).isEqualTo(id != null);
         assertThat(found.hasDate()).isEqualTo(date);
+    }
+
+    /** The date is formatted once per second and zone; another second or zone gets its own. */
+    @Test
+    void dateIsReusedOnlyWithinTheSameSecondAndZone() {
+        java.time.ZonedDateTime t = java.time.ZonedDateTime.parse("2026-12-07T06:00:00.100Z");
+        assertThat(TraceHeaders.date(t)).isEqualTo("Mon, 7 Dec 2026 06:00:00 +0000");
+        assertThat(TraceHeaders.date(t.plusNanos(800_000_000))).isEqualTo("Mon, 7 Dec 2026 06:00:00 +0000");
+        assertThat(TraceHeaders.date(t.plusSeconds(1))).isEqualTo("Mon, 7 Dec 2026 06:00:01 +0000");
+        assertThat(TraceHeaders.date(t.plusSeconds(1).withZoneSameInstant(java.time.ZoneId.of("Europe/Paris"))))
+                .isEqualTo("Mon, 7 Dec 2026 07:00:01 +0100");
+        assertThat(TraceHeaders.date(t.plusSeconds(1))).isEqualTo("Mon, 7 Dec 2026 06:00:01 +0000");
     }
 }
