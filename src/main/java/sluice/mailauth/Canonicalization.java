@@ -37,7 +37,7 @@ public enum Canonicalization {
     /** The canonical body (3.4.3, 3.4.4). */
     byte[] body(byte[] body) {
         ArrayOut out = new ArrayOut(body.length + 2);
-        canonicalBody(body, out);
+        canonicalBody(body, 0, out);
         return java.util.Arrays.copyOf(out.bytes, out.size);
     }
 
@@ -47,8 +47,13 @@ public enum Canonicalization {
      * whole, then the hash.
      */
     byte[] bodyHash(byte[] body) {
+        return bodyHash(body, 0);
+    }
+
+    /** {@link #bodyHash(byte[])} of {@code bytes} from {@code from} to the end (a message's body, read in place). */
+    byte[] bodyHash(byte[] bytes, int from) {
         DigestOut out = new DigestOut();
-        canonicalBody(body, out);
+        canonicalBody(bytes, from, out);
         return out.finish();
     }
 
@@ -57,11 +62,11 @@ public enum Canonicalization {
         void write(byte[] b, int off, int len);
     }
 
-    private void canonicalBody(byte[] body, Out out) {
+    private void canonicalBody(byte[] body, int start, Out out) {
         int pendingEmpty = 0; // empty lines are held back: trailing ones are dropped
         boolean any = false;
         byte[] line = this == RELAXED ? new byte[256] : null; // a relaxed line, collapsed; grown for a longer one
-        int pos = 0;
+        int pos = start;
         while (pos < body.length) {
             int lf = pos;
             while (lf < body.length && body[lf] != '\n') lf++;

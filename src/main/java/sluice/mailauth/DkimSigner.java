@@ -1,6 +1,5 @@
 package sluice.mailauth;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -109,17 +108,25 @@ public final class DkimSigner {
         if (!signsFor(signingDomain)) return message;
         Message parsed = Message.parse(message);
         List<String> names = headerList(parsed);
-        String bh = Base64.getEncoder().encodeToString(Canonicalization.RELAXED.bodyHash(parsed.body()));
+        String bh = Base64.getEncoder().encodeToString(parsed.bodyHash(Canonicalization.RELAXED));
         byte[] headerData = Canonicalization.RELAXED.signedHeaders(parsed.headers(), names);
         long now = clock.instant().getEpochSecond();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);
+        List<byte[]> fields = new ArrayList<>(keys.size());
+        int length = message.length;
         for (Prepared key : keys) {
             if (!key.key().domain().equalsIgnoreCase(signingDomain)) continue;
-            out.writeBytes(signatureField(key, names, bh, headerData, now).getBytes(StandardCharsets.US_ASCII));
-            out.writeBytes(new byte[] {'\r', '\n'});
+            byte[] field = (signatureField(key, names, bh, headerData, now) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            fields.add(field);
+            length += field.length;
         }
-        out.writeBytes(message);
-        return out.toByteArray();
+        byte[] out = new byte[length]; // the signed message in one exact-size array: the body is copied once
+        int at = 0;
+        for (byte[] field : fields) {
+            System.arraycopy(field, 0, out, at, field.length);
+            at += field.length;
+        }
+        System.arraycopy(message, 0, out, at, message.length);
+        return out;
     }
 
     static List<String> headerList(Message m) {

@@ -77,7 +77,7 @@ public final class DkimVerifier {
             tags = Tags.parse(field.value());
             Signature sig = signature(tags);
             PublicKey key = key(sig);
-            String bh = bodyHashes.computeIfAbsent(sig.body(), c -> Base64.getEncoder().encodeToString(DkimSigner.sha256(c.body(m.body()))));
+            String bh = bodyHashes.computeIfAbsent(sig.body(), c -> Base64.getEncoder().encodeToString(m.bodyHash(c)));
             if (!MessageDigest.isEqual(Base64.getDecoder().decode(bh), sig.bodyHash())) {
                 throw new Stop(Result.FAIL, sig.tags().containsKey("l")
                         ? "body hash did not verify (l= is ignored: the whole body counts)" : "body hash did not verify");

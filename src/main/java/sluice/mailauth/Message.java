@@ -7,12 +7,23 @@ import java.util.List;
 
 /**
  * A message split into its header fields and body. Lines end in CRLF; a bare LF is read as a line end too (some
- * local injectors write them), so the split never depends on which one the sender used.
+ * local injectors write them), so the split never depends on which one the sender used. The body is not copied: it
+ * is the message's bytes from {@code bodyStart} (a 100 KiB body was copied once more per signature or check).
  */
-record Message(List<HeaderField> headers, byte[] body) {
+record Message(List<HeaderField> headers, byte[] bytes, int bodyStart) {
 
     Message {
         headers = List.copyOf(headers);
+    }
+
+    /** A copy of the body. */
+    byte[] body() {
+        return Arrays.copyOfRange(bytes, bodyStart, bytes.length);
+    }
+
+    /** SHA-256 of the body in canonical form {@code c} (bh=), read in place. */
+    byte[] bodyHash(Canonicalization c) {
+        return c.bodyHash(bytes, bodyStart);
     }
 
     static Message parse(byte[] message) {
@@ -38,7 +49,7 @@ record Message(List<HeaderField> headers, byte[] body) {
             pos = next;
         }
         if (field != null) headers.add(new HeaderField(field.toString()));
-        return new Message(headers, Arrays.copyOfRange(message, Math.min(pos, message.length), message.length));
+        return new Message(headers, message, Math.min(pos, message.length));
     }
 
     private static int indexOf(byte[] b, byte c, int from) {
