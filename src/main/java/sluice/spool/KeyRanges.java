@@ -30,6 +30,40 @@ final class KeyRanges {
         return out;
     }
 
+    /** One table file's keys: where they start and how many there are. */
+    record FileSpan(byte[] smallest, long entries) {}
+
+    /**
+     * As {@link #split(byte[], byte[], int)}, but cut where the table files say the keys are: each cut is the first
+     * key of the file at which the running count of entries passes the next share, so parts hold about equal numbers
+     * of messages however unevenly they arrived. Falls back to equal widths when the files do not give enough cuts
+     * (most of the keys still in memory tables).
+     */
+    static byte[][] split(byte[] first, byte[] last, int parts, java.util.List<FileSpan> files) {
+        if (first == null || last == null || parts <= 1) return split(first, last, parts);
+        java.util.List<FileSpan> sorted = new java.util.ArrayList<>(files);
+        sorted.sort((a, b) -> Arrays.compareUnsigned(a.smallest(), b.smallest()));
+        long total = 0;
+        for (FileSpan f : sorted) total += f.entries();
+        java.util.List<byte[]> cuts = new java.util.ArrayList<>();
+        long seen = 0;
+        for (FileSpan f : sorted) {
+            long share = total * (cuts.size() + 1) / parts;
+            if (cuts.size() < parts - 1 && seen >= share && Arrays.compareUnsigned(f.smallest(), first) > 0
+                    && Arrays.compareUnsigned(f.smallest(), last) < 0
+                    && (cuts.isEmpty() || Arrays.compareUnsigned(f.smallest(), cuts.get(cuts.size() - 1)) > 0)) {
+                cuts.add(f.smallest());
+            }
+            seen += f.entries();
+        }
+        if (cuts.size() < parts - 1) return split(first, last, parts);
+        byte[][] out = new byte[parts + 1][];
+        out[0] = first;
+        for (int i = 0; i < cuts.size(); i++) out[i + 1] = cuts.get(i);
+        out[parts] = last;
+        return out;
+    }
+
     private static byte[] bytes(BigInteger v, int width) {
         byte[] raw = v.toByteArray(); // may carry a leading sign byte, or be shorter than width
         byte[] out = new byte[width];

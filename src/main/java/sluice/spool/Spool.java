@@ -530,14 +530,20 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Visits the {@link QueueFacts} of every message, for the scheduler's index at start: only what scheduling needs
-     * is decoded (see {@link FactsReader}). The key range is cut into {@code parts} ranges of about equal
-     * width, each scanned on a platform thread of its own (a RocksDB read pins a virtual thread's carrier), so the
-     * visitor must be thread-safe. The first failure (an unreadable record, a read error) ends every part and is
-     * thrown: a damaged spool still stops the start.
+     * is decoded (see {@link FactsReader}). The key range is cut into {@code parts} ranges of about equal numbers of
+     * keys (from the table files' metadata, see {@link KeyRanges}), each scanned on a platform thread of its own (a
+     * RocksDB read pins a virtual thread's carrier), so the visitor must be thread-safe. The first failure (an
+     * unreadable record, a read error) ends every part and is thrown: a damaged spool still stops the start.
      */
     public void scanFacts(int parts, java.util.function.Consumer<QueueFacts> visitor) throws SpoolException {
         read(d -> {
-            byte[][] bounds = KeyRanges.split(first(d), last(d), Math.max(1, parts));
+            List<KeyRanges.FileSpan> files = new ArrayList<>();
+            for (org.rocksdb.LiveFileMetaData f : d.getLiveFilesMetaData()) {
+                if (java.util.Arrays.equals(f.columnFamilyName(), RocksDB.DEFAULT_COLUMN_FAMILY)) {
+                    files.add(new KeyRanges.FileSpan(f.smallestKey(), f.numEntries()));
+                }
+            }
+            byte[][] bounds = KeyRanges.split(first(d), last(d), Math.max(1, parts), files);
             if (bounds.length <= 2) {
                 scanFacts(d, null, null, visitor);
                 return null;
