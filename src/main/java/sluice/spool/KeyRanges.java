@@ -35,9 +35,9 @@ final class KeyRanges {
 
     /**
      * As {@link #split(byte[], byte[], int)}, but cut where the table files say the keys are: each cut is the first
-     * key of the file at which the running count of entries passes the next share, so parts hold about equal numbers
-     * of messages however unevenly they arrived. Falls back to equal widths when the files do not give enough cuts
-     * (most of the keys still in memory tables).
+     * key of the file before which the running count of entries comes nearest the next share, so parts hold about
+     * equal numbers of messages however unevenly they arrived. Falls back to equal widths when the files do not give
+     * enough cuts (most of the keys still in memory tables).
      */
     static byte[][] split(byte[] first, byte[] last, int parts, java.util.List<FileSpan> files) {
         if (first == null || last == null || parts <= 1) return split(first, last, parts);
@@ -49,7 +49,9 @@ final class KeyRanges {
         long seen = 0;
         for (FileSpan f : sorted) {
             long share = total * (cuts.size() + 1) / parts;
-            if (cuts.size() < parts - 1 && seen >= share && Arrays.compareUnsigned(f.smallest(), first) > 0
+            // cut before this file when the keys before it are nearer the share than the keys up to its end
+            boolean nearer = seen >= share || share - seen < seen + f.entries() - share;
+            if (cuts.size() < parts - 1 && seen > 0 && nearer && Arrays.compareUnsigned(f.smallest(), first) > 0
                     && Arrays.compareUnsigned(f.smallest(), last) < 0
                     && (cuts.isEmpty() || Arrays.compareUnsigned(f.smallest(), cuts.get(cuts.size() - 1)) > 0)) {
                 cuts.add(f.smallest());
