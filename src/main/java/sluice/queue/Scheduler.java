@@ -164,6 +164,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     public int start() throws SpoolException {
         AtomicInteger count = new AtomicInteger();
         long now = clock.millis();
+        long t0 = System.nanoTime();
         // Only the scheduling facts are decoded (the whole envelope is read when the message is due), on as many
         // threads as there are cores: with 1M messages queued this scan is most of a restart.
         spool.scanFacts(Runtime.getRuntime().availableProcessors(), f -> {
@@ -175,6 +176,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             index.entries.put(f.id(), e);
             if (!e.held) index.timers.add(new QueueIndex.Timer(e.due, f.id()));
         });
+        if (count.get() > 0) log.info("queue: {} queued message(s) indexed in {} ms", count.get(), (System.nanoTime() - t0) / 1_000_000);
         timerThread = Thread.ofPlatform().name("queue-timer").daemon(true).start(this::timerLoop);
         return count.get();
     }
