@@ -566,15 +566,19 @@ public final class Spool implements AutoCloseable {
                     }
                 }));
             }
-            for (Thread t : threads) {
+            // Every part is waited for, even when interrupted: returning releases the read lock, and a close must
+            // not free the database under a part still reading it. An interrupt ends the parts at their next record.
+            boolean interrupted = false;
+            for (int i = 0; i < threads.size(); ) {
                 try {
-                    t.join();
+                    threads.get(i).join();
+                    i++;
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    interrupted = true;
                     failed.compareAndSet(null, new SpoolException("interrupted while reading the queue", e));
-                    threads.forEach(Thread::interrupt);
                 }
             }
+            if (interrupted) Thread.currentThread().interrupt();
             Exception e = failed.get();
             if (e instanceof SpoolException se) throw se;
             if (e instanceof RocksDBException re) throw re;
