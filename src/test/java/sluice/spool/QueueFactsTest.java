@@ -143,6 +143,24 @@ class QueueFactsTest {
     }
 
     @Test
+    void recordsLargerThanTheScansBufferAreReadWhole() throws Exception {
+        try (Spool s = Spool.open(dir, 0)) {
+            Map<String, QueueFacts> want = new java.util.HashMap<>();
+            for (int n : new int[] {1, 300, 2, 1_000, 3}) { // 300 and 1,000 recipients: records of ~20 and ~70 KB
+                String[] rcpts = new String[n];
+                for (int i = 0; i < n; i++) rcpts[i] = "user" + i + "@d" + (i % 13) + ".test";
+                String id = s.newId();
+                Envelope e = SpoolTest.envelope("a@x.test", rcpts);
+                s.commit(id, e, new byte[] {'x'});
+                want.put(id, expected(new QueuedMessage(id, e, QueueState.NEW)));
+            }
+            Map<String, QueueFacts> seen = new ConcurrentHashMap<>();
+            s.scanFacts(1, f -> seen.put(f.id(), f));
+            assertThat(seen).isEqualTo(want);
+        }
+    }
+
+    @Test
     void anEmptySpoolHasNothingToVisit() throws Exception {
         try (Spool s = Spool.open(dir, 0)) {
             s.scanFacts(2, f -> { throw new AssertionError("visited " + f); });
