@@ -80,17 +80,41 @@ final class FactsReader implements AutoCloseable {
         for (JsonToken r = next(); r != JsonToken.END_ARRAY; r = next()) {
             expect(r, JsonToken.START_OBJECT); // anything else has no state: the full decode refuses it too
             String addr = "";
-            String state = "";
+            RecipientState state = null;
             for (JsonToken f = next(); f != JsonToken.END_OBJECT; f = next()) {
                 expect(f, JsonToken.FIELD_NAME);
                 String name = p.currentName();
                 JsonToken v = next();
                 if (name.equals("addr")) addr = p.getValueAsString("");
-                else if (name.equals("state")) state = p.getValueAsString("");
+                else if (name.equals("state")) state = state(v);
                 else skip(v);
             }
-            if (RecipientState.valueOf(state) == RecipientState.PENDING) pending.add(addr);
+            if (state == null) throw new IllegalArgumentException("a recipient without a state");
+            if (state == RecipientState.PENDING) pending.add(addr);
         }
+    }
+
+    private static final RecipientState[] STATES = RecipientState.values();
+
+    /** The state named by the current value, matched in the parser's buffer (no string made); as strict as valueOf. */
+    private RecipientState state(JsonToken t) throws IOException {
+        if (t == JsonToken.VALUE_STRING) {
+            char[] text = p.getTextCharacters();
+            int off = p.getTextOffset(), len = p.getTextLength();
+            for (RecipientState s : STATES) {
+                if (named(s.name(), text, off, len)) return s;
+            }
+        }
+        skip(t);
+        throw new IllegalArgumentException("no recipient state " + p.getText());
+    }
+
+    private static boolean named(String name, char[] text, int off, int len) {
+        if (name.length() != len) return false;
+        for (int i = 0; i < len; i++) {
+            if (name.charAt(i) != text[off + i]) return false;
+        }
+        return true;
     }
 
     /** The next token of this record; running out of it inside the object means the record was cut short. */

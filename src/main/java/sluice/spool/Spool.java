@@ -603,17 +603,22 @@ public final class Spool implements AutoCloseable {
              RocksIterator it = d.newIterator(envelopes, ro);
              FactsReader reader = new FactsReader()) {
             byte[] value = new byte[4096]; // reused: a value array per record was a fifth of the scan's garbage
+            byte[] key = new byte[64];
             if (from == null) it.seekToFirst();
             else it.seek(from);
             for (; it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (to != null && java.util.Arrays.compareUnsigned(k, to) >= 0) break;
+                int kn = it.key(key);
+                if (kn > key.length) {
+                    key = new byte[kn];
+                    kn = it.key(key);
+                }
+                if (to != null && java.util.Arrays.compareUnsigned(key, 0, kn, to, 0, to.length) >= 0) break;
                 int n = it.value(value);
                 if (n > value.length) {
                     value = new byte[Math.max(n, value.length * 2)];
                     n = it.value(value);
                 }
-                visitor.accept(reader.read(new String(k, StandardCharsets.US_ASCII), value, n));
+                visitor.accept(reader.read(new String(key, 0, kn, StandardCharsets.US_ASCII), value, n));
             }
             it.status();
         }
