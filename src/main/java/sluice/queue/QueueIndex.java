@@ -1,6 +1,7 @@
 package sluice.queue;
 
-import java.util.LinkedHashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
@@ -48,25 +49,40 @@ final class QueueIndex {
     // seen is unbounded (a bulk sender meets millions): a key goes once no queued message refers to it.
     private final Interner<String> keys = Interner.newWeakInterner();
 
-    final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Entry> entries;
     final ConcurrentSkipListSet<Timer> timers = new ConcurrentSkipListSet<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private final Router router;
 
-    QueueIndex(Router router) {
+    /** @param expected about how many messages the spool holds: the table is sized once instead of doubling its way up */
+    QueueIndex(Router router, long expected) {
         this.router = router;
+        this.entries = new ConcurrentHashMap<>((int) Math.min(1 << 26, Math.max(16, expected + expected / 8)));
     }
 
     String[] destinationsOf(QueuedMessage m) {
-        LinkedHashSet<String> out = new LinkedHashSet<>();
+        List<String> pending = new ArrayList<>();
         for (Recipient r : m.envelope().recipients()) {
-            if (r.state() == RecipientState.PENDING) {
-                String k = router.route(r.address()).key();
-                out.add(keys.intern(k));
-            }
+            if (r.state() == RecipientState.PENDING) pending.add(r.address());
         }
-        return out.toArray(NO_DESTINATIONS);
+        return destinationsOf(pending);
+    }
+
+    /** Where the pending recipients {@code addresses} go, each destination once. */
+    String[] destinationsOf(List<String> addresses) {
+        // A message has few destinations: a linear look for duplicates beats a set (this runs 1M times at a restart).
+        String[] out = new String[addresses.size()];
+        int n = 0;
+        next:
+        for (String a : addresses) {
+            String k = keys.intern(router.route(a).key());
+            for (int i = 0; i < n; i++) {
+                if (out[i] == k) continue next; // interned: the same key is the same object
+            }
+            out[n++] = k;
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 
     /** Makes the timer look again (after the clock moved, in tests, or when something became due). */

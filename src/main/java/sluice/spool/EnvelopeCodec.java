@@ -13,7 +13,7 @@ import java.util.Map;
 final class EnvelopeCodec {
     // Jackson's default buffer recycling is per thread; sessions are short-lived virtual threads, so every
     // message would allocate fresh buffers. A shared pool recycles them across threads.
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+    static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build());
     static final int VERSION = 1;
 
