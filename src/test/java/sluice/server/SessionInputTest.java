@@ -19,7 +19,7 @@ import sluice.smtp.MessageBuffer;
  * The session buffer starts small, is large only while a body or a long line comes in, and is small again after:
  * every case is read with the input arriving in pieces of several sizes (one byte at a time up to all at once).
  */
-@Timeout(10) // a buffer that cannot grow spins on zero-byte reads: fail, do not hang
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a spinning read loop fails, not hangs
 class SessionInputTest {
 
     /** Hands out its bytes at most {@code piece} at a time and notes the largest read asked of it. */
