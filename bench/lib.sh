@@ -57,12 +57,15 @@ live_heap_mib() {
   "$jcmd" "$1" GC.heap_info | python3 -c '
 import re, sys
 text = sys.stdin.read()
-# Parallel: "PSYoungGen total 1K, used 2K" + "ParOldGen ... used 3K"; G1: "garbage-first heap total 1K, used 2K";
-# ZGC: "ZHeap used 2M, capacity 3M"
-used = [m for m in re.findall(r"(?:Gen|heap)\s+total \d+K, used (\d+)K", text)]
-if used:
-    print(round(sum(int(u) for u in used) / 1024, 1))
+# Parallel: "PSYoungGen total 1K, used 2K" + "ParOldGen total 1K, used 3K";
+# G1: "garbage-first heap total reserved 1K, committed 2K, used 3K"; ZGC: "ZHeap used 2M, capacity 3M"
+parts = re.findall(r"Gen\s+total \d+K, used (\d+)K", text)
+g1 = re.search(r"garbage-first heap.*?used (\d+)K", text)
+z = re.search(r"used (\d+)M", text)
+if parts:
+    print(round(sum(int(u) for u in parts) / 1024, 1))
+elif g1:
+    print(round(int(g1.group(1)) / 1024, 1))
 else:
-    m = re.search(r"used (\d+)M", text)
-    print(m.group(1) if m else "?")'
+    print(z.group(1) if z else "?")'
 }
