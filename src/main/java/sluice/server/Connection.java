@@ -258,7 +258,9 @@ final class Connection implements Runnable {
 
     private OutputStream guarded(OutputStream raw) {
         long writeTimeout = server.config().timeouts().command().toNanos();
-        return new BufferedOutputStream(GuardedStreams.output(raw, deadline, writeTimeout), 8192);
+        // No size given: made on a virtual thread, the buffer starts at 512 bytes and grows to 8 KiB only when a
+        // pipelined group of replies needs it (an 8 KiB buffer up front was a sixth of an idle session's memory).
+        return new BufferedOutputStream(GuardedStreams.output(raw, deadline, writeTimeout));
     }
 
     private void readTimeout(Duration d) {

@@ -12,16 +12,20 @@ public final class MessageBuffer {
     private int length;
     private long offered;
 
+    private static final byte[] EMPTY = new byte[0];
+    private static final int FIRST = 8192;
+
+    /** Takes no memory until the first body arrives: a session that never sends one (most idle ones) costs nothing. */
     public MessageBuffer(long limit) {
         this.limit = limit;
-        this.bytes = new byte[8192];
+        this.bytes = EMPTY;
     }
 
     void append(byte[] src, int off, int len) {
         offered += len;
         if (length + (long) len > limit) return;
         if (length + len > bytes.length) {
-            long want = Math.max((long) length + len, Math.min(limit, (long) bytes.length * 2));
+            long want = Math.max((long) length + len, Math.min(limit, Math.max(FIRST, (long) bytes.length * 2)));
             bytes = Arrays.copyOf(bytes, (int) Math.min(want, Integer.MAX_VALUE - 16));
         }
         System.arraycopy(src, off, bytes, length, len);
@@ -31,7 +35,7 @@ public final class MessageBuffer {
     void append(byte b) {
         offered++;
         if (length + 1L > limit) return;
-        if (length == bytes.length) bytes = Arrays.copyOf(bytes, (int) Math.min(Math.max(16, (long) bytes.length * 2), Integer.MAX_VALUE - 16));
+        if (length == bytes.length) bytes = Arrays.copyOf(bytes, (int) Math.min(Math.max(FIRST, (long) bytes.length * 2), Integer.MAX_VALUE - 16));
         bytes[length++] = b;
     }
 
@@ -57,6 +61,6 @@ public final class MessageBuffer {
         length = 0;
         offered = 0;
         // Keep the array for the next transaction unless a huge message grew it.
-        if (bytes.length > 1 << 20) bytes = new byte[8192];
+        if (bytes.length > 1 << 20) bytes = EMPTY;
     }
 }
