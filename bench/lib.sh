@@ -27,7 +27,7 @@ start_dns() {
   for d in "$@"; do args+=("--mx-host=$d,mx.$d,10" "--host-record=mx.$d,127.0.0.1"); done
   dns_port=$(free_port)
   dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 \
-    --port="$dns_port" --user=root --pid-file= --local=/test/ "${args[@]}" 2> "$work/dnsmasq.log" &
+    --port="$dns_port" --user=root --pid-file= --local=/test/ --local-ttl=300 "${args[@]}" 2> "$work/dnsmasq.log" &
   pids+=($!)
 }
 
