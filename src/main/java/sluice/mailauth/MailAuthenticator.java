@@ -58,7 +58,8 @@ public final class MailAuthenticator {
      */
     public byte[] signOutbound(byte[] data, String domain) {
         DkimSigner s = signer; // one reading: the check and the signature use the same keys
-        return s == null || domain == null || !s.signsFor(domain) ? data : s.sign(data, domain);
+        if (s == null || domain == null || !s.signsFor(domain)) return data;
+        return SigningPool.run(() -> s.sign(data, domain)); // off the session's carrier thread
     }
 
     /**
