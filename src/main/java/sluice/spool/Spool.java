@@ -530,116 +530,15 @@ public final class Spool implements AutoCloseable {
 
     /**
      * Visits the {@link QueueFacts} of every message, for the scheduler's index at start: only what scheduling needs
-     * is decoded (see {@link FactsReader}). The key range is cut into {@code parts} ranges of about equal numbers of
-     * keys (from the table files' metadata, see {@link KeyRanges}), each scanned on a platform thread of its own (a
-     * RocksDB read pins a virtual thread's carrier), so the visitor must be thread-safe. The first failure (an
-     * unreadable record, a read error) ends every part and is thrown: a damaged spool still stops the start.
+     * is decoded, on {@code parts} platform threads (see {@link FactsScan}), so the visitor must be thread-safe. The
+     * first failure (an unreadable record, a read error) ends every part and is thrown: a damaged spool still stops
+     * the start.
      */
     public void scanFacts(int parts, java.util.function.Consumer<QueueFacts> visitor) throws SpoolException {
         read(d -> {
-            List<KeyRanges.FileSpan> files = new ArrayList<>();
-            for (org.rocksdb.LiveFileMetaData f : d.getLiveFilesMetaData()) {
-                if (java.util.Arrays.equals(f.columnFamilyName(), RocksDB.DEFAULT_COLUMN_FAMILY)) {
-                    files.add(new KeyRanges.FileSpan(f.smallestKey(), f.numEntries()));
-                }
-            }
-            byte[][] bounds = KeyRanges.split(first(d), last(d), Math.max(1, parts), files);
-            if (bounds.length <= 2) {
-                scanFacts(d, null, null, visitor);
-                return null;
-            }
-            List<Thread> threads = new ArrayList<>();
-            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
-            for (int i = 0; i + 1 < bounds.length; i++) {
-                byte[] from = i == 0 ? null : bounds[i];
-                byte[] to = i + 2 == bounds.length ? null : bounds[i + 1];
-                threads.add(Thread.ofPlatform().name("spool-scan-" + i).start(() -> {
-                    try {
-                        scanFacts(d, from, to, f -> {
-                            if (failed.get() != null) throw new Stop();
-                            visitor.accept(f);
-                        });
-                    } catch (Stop ignored) {
-                        // another part failed first
-                    } catch (Exception | Error e) {
-                        failed.compareAndSet(null, e instanceof Exception ex ? ex : new RuntimeException(e));
-                    }
-                }));
-            }
-            // Every part is waited for, even when interrupted: returning releases the read lock, and a close must
-            // not free the database under a part still reading it. An interrupt ends the parts at their next record.
-            boolean interrupted = false;
-            for (int i = 0; i < threads.size(); ) {
-                try {
-                    threads.get(i).join();
-                    i++;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    failed.compareAndSet(null, new SpoolException("interrupted while reading the queue", e));
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
-            Exception e = failed.get();
-            if (e instanceof SpoolException se) throw se;
-            if (e instanceof RocksDBException re) throw re;
-            if (e instanceof RuntimeException re) throw re;
-            if (e != null) throw new SpoolException(e.getMessage(), e);
+            new FactsScan(d, envelopes).run(parts, visitor);
             return null;
         });
-    }
-
-    /** Thrown inside a part's visitor to end it once another part failed. */
-    private static final class Stop extends RuntimeException {
-        Stop() {
-            super(null, null, false, false);
-        }
-    }
-
-    /** One range [{@code from}, {@code to}) of the envelopes (null: open end); the scan reads ahead, caches nothing. */
-    private void scanFacts(RocksDB d, byte[] from, byte[] to, java.util.function.Consumer<QueueFacts> visitor)
-            throws RocksDBException, SpoolException {
-        try (org.rocksdb.ReadOptions ro = new org.rocksdb.ReadOptions().setFillCache(false)
-                .setReadaheadSize(2 << 20);
-             RocksIterator it = d.newIterator(envelopes, ro);
-             FactsReader reader = new FactsReader()) {
-            byte[] value = new byte[4096]; // reused: a value array per record was a fifth of the scan's garbage
-            byte[] key = new byte[64];
-            if (from == null) it.seekToFirst();
-            else it.seek(from);
-            for (; it.isValid(); it.next()) {
-                int kn = it.key(key);
-                if (kn > key.length) {
-                    key = new byte[kn];
-                    kn = it.key(key);
-                }
-                if (to != null && java.util.Arrays.compareUnsigned(key, 0, kn, to, 0, to.length) >= 0) break;
-                int n = it.value(value);
-                if (n > value.length) {
-                    value = new byte[Math.max(n, value.length * 2)];
-                    n = it.value(value);
-                }
-                visitor.accept(reader.read(new String(key, 0, kn, StandardCharsets.US_ASCII), value, n));
-            }
-            it.status();
-        }
-    }
-
-    private byte[] first(RocksDB d) throws RocksDBException {
-        try (RocksIterator it = d.newIterator(envelopes)) {
-            it.seekToFirst();
-            byte[] k = it.isValid() ? it.key() : null;
-            it.status();
-            return k;
-        }
-    }
-
-    private byte[] last(RocksDB d) throws RocksDBException {
-        try (RocksIterator it = d.newIterator(envelopes)) {
-            it.seekToLast();
-            byte[] k = it.isValid() ? it.key() : null;
-            it.status();
-            return k;
-        }
     }
 
     /**
