@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import sluice.auth.UserStore;
 import sluice.testkit.Dialog;
 import sluice.testkit.DovecotInstance;
@@ -47,8 +48,7 @@ class LocalMailboxesTest {
             """;
 
     @Test
-    void checkConfigAndServeRefuseAliasLoopsAndTargetsThatAreNoUser() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-aliases");
+    void checkConfigAndServeRefuseAliasLoopsAndTargetsThatAreNoUser(@TempDir Path dir) throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path config = SluiceHarness.writeConfig(dir, ports, "[]", """
                 [local]
@@ -71,8 +71,7 @@ class LocalMailboxesTest {
     }
 
     @Test
-    void removingAUserAnAliasNamesWarnsAndCheckConfigThenFails() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-aliases");
+    void removingAUserAnAliasNamesWarnsAndCheckConfigThenFails(@TempDir Path dir) throws Exception {
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         String file = SluiceHarness.writeConfig(dir, ports, "[]", """
                 [local]
