@@ -42,6 +42,7 @@ import java.nio.file.Path;
  * [auth] lockout                      "10m"
  * [auth] failure_delay                "1s" (0 allowed)
  * [spool] disk_reserve                "256MiB" (0 disables)
+ * [spool] direct_io                   true: flushes and compactions bypass the page cache where the file system allows
  * [delivery] mx_port                  25
  * [delivery] dns_servers              [] = system resolvers; "ip", "ip:port", "[v6]:port"
  * [delivery] retry_schedule           ["5m","10m","30m","1h","2h","4h"]; last repeats; not empty

@@ -156,7 +156,8 @@ final class ConfigMapping {
     }
 
     private static SpoolConfig spool(Section s) {
-        SpoolConfig sp = new SpoolConfig(s.size("disk_reserve", 0, Defaults.SPOOL.diskReserve()));
+        SpoolConfig sp = new SpoolConfig(s.size("disk_reserve", 0, Defaults.SPOOL.diskReserve()),
+                s.bool("direct_io", Defaults.SPOOL.directIo()));
         s.finish();
         return sp;
     }

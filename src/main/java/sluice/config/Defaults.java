@@ -17,7 +17,7 @@ final class Defaults {
             Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(30), Duration.ofSeconds(30));
     static final AuthConfig AUTH =
             new AuthConfig(5, Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofSeconds(1));
-    static final SpoolConfig SPOOL = new SpoolConfig(256L << 20);
+    static final SpoolConfig SPOOL = new SpoolConfig(256L << 20, true);
     static final int MX_PORT = 25;
     static final List<Duration> RETRY_SCHEDULE = List.of(
             Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(30),

@@ -130,7 +130,7 @@ public final class Node implements AutoCloseable {
         Path spoolDir = config.dataDir().resolve("spool");
         Spool spool;
         try {
-            spool = Spool.open(spoolDir, config.spool().diskReserve());
+            spool = Spool.open(spoolDir, config.spool().diskReserve(), config.spool().directIo());
         } catch (SpoolException e) {
             throw new StartException(e.openProblem(config.dataDir()), false);
         }

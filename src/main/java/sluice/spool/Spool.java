@@ -35,6 +35,8 @@ public final class Spool implements AutoCloseable {
     private static final byte[] OUTBOX_CF = "outbox".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUPPRESSION_CF = "suppression".getBytes(StandardCharsets.US_ASCII);
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Spool.class);
+
     static {
         RocksDB.loadLibrary();
     }
@@ -170,21 +172,32 @@ public final class Spool implements AutoCloseable {
      *                        another I/O error
      */
     public static Spool open(Path dir, long diskReserveBytes) throws SpoolException {
-        return open(dir, diskReserveBytes, WALRecoveryMode.TolerateCorruptedTailRecords);
+        return open(dir, diskReserveBytes, false);
+    }
+
+    /**
+     * As {@link #open(Path, long)}; with {@code directIo} (the server, {@code [spool] direct_io}) RocksDB's flushes
+     * and compactions write past the page cache where the file system takes O_DIRECT ({@link DirectIo}), and the
+     * log says which way they write. The command-line tools open without it: they write little, and quietly.
+     */
+    public static Spool open(Path dir, long diskReserveBytes, boolean directIo) throws SpoolException {
+        return open(dir, diskReserveBytes, WALRecoveryMode.TolerateCorruptedTailRecords, directIo);
     }
 
     /** Opens a damaged spool skipping every damaged log record (salvage only). */
     static Spool openTolerant(Path dir) throws SpoolException {
-        return open(dir, 0, WALRecoveryMode.SkipAnyCorruptedRecords);
+        return open(dir, 0, WALRecoveryMode.SkipAnyCorruptedRecords, false);
     }
 
-    private static Spool open(Path dir, long diskReserveBytes, WALRecoveryMode recovery) throws SpoolException {
+    private static Spool open(Path dir, long diskReserveBytes, WALRecoveryMode recovery, boolean directIo)
+            throws SpoolException {
         List<ColumnFamilyOptions> cfOpts = new ArrayList<>();
         DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
                 .setMaxTotalWalSize(256L << 20).setWalRecoveryMode(recovery);
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             Files.createDirectories(dir);
+            if (directIo) options.setUseDirectIoForFlushAndCompaction(directIoTaken(dir));
             // A spool made before the "state" family existed gets it here (create_missing_column_families).
             List<ColumnFamilyDescriptor> families = withSuppression(withOutbox(families(cfOpts, true), cfOpts, true), cfOpts);
             RocksDB db = RocksDB.open(options, dir.toString(), families, handles);
@@ -194,6 +207,18 @@ public final class Spool implements AutoCloseable {
             cfOpts.forEach(ColumnFamilyOptions::close);
             throw new SpoolException(e.getMessage(), e);
         }
+    }
+
+    /** Probes {@code dir} for O_DIRECT and logs the outcome; true when flushes may bypass the page cache. */
+    private static boolean directIoTaken(Path dir) {
+        DirectIo.Probe probe = DirectIo.probe(dir);
+        if (probe.supported()) {
+            log.info("spool: flushes and compactions write with direct I/O, past the page cache");
+        } else {
+            log.info("spool: the file system of {} does not take direct I/O ({}); flushes and compactions go through"
+                    + " the page cache", dir, probe.reason());
+        }
+        return probe.supported();
     }
 
     /** Opens a spool that a running server may hold, for reading only (a RocksDB secondary instance). */
@@ -648,6 +673,18 @@ public final class Spool implements AutoCloseable {
             } finally {
                 openLock.writeLock().unlock();
             }
+        }
+    }
+
+    /** Writes every family's memtable to files now, and waits (tests: what a flush writes, and how). */
+    void flush() throws SpoolException {
+        openLock.readLock().lock();
+        try (org.rocksdb.FlushOptions wait = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            live().flush(wait, handles);
+        } catch (RocksDBException e) {
+            throw new SpoolException(e.getMessage(), e);
+        } finally {
+            openLock.readLock().unlock();
         }
     }
 

@@ -166,7 +166,7 @@ class DefaultsTest {
                 Duration.ofSeconds(30), Duration.ofSeconds(30)));
         assertThat(c.auth()).isEqualTo(new AuthConfig(5, Duration.ofMinutes(10), Duration.ofMinutes(10),
                 Duration.ofSeconds(1)));
-        assertThat(c.spool()).isEqualTo(new SpoolConfig(256L * 1024 * 1024));
+        assertThat(c.spool()).isEqualTo(new SpoolConfig(256L * 1024 * 1024, true));
         assertThat(c.delivery()).isEqualTo(new DeliveryConfig(25, List.of(), List.of(Duration.ofMinutes(5),
                 Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2),
                 Duration.ofHours(4)), Duration.ofDays(5), Duration.ofHours(4), List.of(), false, 20,
