@@ -33,7 +33,7 @@ public final class Metrics implements EventSink {
     private final Counter connections = counter("sluice_connections_total",
             "Client connections admitted to a session.", "listener", "port");
     private final Gauge activeConnections = Gauge.builder().name("sluice_connections_active")
-            .help("Client sessions open now.").labelNames("listener", "port").register(registry);
+            .help("Client sessions open now.").labelNames("listener", "port").withoutExemplars().register(registry);
     private final Counter refusedConnections = counter("sluice_connections_rejected_total",
             "Client connections turned away before their session, by reason.", "listener", "port", "reason");
     private final Counter tlsSessions = counter("sluice_tls_sessions_total",
@@ -82,7 +82,7 @@ public final class Metrics implements EventSink {
     public Metrics diskReserve(long bytes) {
         io.prometheus.metrics.core.metrics.Gauge g = io.prometheus.metrics.core.metrics.Gauge.builder()
                 .name("sluice_disk_reserve_bytes").help("Free space in the data dir below which new mail gets 452 4.3.1.")
-                .register(registry);
+                .withoutExemplars().register(registry);
         g.set(bytes);
         return this;
     }
