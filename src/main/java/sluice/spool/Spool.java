@@ -215,9 +215,9 @@ public final class Spool implements AutoCloseable {
     private static boolean directIoTaken(Path dir) {
         DirectIo.Probe probe = DirectIo.probe(dir);
         if (probe.supported()) {
-            log.info("spool: flushes and compactions write with direct I/O, past the page cache");
+            log.info("flushes and compactions write with direct I/O, past the page cache");
         } else {
-            log.info("spool: the file system of {} does not take direct I/O ({}); flushes and compactions go through"
+            log.info("the file system of {} does not take direct I/O ({}); flushes and compactions go through"
                     + " the page cache", dir, probe.reason());
         }
         return probe.supported();
