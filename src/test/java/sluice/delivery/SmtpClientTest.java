@@ -36,6 +36,7 @@ import sluice.testkit.FakeSmtpServer.TlsFailure;
 import sluice.testkit.FreePorts;
 import sluice.testkit.Peer;
 import sluice.testkit.TestTls;
+import sluice.testkit.TempDirs;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SmtpClientTest {
@@ -743,7 +744,7 @@ class SmtpClientTest {
     @Test
     void deliversThreeMessagesOverOneConnectionToPostfixSmtpSink() throws Exception {
         assumeThat(Peer.available("smtp-sink")).as("smtp-sink (Debian postfix) installed").isTrue();
-        Path dir = Files.createTempDirectory("smtp-sink");
+        Path dir = TempDirs.dir("smtp-sink");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path dump = dir.resolve("dump");
         int port = FreePorts.next();

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import sluice.auth.UserStore;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * The admin port against a hostile page and against operators' mistakes: Host checks (DNS rebinding), the admin
@@ -130,7 +131,7 @@ class AdminHttpGuardTest {
             for (Case c : cases) {
                 List<String> args = new ArrayList<>(List.of("-X", c.method(), "-H", auth));
                 if (c.body() != null && c.body().length() > 100_000) { // beyond what one command-line argument may hold
-                    java.nio.file.Path file = Files.createTempFile("sluice-body", ".json");
+                    java.nio.file.Path file = TempDirs.file("sluice-body", ".json");
                     Files.writeString(file, c.body());
                     args.addAll(List.of("-H", "Content-Type: application/json", "--data-binary", "@" + file));
                 } else if (c.body() != null) {

@@ -22,6 +22,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import sluice.testkit.RedisServer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * The dashboard's Cluster panel in headless Chromium, two nodes on one redis-server: both nodes listed as alive,
@@ -102,7 +103,7 @@ class ClusterPanelBrowserTest {
 
     private WebDriver browser() throws Exception {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-        profile = Files.createTempDirectory("sluice-chromium");
+        profile = TempDirs.dir("sluice-chromium");
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toFile());
         o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

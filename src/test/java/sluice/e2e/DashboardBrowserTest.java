@@ -40,6 +40,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import sluice.testkit.FakeSmtpServer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.TestDnsServer;
+import sluice.testkit.TempDirs;
 
 /**
  * The admin dashboard in headless Chromium against a real node with real traffic: delivered, bounced and deferred
@@ -299,7 +300,7 @@ class DashboardBrowserTest {
 
     private WebDriver browser() throws Exception {
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString()); // so Selenium Manager never runs
-        profile = Files.createTempDirectory("sluice-chromium");
+        profile = TempDirs.dir("sluice-chromium");
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toFile());
         // No lookups at all: the resolver maps every name but loopback to "not found" (see PEERS.md).

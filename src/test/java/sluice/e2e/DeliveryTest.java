@@ -20,6 +20,7 @@ import sluice.testkit.FreePorts;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.TestDnsServer;
 import sluice.testkit.TestTls;
+import sluice.testkit.TempDirs;
 
 /**
  * Delivery end to end inside one JVM: a real node routes by MX records from a loopback DNS server to scripted
@@ -163,8 +164,8 @@ class DeliveryTest {
         int refused = FakeSmtpServer.closedAddress().getPort();
         FakeSmtpServer implicit = later(FakeSmtpServer.start(b -> b.implicitTls(TestTls.get().serverContext())
                 .ehlo("PIPELINING", "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN").auth("relayuser", "s3cret")));
-        Path password = Files.writeString(Files.createTempFile("smarthost", ".pw"), "s3cret\n");
-        Path ca = Files.createTempFile("smarthost", ".pem");
+        Path password = Files.writeString(TempDirs.file("smarthost", ".pw"), "s3cret\n");
+        Path ca = TempDirs.file("smarthost", ".pem");
         Files.writeString(ca, "-----BEGIN CERTIFICATE-----\n"
                 + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(TestTls.get().certificate().getEncoded())
                 + "\n-----END CERTIFICATE-----\n");
@@ -199,7 +200,7 @@ class DeliveryTest {
     @Test
     void credentialsAreNeverSentWithoutTls() throws Exception {
         FakeSmtpServer plain = later(FakeSmtpServer.start(b -> b.ehlo("PIPELINING", "AUTH PLAIN LOGIN").auth("u", "p")));
-        Path password = Files.writeString(Files.createTempFile("smarthost", ".pw"), "p");
+        Path password = Files.writeString(TempDirs.file("smarthost", ".pw"), "p");
         SluiceHarness s = sluice(FreePorts.next(), """
                 [[delivery.smarthosts]]
                 host = "127.0.0.1"

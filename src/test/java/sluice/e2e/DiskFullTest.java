@@ -14,6 +14,7 @@ import sluice.spool.SpoolException;
 import sluice.testkit.Dialog;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * Issue 9: after one real ENOSPC (no disk reserve), RocksDB refused every later write and every message got 451 until
@@ -28,7 +29,7 @@ class DiskFullTest {
     void afterTheDiskWasFullTheNextMessageIsAcceptedOnceThereIsSpaceAgain() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")) && Peer.available("mount"),
                 "needs root to mount a small tmpfs (CI runs as root)");
-        Path dir = Files.createTempDirectory("sluice-full");
+        Path dir = TempDirs.dir("sluice-full");
         Peer.Result mounted = Peer.run(List.of("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", dir.toString()), null, 10);
         assumeTrue(mounted.ok(), "cannot mount a tmpfs here: " + mounted.output());
         try {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import sluice.testkit.DovecotInstance;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * Sluice delivers into Maildir, a real Dovecot serves that Maildir over IMAP, and Python's imaplib reads it back:
@@ -152,7 +153,7 @@ class DovecotImapTest {
             dovecot.close();
             dovecot.deleteFiles();
         });
-        Path script = Files.createTempFile("imap-fetch", ".py");
+        Path script = TempDirs.file("imap-fetch", ".py");
         Files.writeString(script, IMAP_SCRIPT);
         Peer.Result r = Peer.run(List.of(PYTHON, script.toString(), String.valueOf(dovecot.port()), SluiceHarness.USER,
                 SluiceHarness.PASSWORD), null, 60);

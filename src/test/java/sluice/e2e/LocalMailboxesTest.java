@@ -21,6 +21,7 @@ import sluice.testkit.FreePorts;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.SluiceProcess;
+import sluice.testkit.TempDirs;
 
 /**
  * Issue 9, silent loss in local delivery: aliases that loop or point at nobody, mailboxes that two addresses
@@ -142,7 +143,7 @@ class LocalMailboxesTest {
             assertThat(root.resolve("strict.test/j_rg")).doesNotExist();
 
             DovecotInstance dovecot = DovecotInstance.start(Map.of("jörg@strict.test", "pw1", "jürg@strict.test", "pw2"), root);
-            Path script = Files.createTempFile("imap-subjects", ".py");
+            Path script = TempDirs.file("imap-subjects", ".py");
             try {
                 Files.writeString(script, IMAP_SCRIPT);
                 assertThat(imapSubjects(dovecot, script, "jörg@strict.test", "pw1")).containsExactly("Subject: for jörg");

@@ -19,6 +19,7 @@ import sluice.spool.QueuedMessage;
 import sluice.testkit.Dialog;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.TestDnsServer;
+import sluice.testkit.TempDirs;
 
 /** DKIM signing at ingest, SPF/DKIM/DMARC checks on the mx listener, and suppression at RCPT, through a real node. */
 class MailAuthTest {
@@ -62,7 +63,7 @@ class MailAuthTest {
 
     @Test
     void submittedMailIsSignedOnceAtIngestAndVerifies() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-dkim");
+        Path dir = TempDirs.dir("sluice-dkim");
         KeyPair pair = DkimKeys.generate("ed25519");
         Path key = dir.resolve("example.test.s1.key");
         DkimKeys.writePem(pair.getPrivate(), key);

@@ -17,6 +17,7 @@ import sluice.node.ReloadOutcome;
 import sluice.testkit.Dialog;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.WebhookReceiver;
+import sluice.testkit.TempDirs;
 
 /**
  * A reload of a running node, the parts ReloadTest does not drive through a process: trusted networks and DKIM keys
@@ -60,7 +61,7 @@ class NodeReloadTest {
 
     @Test
     void webhookEndpointsChangeLiveWithTheirSecretsReadAgain() throws Exception {
-        Path secrets = java.nio.file.Files.createTempDirectory("sluice-reload-secrets");
+        Path secrets = TempDirs.dir("sluice-reload-secrets");
         String first = WebhooksEndToEndTest.newSecret(), second = WebhooksEndToEndTest.newSecret(),
                 extra = WebhooksEndToEndTest.newSecret();
         Files.writeString(secrets.resolve("hooks.secret"), first + "\n");

@@ -24,6 +24,7 @@ import sluice.send.RawTemplate;
 import sluice.spool.Envelope;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * REQUIRETLS into a real node with Python's smtplib (swaks cannot add a MAIL parameter) and through the send API; the
@@ -59,7 +60,7 @@ class RequireTlsEndToEndTest {
 
     @Test
     void smtplibAndTheSendApiSetTheFactAndItSurvivesARestart() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-requiretls");
+        Path dir = TempDirs.dir("sluice-requiretls");
         Map<String, String> subjects; // queue id -> subject
         try (SluiceHarness s = SluiceHarness.startIn(dir, "[]", "")) {
             Path py = s.dir.resolve("requiretls.py");

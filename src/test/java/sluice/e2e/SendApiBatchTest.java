@@ -25,6 +25,7 @@ import sluice.mailauth.DkimKeys;
 import sluice.spool.QueuedMessage;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * Batches ({@code recipients}), {@code list_unsubscribe} and the error shapes of POST /api/v1/messages, through a
@@ -175,7 +176,7 @@ class SendApiBatchTest {
     @Test
     void oneClickUnsubscribeFieldsAreSignedAndDkimpyVerifiesThem() throws Exception {
         assumeTrue(Peer.run(List.of("/usr/bin/python3", "-c", "import dkim"), null, 30).ok(), "dkimpy (python3-dkim) is installed by .ci/run");
-        Path keyDir = Files.createTempDirectory("sluice-dkim");
+        Path keyDir = TempDirs.dir("sluice-dkim");
         KeyPair pair = DkimKeys.generate("rsa2048");
         Path dkimKey = keyDir.resolve("example.test.s1.key");
         DkimKeys.writePem(pair.getPrivate(), dkimKey);

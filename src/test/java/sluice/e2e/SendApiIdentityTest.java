@@ -24,6 +24,7 @@ import sluice.mailauth.DkimKeys;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.TwoSigningDomains;
+import sluice.testkit.TempDirs;
 
 /**
  * The send API's side of impersonation and header hygiene, over HTTP: the may-send-as rule on Sender and
@@ -147,7 +148,7 @@ class SendApiIdentityTest {
                 "one ASCII word", "x".repeat(5000),
                 "ASCII words", "lorem ipsum ".repeat(417).substring(0, 5000).strip(),
                 "not ASCII", nonAscii);
-        Path script = Files.createTempFile("subject", ".py");
+        Path script = TempDirs.file("subject", ".py");
         Files.writeString(script, """
                 import email, email.policy, sys
                 with open(sys.argv[1], 'rb') as f:

@@ -27,6 +27,7 @@ import sluice.auth.UserStore;
 import sluice.testkit.Dialog;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * The send API under hostile and large requests: the key is checked before the body is read, bodies are read
@@ -190,7 +191,7 @@ class SendApiLimitsTest {
     void jsonLimitsFollowTheMessageSizeAndBadJsonIsA400ThatSaysWhy() throws Exception {
         try (SluiceHarness s = SluiceHarness.start("[]", "[limits]\nmax_message_size = \"25MiB\"\n")) {
             String key = key(s);
-            Path dir = Files.createTempDirectory("sluice-json");
+            Path dir = TempDirs.dir("sluice-json");
             record Case(String name, String body, int status, String says) {}
             String text = ("a".repeat(70) + "\\n").repeat(21_000_000 / 72);
             List<Case> cases = List.of(

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import sluice.auth.UserStore;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * The curl examples of the "Send API" section of docs/sending.md, run as written (with the node's address, and example.test for
@@ -52,7 +53,7 @@ class SendApiReadmeTest {
         assertThat(examples).hasSizeGreaterThanOrEqualTo(6);
         try (SluiceHarness s = SluiceHarness.start()) {
             String key = UserStore.open(s.dataDir()).createApiKey(SluiceHarness.USER);
-            Path dir = Files.createTempDirectory("readme");
+            Path dir = TempDirs.dir("readme");
             Files.write(dir.resolve("invoice.pdf"), new byte[] {'%', 'P', 'D', 'F', 0, (byte) 0xff});
             Files.writeString(dir.resolve("message.eml"), "From: alice@example.test\nSubject: raw\n\nhello\n");
             for (Example e : examples) {

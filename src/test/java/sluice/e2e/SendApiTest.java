@@ -27,6 +27,7 @@ import sluice.mailauth.DkimVerifier;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.SluiceProcess;
+import sluice.testkit.TempDirs;
 
 /** POST /api/v1/messages as an application uses it: curl with a user's API key, then the mail in the Maildir. */
 class SendApiTest {
@@ -69,7 +70,7 @@ class SendApiTest {
 
     @Test
     void jsonAndRawMessagesAreQueuedSignedDeliveredAndLogged() throws Exception {
-        Path keyDir = Files.createTempDirectory("sluice-dkim");
+        Path keyDir = TempDirs.dir("sluice-dkim");
         KeyPair pair = DkimKeys.generate("ed25519");
         Path dkimKey = keyDir.resolve("example.test.s1.key");
         DkimKeys.writePem(pair.getPrivate(), dkimKey);

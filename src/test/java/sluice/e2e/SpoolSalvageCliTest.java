@@ -20,12 +20,13 @@ import sluice.testkit.FreePorts;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.SluiceProcess;
+import sluice.testkit.TempDirs;
 
 /** A damaged spool as the operator meets it: `serve` refuses in one line, `spool salvage` recovers and reports. */
 class SpoolSalvageCliTest {
     @Test
     void serveRefusesADamagedSpoolAndSalvageReportsWhatItCouldNotRecover() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-salvage");
+        Path dir = TempDirs.dir("sluice-salvage");
         int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         String config = SluiceHarness.writeConfig(dir, ports, "[]", "").toString();
         Path data = dir.resolve("data");

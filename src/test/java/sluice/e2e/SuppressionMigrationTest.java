@@ -8,12 +8,13 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import sluice.node.Node;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /** A node starting on a data dir of an older Sluice: suppression.json migrated once, or the start stopped. */
 class SuppressionMigrationTest {
     @Test
     void theOldFileIsMigratedAtStartAndTheEntriesOutliveARestart() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-it");
+        Path dir = TempDirs.dir("sluice-it");
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("suppression.json"), """
                 {"entries": [{"domain": "*", "address": "gone@far.test", "reason": "hard bounce 550 5.1.1", "added": "2026-01-01T00:00:00Z"}]}""");
@@ -32,7 +33,7 @@ class SuppressionMigrationTest {
 
     @Test
     void aDamagedOldFileStopsTheStartWithOneLineNamingIt() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-it");
+        Path dir = TempDirs.dir("sluice-it");
         Path data = Files.createDirectories(dir.resolve("data"));
         Files.writeString(data.resolve("suppression.json"), "{\"entries\": [\n{\"address\": ");
         assertThatThrownBy(() -> SluiceHarness.startIn(dir, "[]", "")).isInstanceOf(Node.StartException.class)

@@ -18,6 +18,7 @@ import sluice.testkit.Dialog;
 import sluice.testkit.Peer;
 import sluice.testkit.SluiceHarness;
 import sluice.testkit.SluiceProcess;
+import sluice.testkit.TempDirs;
 
 /**
  * A suppression reason is echoed in the 550 to every later RCPT: it is bounded where it enters (CLI, admin API)
@@ -29,7 +30,7 @@ class SuppressionReasonTest {
     @Test
     void aReasonFromTheFileCannotForgeAReplyLine() throws Exception {
         // as an older version, or an editor, may have written it: migrated at start
-        Path dir = Files.createTempDirectory("sluice-it");
+        Path dir = TempDirs.dir("sluice-it");
         Files.createDirectories(dir.resolve("data"));
         String forged = "spam\\r\\n250 2.1.5 forged";
         String huge = "y".repeat(5_000_000);

@@ -23,6 +23,7 @@ import sluice.policy.SuppressionList;
 import sluice.testkit.Dialog;
 import sluice.testkit.RedisServer;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /**
  * The suppression list in cluster mode: an address suppressed through node A's API is refused at RCPT on node B
@@ -62,7 +63,7 @@ class SuppressionReplicaTest {
     }
 
     private SluiceHarness node(String name) throws Exception {
-        return node(Files.createTempDirectory("sluice-it"), name);
+        return node(TempDirs.dir("sluice-it"), name);
     }
 
     private SluiceHarness node(Path dir, String name) throws Exception {
@@ -155,7 +156,7 @@ class SuppressionReplicaTest {
     @Test
     void aNodeThatJoinsLaterGetsTheWholeListAndBringsItsOwn() throws Exception {
         // C was a single node with an entry of its own before it joined
-        Path cDir = Files.createTempDirectory("sluice-it");
+        Path cDir = TempDirs.dir("sluice-it");
         try (SluiceHarness single = SluiceHarness.startIn(cDir, TRUSTED, "")) {
             single.suppressions().add("*", "own@far.test", "from before the cluster");
         }
@@ -180,7 +181,7 @@ class SuppressionReplicaTest {
 
     @Test
     void whileRedisIsDownAChangeStaysLocalSurvivesARestartAndReachesTheOthersWhenRedisReturns() throws Exception {
-        Path aDir = Files.createTempDirectory("sluice-it");
+        Path aDir = TempDirs.dir("sluice-it");
         SluiceHarness a = node(aDir, "node-a");
         SluiceHarness b = node("node-b");
         await().atMost(Duration.ofSeconds(5)).until(() -> state(a).equals("shared/2") && state(b).equals("shared/2"));

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import sluice.testkit.TempDirs;
 
 /**
  * The campaign's requests as a send API sees them, against a recording stand-in: the Idempotency-Key of a row is the
@@ -85,7 +86,7 @@ class CampaignTest {
 
     @Test
     void eachRowHasOneIdempotencyKeyInEveryRunAndLimitsAreWaitedOut() throws Exception {
-        Path dir = Files.createTempDirectory("campaign");
+        Path dir = TempDirs.dir("campaign");
         Path csv = dir.resolve("list.csv");
         Files.writeString(csv, "email\na1@x.test\nbusy2@x.test\ngone3@x.test\na4@x.test\n");
         RawTemplate t = RawTemplate.parse("From: news@x.test\nSubject: hi\n\nhello {{email}}\n".getBytes(StandardCharsets.UTF_8));

@@ -24,6 +24,7 @@ import sluice.spool.Spool;
 import sluice.testkit.Dialog;
 import sluice.testkit.FreePorts;
 import sluice.testkit.SluiceHarness;
+import sluice.testkit.TempDirs;
 
 /** What a server tells the fan-out about listeners, connections, TLS and AUTH: real sessions on loopback. */
 class ConnectionEventsTest {
@@ -35,7 +36,7 @@ class ConnectionEventsTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path dir = Files.createTempDirectory("sluice-events");
+        Path dir = TempDirs.dir("sluice-events");
         ports = new int[] {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Config config = ConfigLoader.load(SluiceHarness.writeConfig(dir, ports, "[]",
                 "[limits]\nmax_connections_per_ip = 1\n"), null);

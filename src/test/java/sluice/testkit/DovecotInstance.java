@@ -71,7 +71,7 @@ public final class DovecotInstance implements AutoCloseable {
         }
         mailRoot = mailRoot.toAbsolutePath().normalize();
         Files.createDirectories(mailRoot);
-        Path dir = Files.createTempDirectory("dovecot-it");
+        Path dir = TempDirs.dir("dovecot-it");
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x")); // auth runs as user dovecot
         Path users0 = dir.resolve("users");
         StringBuilder passwd = new StringBuilder();

@@ -44,7 +44,7 @@ public final class PostfixInstance implements AutoCloseable {
      * {@code @TempDir} (mode 0700) does not allow. {@link #close()} deletes it.
      */
     public static Path newDir() throws IOException {
-        return Files.createTempDirectory("sluice-postfix", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        return TempDirs.dir("sluice-postfix", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
 
     public static boolean available() {

@@ -41,7 +41,7 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server on {@code port} (Redis Cluster nodes need their port + 10000 free as well). */
     public static RedisServer start(int port, List<String> extra) throws IOException, InterruptedException {
-        RedisServer r = new RedisServer(port, Files.createTempDirectory("sluice-redis-"), List.copyOf(extra));
+        RedisServer r = new RedisServer(port, TempDirs.dir("sluice-redis-"), List.copyOf(extra));
         r.launch();
         return r;
     }

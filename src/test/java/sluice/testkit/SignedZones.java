@@ -93,7 +93,7 @@ public final class SignedZones implements AutoCloseable {
 
         /** Signs the zones (deepest first, so that each parent gets its children's DS), starts nsd, waits for it. */
         public SignedZones start() throws IOException, InterruptedException {
-            Path dir = Files.createTempDirectory("signed-zones");
+            Path dir = TempDirs.dir("signed-zones");
             List<Zone> all = new ArrayList<>(zones.values());
             all.add(new Zone(".", Kind.SIGNED, List.of()));
             all.sort(Comparator.comparingInt((Zone z) -> depth(z.name())).reversed());

@@ -25,25 +25,6 @@ public final class SluiceHarness implements AutoCloseable {
     public static final String USER = "alice@example.test";
     public static final String PASSWORD = "secret";
 
-    /**
-     * The directories {@link #start} made, removed when the test JVM ends: not at {@link #close}, as tests start a
-     * node again in a closed one's directory. (They were left behind: 4,191 of them, 9.6 GB of /tmp, on this machine.)
-     */
-    private static final java.util.Set<Path> MADE = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> MADE.forEach(SluiceHarness::deleteTree),
-                "sluice-harness-cleanup"));
-    }
-
-    private static void deleteTree(Path dir) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException e) {
-            System.err.println("SluiceHarness: could not remove " + dir + ": " + e.getMessage());
-        }
-    }
-
     public final Path dir;
     public final int mx;
     public final int submission;
@@ -71,8 +52,7 @@ public final class SluiceHarness implements AutoCloseable {
      * @param extraToml       appended to the config (sections only)
      */
     public static SluiceHarness start(String trustedNetworks, String extraToml) throws Exception {
-        Path dir = Files.createTempDirectory("sluice-it");
-        MADE.add(dir);
+        Path dir = TempDirs.dir("sluice-it"); // removed when the test JVM ends, not at close (see TempDirs)
         return startIn(dir, trustedNetworks, extraToml);
     }
 

@@ -30,14 +30,14 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** Output goes to a file: a pipe read while the process exits can lose its last lines. */
     public static SluiceProcess start(String... args) throws IOException {
-        Path log = Files.createTempFile("sluice-process", ".log");
+        Path log = TempDirs.file("sluice-process", ".log");
         Process p = new ProcessBuilder(command(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new SluiceProcess(p, log);
     }
 
     /** The same with extra environment variables (NOTIFY_SOCKET, JOURNAL_STREAM), output to a fresh file. */
     public static SluiceProcess start(java.util.Map<String, String> env, String... args) throws IOException {
-        return start(Files.createTempFile("sluice-process", ".log"), env, args);
+        return start(TempDirs.file("sluice-process", ".log"), env, args);
     }
 
     /** The same with stdout and stderr going to {@code log}, a file the caller made (and may stat) beforehand. */
@@ -52,7 +52,7 @@ public final class SluiceProcess implements AutoCloseable {
      * {@code trace} with absolute timestamps, durations and the path or socket behind each fd ({@code -y}).
      */
     public static SluiceProcess startTraced(Path trace, String syscalls, String... args) throws IOException {
-        Path log = Files.createTempFile("sluice-process", ".log");
+        Path log = TempDirs.file("sluice-process", ".log");
         List<String> cmd = new ArrayList<>(List.of("strace", "-f", "-qq", "--seccomp-bpf", "-ttt", "-T", "-yy",
                 "-s", "8192", "-e", "trace=" + syscalls, "-e", "signal=none", "-o", trace.toString()));
         cmd.addAll(command(args));
@@ -70,8 +70,8 @@ public final class SluiceProcess implements AutoCloseable {
 
     /** Runs a command to completion with stdout and stderr kept apart (for "exactly one line on stderr" checks). */
     public static Outcome runApart(String stdin, String... args) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("sluice-out", ".log");
-        Path err = Files.createTempFile("sluice-err", ".log");
+        Path out = TempDirs.file("sluice-out", ".log");
+        Path err = TempDirs.file("sluice-err", ".log");
         try {
             Process p = new ProcessBuilder(command(args)).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             try (var in = p.getOutputStream()) {

@@ -1,6 +1,5 @@
 package sluice.testkit;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import sluice.mailauth.DkimKeys;
@@ -11,7 +10,7 @@ public final class TwoSigningDomains {
 
     /** Writes both keys to a fresh directory and returns the TOML that names them. */
     public static String toml(PrivateKey example, PrivateKey other) throws Exception {
-        Path keys = Files.createTempDirectory("sluice-dkim");
+        Path keys = TempDirs.dir("sluice-dkim");
         DkimKeys.writePem(example, keys.resolve("example.key"));
         DkimKeys.writePem(other, keys.resolve("other.key"));
         return """

@@ -50,7 +50,7 @@ public final class WebhookReceiver implements AutoCloseable {
     /** Starts the receiver; {@code secrets}: per path ("/ok"), the whsec_ secrets each verifier holds alone. */
     public static WebhookReceiver start(Map<String, List<String>> secrets) throws Exception {
         Path pkg = standardWebhooks();
-        Path dir = Files.createTempDirectory("webhook-receiver");
+        Path dir = TempDirs.dir("webhook-receiver");
         Path script = dir.resolve("receiver.js");
         try (InputStream in = WebhookReceiver.class.getResourceAsStream("/webhooks/receiver.js")) {
             Files.copy(in, script);
