@@ -17,10 +17,26 @@ public final class SluiceProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** One temp dir for every child JVM of this test JVM, made on first use. */
+    private static final class ChildTemp {
+        static final Path DIR;
+
+        static {
+            try {
+                DIR = TempDirs.dir("sluice-child-tmp");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
+        // RocksDB extracts its 17 MB native library into the temp dir and deletes it only on a normal exit: a server
+        // that a test kills with -9 left it in /tmp. Here it lands in a directory removed when the test JVM ends.
+        cmd.add("-Djava.io.tmpdir=" + ChildTemp.DIR);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("sluice.cli.Main");
