@@ -58,7 +58,7 @@ final class ServeCommand implements Callable<Integer> {
         SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
         systemd.ready(systemdStatus(node));
         // The liveness probe is one seek in the spool (not a count): it answers while the node does, at any queue size.
-        systemd.startWatchdog(() -> node.spool().readState("watchdog/"));
+        systemd.startWatchdog(() -> node.spool().state().read("watchdog/"));
 
         // The config file and certificates read again, on a thread of its own.
         Thread reloader = Thread.ofPlatform().name("reload").daemon(true).start(() -> {

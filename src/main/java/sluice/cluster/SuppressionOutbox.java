@@ -61,7 +61,7 @@ final class SuppressionOutbox {
     /** The outbox with what a previous run left in the spool's state. */
     static SuppressionOutbox load(Spool spool, int capacity) throws SpoolException {
         SuppressionOutbox o = new SuppressionOutbox(spool, capacity);
-        for (Map.Entry<String, byte[]> e : spool.readState(PREFIX).entrySet()) {
+        for (Map.Entry<String, byte[]> e : spool.state().read(PREFIX).entrySet()) {
             long seq = Long.parseLong(e.getKey().substring(PREFIX.length()));
             SuppressionChange c = decode(new String(e.getValue(), StandardCharsets.UTF_8));
             if (c == null) continue;
@@ -123,7 +123,7 @@ final class SuppressionOutbox {
         if (waiting.isEmpty()) return;
         Map<String, byte[]> state = new LinkedHashMap<>();
         for (Item i : waiting) state.put(i.stateKey(), encode(i.change).getBytes(StandardCharsets.UTF_8));
-        spool.putStates(state);
+        spool.state().putAll(state);
         synchronized (this) {
             for (Item i : waiting) i.stored = true;
         }
@@ -141,7 +141,7 @@ final class SuppressionOutbox {
                 if (i.stored) stored.add(i.stateKey());
             }
         }
-        spool.removeStates(stored);
+        spool.state().removeAll(stored);
     }
 
     /** Whether a change of this entry waits to be published (a change from elsewhere must not undo it meanwhile). */

@@ -96,7 +96,7 @@ public final class SuppressionReplica implements SuppressionList.Replica {
     /** Attaches a replica to {@code list} and starts following; the list closes it. */
     public static SuppressionReplica start(Cluster cluster, SuppressionList list, Spool spool) throws SpoolException {
         SuppressionOutbox outbox = SuppressionOutbox.load(spool, OUTBOX);
-        Map<String, byte[]> state = spool.readState("suppression-replica/");
+        Map<String, byte[]> state = spool.state().read("suppression-replica/");
         SuppressionReplica r = new SuppressionReplica(cluster, list, spool, outbox, text(state.get(STATE_EPOCH)),
                 text(state.get(STATE_LAST_ID)));
         if (outbox.size() > 0) log.info("suppression replica: {} changes made while Redis was unreachable wait to be published", outbox.size());
@@ -209,7 +209,7 @@ public final class SuppressionReplica implements SuppressionList.Replica {
         if (!changes.isEmpty()) applied.addAndGet(list.apply(changes));
         if (!last.equals(lastId)) {
             lastId = last;
-            spool.putState(STATE_LAST_ID, last.getBytes(StandardCharsets.UTF_8));
+            spool.state().put(STATE_LAST_ID, last.getBytes(StandardCharsets.UTF_8));
         }
         return entries.size() > READ;
     }
@@ -294,7 +294,7 @@ public final class SuppressionReplica implements SuppressionList.Replica {
         } while (!cursor.equals("0"));
         epoch = redisEpoch;
         lastId = from;
-        spool.putStates(Map.of(STATE_EPOCH, redisEpoch.getBytes(StandardCharsets.UTF_8),
+        spool.state().putAll(Map.of(STATE_EPOCH, redisEpoch.getBytes(StandardCharsets.UTF_8),
                 STATE_LAST_ID, from.getBytes(StandardCharsets.UTF_8)));
         applied.addAndGet(replayed + added + removed);
         log.info("suppression replica: synced with Redis in {} ms: {} changes replayed, {} entries pushed, {} added "

@@ -108,11 +108,11 @@ public final class Delivery {
                 log, clock);
         Warmups warmups = Warmups.open(config.egress(), config.shaping().warmups(), new Warmups.Store() {
             public Map<String, byte[]> read(String prefix) throws SpoolException {
-                return spool.readState(prefix);
+                return spool.state().read(prefix);
             }
 
             public void write(Map<String, byte[]> entries) throws SpoolException {
-                spool.putStates(entries);
+                spool.state().putAll(entries);
             }
         }).start();
         // in a cluster the day and the daily count are the fleet's; the local ledger keeps a copy in the spool

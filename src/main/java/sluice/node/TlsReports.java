@@ -27,15 +27,15 @@ final class TlsReports {
         if (!config.delivery().transit().tlsReports()) return null;
         return TlsReportBook.open(new TlsReportBook.Store() {
             public Map<String, byte[]> read(String prefix) throws IOException {
-                return spool.readState(prefix);
+                return spool.state().read(prefix);
             }
 
             public void write(Map<String, byte[]> entries) throws IOException {
-                spool.putStates(entries);
+                spool.state().putAll(entries);
             }
 
             public void remove(java.util.Collection<String> keys) throws IOException {
-                spool.removeStates(keys);
+                spool.state().removeAll(keys);
             }
         }, clock, TlsReportBook.Limits.defaults());
     }

@@ -32,6 +32,7 @@ import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.config.WebhookConfig;
+import sluice.spool.OutboxFamily;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
@@ -105,7 +106,7 @@ final class WebhookEndpoint implements AutoCloseable {
         this.retries = new WebhookRetries(config.retrySchedule(), random);
         this.http = client(config);
         this.nextFrom = WebhookOutbox.start(config.name());
-        byte[] off = spool.readState(DISABLED_STATE + config.name()).get(DISABLED_STATE + config.name());
+        byte[] off = spool.state().read(DISABLED_STATE + config.name()).get(DISABLED_STATE + config.name());
         // Disabled by a 410 until the url changes in the config or an operator enables it again.
         this.disabled = off != null && new String(off, StandardCharsets.UTF_8).equals(config.url().toString());
         if (disabled) {
@@ -205,7 +206,7 @@ final class WebhookEndpoint implements AutoCloseable {
     private void enableNow() throws SpoolException {
         enableRequested = false;
         if (!disabled) return;
-        spool.putState(DISABLED_STATE + config.name(), new byte[0]);
+        spool.state().put(DISABLED_STATE + config.name(), new byte[0]);
         disabled = false;
         consecutiveFailures = 0;
         breakerOpen = false;
@@ -215,8 +216,8 @@ final class WebhookEndpoint implements AutoCloseable {
     /** Reads the next page of entries after those in memory, up to the window. */
     private void refill() throws SpoolException {
         if (window.size() >= WINDOW / 2) return;
-        List<Spool.OutboxEntry> page = spool.outboxPage(nextFrom, WebhookOutbox.end(config.name()), WINDOW - window.size());
-        for (Spool.OutboxEntry e : page) {
+        List<OutboxFamily.Entry> page = spool.outbox().page(nextFrom, WebhookOutbox.end(config.name()), WINDOW - window.size());
+        for (OutboxFamily.Entry e : page) {
             WebhookOutbox.Entry entry = WebhookOutbox.decode(e.key(), e.value());
             window.put(entry.seq(), new Pending(entry));
             nextFrom = WebhookOutbox.successor(e.key());
@@ -334,7 +335,7 @@ final class WebhookEndpoint implements AutoCloseable {
     private void gone() throws SpoolException {
         if (disabled) return;
         disabled = true;
-        spool.putState(DISABLED_STATE + config.name(), config.url().toString().getBytes(StandardCharsets.UTF_8));
+        spool.state().put(DISABLED_STATE + config.name(), config.url().toString().getBytes(StandardCharsets.UTF_8));
         log.error("webhooks: {}: {} answered 410 Gone: endpoint disabled, its events are kept; `sluice webhooks"
                 + " enable {}` or a new url enables it", config.name(), config.url(), config.name());
     }
@@ -362,7 +363,7 @@ final class WebhookEndpoint implements AutoCloseable {
                 if (first == null) continue;
                 batch.add(first);
                 toDelete.drainTo(batch, 8191);
-                spool.deleteOutbox(batch);
+                spool.outbox().delete(batch);
                 waiting.addAndGet(-batch.size());
             } catch (InterruptedException e) {
                 return;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import sluice.config.WebhookConfig;
 import sluice.spool.OutboxRecords;
+import sluice.spool.OutboxFamily;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
@@ -64,7 +65,7 @@ public final class WebhookOutbox implements EventOutbox {
         for (String gone : List.copyOf(waiting.keySet())) {
             if (names.contains(gone)) continue;
             AtomicLong n = waiting.remove(gone);
-            spool.deleteOutboxRange(start(gone), end(gone));
+            spool.outbox().deleteRange(start(gone), end(gone));
             org.slf4j.LoggerFactory.getLogger(WebhookOutbox.class).warn(
                     "webhooks: endpoint \"{}\" is no longer configured: its {} waiting event(s) are deleted", gone,
                     n == null ? 0 : Math.max(0, n.get()));
@@ -80,15 +81,15 @@ public final class WebhookOutbox implements EventOutbox {
         long max = 0;
         byte[] from = new byte[0];
         // Skip-scan: one seek per endpoint name present (configured or not).
-        for (List<Spool.OutboxEntry> page; !(page = spool.outboxPage(from, null, 1)).isEmpty(); ) {
+        for (List<OutboxFamily.Entry> page; !(page = spool.outbox().page(from, null, 1)).isEmpty(); ) {
             byte[] k = page.get(0).key();
             String name = nameOf(k);
-            byte[] last = spool.lastOutboxKeyBefore(end(name));
+            byte[] last = spool.outbox().lastKeyBefore(end(name));
             if (last != null && last.length >= 8) max = Math.max(max, ByteBuffer.wrap(last, last.length - 8, 8).getLong());
             if (o.waiting.containsKey(name)) {
                 long n = 0;
                 byte[] at = start(name);
-                for (List<Spool.OutboxEntry> p; !(p = spool.outboxPage(at, end(name), 1000)).isEmpty(); ) {
+                for (List<OutboxFamily.Entry> p; !(p = spool.outbox().page(at, end(name), 1000)).isEmpty(); ) {
                     n += p.size();
                     at = successor(p.get(p.size() - 1).key());
                 }
@@ -96,7 +97,7 @@ public final class WebhookOutbox implements EventOutbox {
             } else {
                 org.slf4j.LoggerFactory.getLogger(WebhookOutbox.class)
                         .warn("webhooks: endpoint \"{}\" is no longer configured: its waiting events are deleted", name);
-                spool.deleteOutboxRange(start(name), end(name));
+                spool.outbox().deleteRange(start(name), end(name));
             }
             from = end(name);
         }

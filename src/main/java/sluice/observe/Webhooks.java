@@ -107,7 +107,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
                 batch.add(first);
                 own.drainTo(batch, 4095);
                 var records = outbox.recordsFor(batch);
-                if (records != sluice.spool.OutboxRecords.NONE) spool.putOutbox(records);
+                if (records != sluice.spool.OutboxRecords.NONE) spool.outbox().put(records);
             } catch (InterruptedException e) {
                 break;
             } catch (SpoolException | RuntimeException e) {
@@ -192,7 +192,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
             WebhookConfig c = e.config();
             Instant oldest = null;
             try {
-                var first = spool.outboxPage(WebhookOutbox.start(c.name()), WebhookOutbox.end(c.name()), 1);
+                var first = spool.outbox().page(WebhookOutbox.start(c.name()), WebhookOutbox.end(c.name()), 1);
                 if (!first.isEmpty()) {
                     oldest = Instant.ofEpochMilli(WebhookOutbox.decode(first.get(0).key(), first.get(0).value()).createdMillis());
                 }
@@ -245,7 +245,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
             }
             if (chunk.size() >= REPLAY_CHUNK) {
                 try {
-                    spool.putOutbox(outbox.records(List.copyOf(chunk)));
+                    spool.outbox().put(outbox.records(List.copyOf(chunk)));
                     stored[0] += chunk.size();
                 } catch (SpoolException e) {
                     failure[0] = e;
@@ -255,7 +255,7 @@ public final class Webhooks implements EventSink, AutoCloseable {
         });
         if (failure[0] != null) throw failure[0];
         if (!chunk.isEmpty()) {
-            spool.putOutbox(outbox.records(List.copyOf(chunk)));
+            spool.outbox().put(outbox.records(List.copyOf(chunk)));
             stored[0] += chunk.size();
         }
         log.info("webhooks: replay since {} to {}: {} event(s) queued", since, endpoint == null ? "every endpoint" : endpoint,

@@ -105,7 +105,7 @@ public final class SuppressionList implements AutoCloseable {
                         batch.add(new AbstractMap.SimpleImmutableEntry<>(
                                 new SuppressionKey(e.domain(), e.address()).bytes(), encode(e)));
                     }
-                    spool.writeSuppressions(batch);
+                    spool.suppressions().write(batch);
                 }
                 Path renamed = LegacySuppressionFile.retire(dataDir);
                 log.info("suppression list: migrated {} entries from {} into the spool's database; the file is now {}",
@@ -115,7 +115,7 @@ public final class SuppressionList implements AutoCloseable {
             byte[][] after = {null};
             boolean more;
             do {
-                more = spool.scanSuppressions(after[0], 100_000, (k, v) -> {
+                more = spool.suppressions().scan(after[0], 100_000, (k, v) -> {
                     list.index.add(SuppressionKey.fingerprint(k));
                     after[0] = k;
                 });
@@ -261,7 +261,7 @@ public final class SuppressionList implements AutoCloseable {
         List<Entry> out = new ArrayList<>(Math.min(limit, 10_000));
         SuppressionKey[] last = {null};
         try {
-            boolean more = spool.scanSuppressions(after == null ? null : SuppressionKey.fromCursor(after).bytes(), limit,
+            boolean more = spool.suppressions().scan(after == null ? null : SuppressionKey.fromCursor(after).bytes(), limit,
                     (k, v) -> {
                         SuppressionKey key = SuppressionKey.fromBytes(k);
                         out.add(decode(key, v));
@@ -358,7 +358,7 @@ public final class SuppressionList implements AutoCloseable {
         if (c != null) return c.entry();
         if (!index.contains(key.fingerprint())) return null;
         try {
-            byte[] v = spool.readSuppression(key.bytes());
+            byte[] v = spool.suppressions().read(key.bytes());
             if (v != null) return decode(key, v);
             // stored meanwhile by a change that was unwritten a moment ago
             c = unwritten.get(key);

@@ -80,7 +80,7 @@ final class SuppressionWriter implements AutoCloseable {
         }
         SpoolException failure = null;
         try {
-            spool.writeSuppressions(changes);
+            spool.suppressions().write(changes);
         } catch (SpoolException e) {
             failure = e;
             log.error("suppression list: {} changes NOT stored: {}", batch.size(), e.getMessage());

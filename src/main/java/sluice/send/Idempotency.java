@@ -109,7 +109,7 @@ public final class Idempotency {
         this.clock = clock;
         this.maxEntries = maxEntries;
         List<Map.Entry<String, Long>> stored = new ArrayList<>();
-        for (var e : spool.readState(PREFIX).entrySet()) {
+        for (var e : spool.state().read(PREFIX).entrySet()) {
             Record r = Record.read(e.getValue());
             stored.add(Map.entry(e.getKey(), r == null ? 0L : r.created()));
         }
@@ -143,7 +143,7 @@ public final class Idempotency {
         }
         boolean fresh = false;
         try {
-            byte[] stored = spool.readState(recordKey).get(recordKey);
+            byte[] stored = spool.state().read(recordKey).get(recordKey);
             Record r = stored == null ? null : Record.read(stored);
             if (r != null && clock.millis() - r.created() < TTL.toMillis()) {
                 if (!r.requestHash().equals(hash)) {
@@ -167,7 +167,7 @@ public final class Idempotency {
                 }
             }
             expire(1);
-            spool.putState(recordKey, pending.write());
+            spool.state().put(recordKey, pending.write());
             track(recordKey);
             fresh = true;
             return new Claim.Fresh(recordKey, hash, claimedShared);
@@ -180,7 +180,7 @@ public final class Idempotency {
     public void finish(Claim.Fresh ticket, int status, byte[] body) throws SpoolException {
         try {
             Record r = new Record(createdOf(ticket.recordKey()), ticket.requestHash(), status, body);
-            spool.putState(ticket.recordKey(), r.write());
+            spool.state().put(ticket.recordKey(), r.write());
             if (ticket.shared()) {
                 try {
                     shared.store(ticket.recordKey(), r.write());
@@ -197,7 +197,7 @@ public final class Idempotency {
     /** Forgets the key: the request was refused for a passing reason (429, 503), so a retry may go ahead. */
     public void abandon(Claim.Fresh ticket) throws SpoolException {
         try {
-            spool.removeStates(List.of(ticket.recordKey()));
+            spool.state().removeAll(List.of(ticket.recordKey()));
             synchronized (created) {
                 created.remove(ticket.recordKey());
             }
@@ -270,7 +270,7 @@ public final class Idempotency {
             }
         }
         if (early > 0) log.warn("idempotency: more than {} keys in 24 hours; forgot the {} oldest early", maxEntries, early);
-        spool.removeStates(gone);
+        spool.state().removeAll(gone);
     }
 
     /** Stored with {@code status} 0 while the first request runs. */

@@ -2,15 +2,11 @@ package sluice.spool;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -26,15 +22,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * Durable storage of messages in RocksDB: envelope and queue state in the default column family, data
  * in "data" (large values go to blob files). A message's two records are written in one atomic batch, so
- * after a crash it is either whole or absent; RocksDB replays its synced write-ahead log at open. Small state of
- * other rooms that must survive a restart (warm-up counters) lives in "state", keyed by the room's prefix.
+ * after a crash it is either whole or absent; RocksDB replays its synced write-ahead log at open. The other
+ * families ({@link Families}) have faces of their own: {@link #state()} (small state of other rooms that must
+ * survive a restart), {@link #outbox()} (webhook events) and {@link #suppressions()}. Every write, whatever its
+ * family, goes through the one {@link GroupCommitter}.
  */
 public final class Spool implements AutoCloseable {
-    private static final byte[] DATA_CF = "data".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] STATE_CF = "state".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] OUTBOX_CF = "outbox".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SUPPRESSION_CF = "suppression".getBytes(StandardCharsets.US_ASCII);
-
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Spool.class);
 
     static {
@@ -49,22 +42,14 @@ public final class Spool implements AutoCloseable {
     // Readers hold the read lock across their RocksDB calls, reopen holds the write lock.
     private final ReentrantReadWriteLock openLock = new ReentrantReadWriteLock();
     private List<ColumnFamilyHandle> handles;
-    private RocksDB db;
-    private ColumnFamilyHandle envelopes;
-    private ColumnFamilyHandle data;
-    // Null only in a read-only view of a spool written before the "state" family existed.
-    private ColumnFamilyHandle state;
-    // Webhook events waiting to be sent (see OutboxRecords); null only in a view of a spool without the family.
-    private ColumnFamilyHandle outbox;
-    // The suppression list (policy/SuppressionList); null only in a read-only view of a spool made before it existed.
-    private ColumnFamilyHandle suppression;
+    private volatile RocksDB db;
+    private volatile Families families;
+    private final OutboxFamily outbox = new OutboxFamily(this);
+    private final StateFamily state = new StateFamily(this);
+    private final SuppressionFamily suppressions = new SuppressionFamily(this);
     private final GroupCommitter committer; // null when read-only
     private final QueueIds ids = new QueueIds();
-    private final long diskReserve;
-    private final AtomicLong reserveCheckedAt = new AtomicLong(System.nanoTime() - 1_000_000_000L);
-    private volatile boolean reserveOk = true;
-    // The data dir's file system, found once: Files.getFileStore reads /proc/mounts (twice, ~0.5 ms) each time.
-    private volatile FileStore store;
+    private final DiskReserve reserve;
     private final Path secondaryDir;
     private volatile boolean closed;
 
@@ -77,86 +62,10 @@ public final class Spool implements AutoCloseable {
         this.descriptors = descriptors;
         this.handles = handles;
         this.db = db;
-        this.envelopes = handles.get(0);
-        this.data = handles.get(1);
-        this.state = handles.size() > 2 ? handles.get(2) : null;
-        this.outbox = named(descriptors, handles, OUTBOX_CF);
-        this.suppression = named(descriptors, handles, SUPPRESSION_CF);
+        this.families = Families.of(descriptors, handles);
         this.committer = writable ? new GroupCommitter(new Database()) : null;
-        this.diskReserve = diskReserve;
+        this.reserve = new DiskReserve(dir, diskReserve);
         this.secondaryDir = secondaryDir;
-    }
-
-    /** The column families to open: envelopes, data, and "state" when {@code withState}. */
-    private static List<ColumnFamilyDescriptor> families(List<ColumnFamilyOptions> opts, boolean withState) {
-        ColumnFamilyOptions envOpts = new ColumnFamilyOptions();
-        ColumnFamilyOptions dataOpts = new ColumnFamilyOptions()
-                .setEnableBlobFiles(true)
-                .setMinBlobSize(16 * 1024)
-                .setEnableBlobGarbageCollection(true);
-        opts.add(envOpts);
-        opts.add(dataOpts);
-        List<ColumnFamilyDescriptor> out = new ArrayList<>(List.of(
-                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, envOpts),
-                new ColumnFamilyDescriptor(DATA_CF, dataOpts)));
-        if (withState) {
-            ColumnFamilyOptions stateOpts = new ColumnFamilyOptions();
-            opts.add(stateOpts);
-            out.add(new ColumnFamilyDescriptor(STATE_CF, stateOpts));
-        }
-        return List.copyOf(out);
-    }
-
-    /** {@code families} and, when {@code add}, the "outbox" family after them (always after "state"). */
-    private static List<ColumnFamilyDescriptor> withOutbox(List<ColumnFamilyDescriptor> families,
-                                                           List<ColumnFamilyOptions> opts, boolean add) {
-        if (!add) return families;
-        ColumnFamilyOptions o = new ColumnFamilyOptions();
-        opts.add(o);
-        List<ColumnFamilyDescriptor> out = new ArrayList<>(families);
-        out.add(new ColumnFamilyDescriptor(OUTBOX_CF, o));
-        return List.copyOf(out);
-    }
-
-    /**
-     * Adds the "suppression" family: keys {@code domain \0 address}, point reads for confirmations, a bloom filter
-     * so a read of an absent key rarely touches a file.
-     */
-    private static List<ColumnFamilyDescriptor> withSuppression(List<ColumnFamilyDescriptor> families,
-                                                                List<ColumnFamilyOptions> opts) {
-        ColumnFamilyOptions o = new ColumnFamilyOptions().setTableFormatConfig(
-                new org.rocksdb.BlockBasedTableConfig().setFilterPolicy(new org.rocksdb.BloomFilter(10)));
-        opts.add(o);
-        List<ColumnFamilyDescriptor> out = new ArrayList<>(families);
-        out.add(new ColumnFamilyDescriptor(SUPPRESSION_CF, o));
-        return List.copyOf(out);
-    }
-
-    private static ColumnFamilyHandle named(List<ColumnFamilyDescriptor> descriptors, List<ColumnFamilyHandle> handles,
-                                            byte[] name) {
-        for (int i = 0; i < descriptors.size(); i++) {
-            if (java.util.Arrays.equals(descriptors.get(i).getName(), name)) return handles.get(i);
-        }
-        return null;
-    }
-
-    private static boolean hasFamily(Path dir, byte[] family) throws RocksDBException {
-        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
-            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
-                if (java.util.Arrays.equals(name, family)) return true;
-            }
-            return false;
-        }
-    }
-
-    /** Whether the spool in {@code dir} already has the "state" family (a spool made by an older Sluice has not). */
-    private static boolean hasStateFamily(Path dir) throws RocksDBException {
-        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
-            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
-                if (java.util.Arrays.equals(name, STATE_CF)) return true;
-            }
-            return false;
-        }
     }
 
     /**
@@ -200,8 +109,8 @@ public final class Spool implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             if (directIo) options.setUseDirectIoForFlushAndCompaction(directIoTaken(dir));
-            // A spool made before the "state" family existed gets it here (create_missing_column_families).
-            List<ColumnFamilyDescriptor> families = withSuppression(withOutbox(families(cfOpts, true), cfOpts, true), cfOpts);
+            // A spool made by an older Sluice gets the families it lacks here (create_missing_column_families).
+            List<ColumnFamilyDescriptor> families = Families.forWriter(cfOpts);
             RocksDB db = RocksDB.open(options, dir.toString(), families, handles);
             return new Spool(dir, options, cfOpts, families, handles, db, true, diskReserveBytes, null);
         } catch (RocksDBException | IOException e) {
@@ -231,11 +140,7 @@ public final class Spool implements AutoCloseable {
         Path secondary = null;
         try {
             secondary = Files.createTempDirectory("sluice-spool-view");
-            // A secondary cannot create a family: it opens "state" only where a writer already made it.
-            boolean hasState = hasStateFamily(dir);
-            List<ColumnFamilyDescriptor> families = withOutbox(families(cfOpts, hasState), cfOpts,
-                    hasState && hasFamily(dir, OUTBOX_CF));
-            if (hasFamily(dir, SUPPRESSION_CF)) families = withSuppression(families, cfOpts);
+            List<ColumnFamilyDescriptor> families = Families.forView(dir, cfOpts);
             RocksDB db = RocksDB.openAsSecondary(options, dir.toString(), secondary.toString(), families, handles);
             db.tryCatchUpWithPrimary();
             return new Spool(dir, options, cfOpts, families, handles, db, false, 0, secondary);
@@ -251,12 +156,24 @@ public final class Spool implements AutoCloseable {
         return db;
     }
 
-    ColumnFamilyHandle envelopesFamily() {
-        return envelopes;
+    /** The open column families (replaced when the database is reopened after a failed write). */
+    Families families() {
+        return families;
     }
 
-    ColumnFamilyHandle dataFamily() {
-        return data;
+    /** Webhook events waiting to be sent. */
+    public OutboxFamily outbox() {
+        return outbox;
+    }
+
+    /** Small durable state of other rooms. */
+    public StateFamily state() {
+        return state;
+    }
+
+    /** The suppression list's entries. */
+    public SuppressionFamily suppressions() {
+        return suppressions;
     }
 
     /** A new unique queue id (sortable by time). */
@@ -264,7 +181,7 @@ public final class Spool implements AutoCloseable {
         return ids.next();
     }
 
-    private GroupCommitter writer() throws SpoolException {
+    GroupCommitter writer() throws SpoolException {
         if (committer == null) throw new SpoolException("spool opened read-only");
         if (closed) throw new SpoolException("spool is closed");
         return committer;
@@ -290,9 +207,10 @@ public final class Spool implements AutoCloseable {
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
         writer().commit(GroupCommitter.Change.of(bytes.length + env.length, b -> {
-            b.put(data, k, bytes);
-            b.put(envelopes, k, env);
-            putOutbox(b, extra);
+            Families f = families;
+            b.put(f.data(), k, bytes);
+            b.put(f.envelopes(), k, env);
+            outbox.addTo(b, extra);
         }));
     }
 
@@ -307,8 +225,8 @@ public final class Spool implements AutoCloseable {
         byte[] k = key(id);
         byte[] env = EnvelopeCodec.encode(envelope, state);
         writer().commit(GroupCommitter.Change.of(env.length, b -> {
-            b.put(envelopes, k, env);
-            putOutbox(b, extra);
+            b.put(families.envelopes(), k, env);
+            outbox.addTo(b, extra);
         }));
     }
 
@@ -321,201 +239,16 @@ public final class Spool implements AutoCloseable {
     public void remove(String id, OutboxRecords extra) throws SpoolException {
         byte[] k = key(id);
         writer().commit(GroupCommitter.Change.of(k.length * 2L, b -> {
-            b.delete(envelopes, k);
-            b.delete(data, k);
-            putOutbox(b, extra);
+            Families f = families;
+            b.delete(f.envelopes(), k);
+            b.delete(f.data(), k);
+            outbox.addTo(b, extra);
         }));
-    }
-
-    private void putOutbox(WriteBatch b, OutboxRecords extra) throws RocksDBException {
-        if (extra == OutboxRecords.NONE) return;
-        List<byte[][]> entries = new ArrayList<>();
-        extra.writeTo((k, v) -> entries.add(new byte[][] {k, v}));
-        for (byte[][] e : entries) b.put(outbox, e[0], e[1]);
-    }
-
-    /** Stores outbox entries of their own (events that report no change of a message), synced, group-committed. */
-    public void putOutbox(OutboxRecords records) throws SpoolException {
-        writer().commit(GroupCommitter.Change.of(256, b -> {
-            putOutbox(b, records);
-        }));
-    }
-
-    /** Deletes outbox entries (sent, or given up), in one synced batch. */
-    public void deleteOutbox(List<byte[]> keys) throws SpoolException {
-        if (keys.isEmpty()) return;
-        List<byte[]> copy = List.copyOf(keys);
-        writer().commit(GroupCommitter.Change.of(copy.size() * 32L, b -> {
-            for (byte[] k : copy) b.delete(outbox, k);
-        }));
-    }
-
-    /** Deletes every outbox entry whose key is in [{@code from}, {@code to}) (an endpoint no longer configured). */
-    public void deleteOutboxRange(byte[] from, byte[] to) throws SpoolException {
-        writer().commit(GroupCommitter.Change.of(from.length + to.length, b -> {
-            b.deleteRange(outbox, from, to);
-        }));
-    }
-
-    /** One outbox entry. */
-    public record OutboxEntry(byte[] key, byte[] value) {}
-
-    /**
-     * Up to {@code limit} outbox entries with keys in [{@code from}, {@code to}) in key order: one page, however
-     * many wait. {@code to} null: to the end.
-     */
-    public List<OutboxEntry> outboxPage(byte[] from, byte[] to, int limit) throws SpoolException {
-        List<OutboxEntry> out = new ArrayList<>();
-        return read(d -> {
-            if (outbox == null) return out;
-            try (RocksIterator it = d.newIterator(outbox)) {
-                for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
-                    byte[] k = it.key();
-                    if (to != null && java.util.Arrays.compareUnsigned(k, to) >= 0) break;
-                    out.add(new OutboxEntry(k, it.value()));
-                }
-                it.status();
-            }
-            return out;
-        });
-    }
-
-    /** The greatest outbox key below {@code before}, or null. */
-    public byte[] lastOutboxKeyBefore(byte[] before) throws SpoolException {
-        return read(d -> {
-            if (outbox == null) return null;
-            try (RocksIterator it = d.newIterator(outbox)) {
-                it.seekForPrev(before);
-                if (it.isValid() && java.util.Arrays.equals(it.key(), before)) it.prev();
-                byte[] k = it.isValid() ? it.key() : null;
-                it.status();
-                return k;
-            }
-        });
-    }
-
-    /** Stores one entry of small durable state (see {@link #putStates}). */
-    public void putState(String key, byte[] value) throws SpoolException {
-        putStates(Map.of(key, value));
-    }
-
-    /**
-     * Stores entries of small durable state in one atomic, synced batch (through the group committer, so a caller
-     * never runs RocksDB itself). Keys start with the owning room's prefix, e.g. "warmup/".
-     */
-    public void putStates(Map<String, byte[]> entries) throws SpoolException {
-        if (entries.isEmpty()) return;
-        GroupCommitter w = writer();
-        Map<byte[], byte[]> encoded = new LinkedHashMap<>();
-        long size = 0;
-        for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-            byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
-            encoded.put(k, e.getValue());
-            size += k.length + e.getValue().length;
-        }
-        long bytes = size;
-        w.commit(GroupCommitter.Change.of(bytes, b -> {
-            for (Map.Entry<byte[], byte[]> e : encoded.entrySet()) b.put(state, e.getKey(), e.getValue());
-        }));
-    }
-
-    /** Removes entries of durable state (absent ones are no error) in one atomic, synced batch. */
-    public void removeStates(java.util.Collection<String> keys) throws SpoolException {
-        if (keys.isEmpty()) return;
-        List<byte[]> encoded = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        long bytes = encoded.stream().mapToLong(k -> k.length).sum();
-        writer().commit(GroupCommitter.Change.of(bytes, b -> {
-            for (byte[] k : encoded) b.delete(state, k);
-        }));
-    }
-
-    /** Every entry of durable state whose key starts with {@code prefix}, in key order (empty when there is none). */
-    public Map<String, byte[]> readState(String prefix) throws SpoolException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
-        return read(d -> {
-            if (state == null) return out; // a view of a spool that never stored any
-            try (RocksIterator it = d.newIterator(state)) {
-                for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
-                    out.put(new String(it.key(), StandardCharsets.UTF_8), it.value());
-                }
-                it.status();
-            }
-            return out;
-        });
-    }
-
-    /**
-     * Writes suppression entries in one atomic, synced batch through the group committer: a null value deletes the
-     * key. The caller is the suppression list's one writer thread (a platform thread).
-     */
-    public void writeSuppressions(List<Map.Entry<byte[], byte[]>> changes) throws SpoolException {
-        if (changes.isEmpty()) return;
-        GroupCommitter w = writer();
-        long size = 0;
-        for (Map.Entry<byte[], byte[]> c : changes) size += c.getKey().length + (c.getValue() == null ? 0 : c.getValue().length);
-        long bytes = size;
-        w.commit(GroupCommitter.Change.of(bytes, b -> {
-            for (Map.Entry<byte[], byte[]> c : changes) {
-                if (c.getValue() == null) b.delete(suppression, c.getKey());
-                else b.put(suppression, c.getKey(), c.getValue());
-            }
-        }));
-    }
-
-    /** One suppression entry's value, or null. */
-    public byte[] readSuppression(byte[] key) throws SpoolException {
-        return read(d -> suppression == null ? null : d.get(suppression, key));
-    }
-
-    /**
-     * Visits up to {@code limit} suppression entries in key order after {@code after} (null: from the first);
-     * returns whether more follow.
-     */
-    public boolean scanSuppressions(byte[] after, int limit, java.util.function.BiConsumer<byte[], byte[]> visitor)
-            throws SpoolException {
-        return read(d -> {
-            if (suppression == null) return false;
-            try (RocksIterator it = d.newIterator(suppression)) {
-                if (after == null) {
-                    it.seekToFirst();
-                } else {
-                    it.seek(after);
-                    if (it.isValid() && java.util.Arrays.equals(it.key(), after)) it.next();
-                }
-                for (int n = 0; it.isValid(); it.next(), n++) {
-                    if (n == limit) return true;
-                    visitor.accept(it.key(), it.value());
-                }
-                it.status();
-                return false;
-            }
-        });
-    }
-
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    private long usableSpace() throws IOException {
-        FileStore s = store;
-        if (s == null) store = s = Files.getFileStore(dir);
-        return s.getUsableSpace();
     }
 
     /** False when free space in the data dir is below the reserve; the reading is refreshed at most twice a second. */
     public boolean hasDiskReserve() {
-        if (diskReserve <= 0) return true;
-        long now = System.nanoTime();
-        long last = reserveCheckedAt.get();
-        if (now - last > 500_000_000L && reserveCheckedAt.compareAndSet(last, now)) {
-            try {
-                reserveOk = usableSpace() >= diskReserve;
-            } catch (IOException e) {
-                reserveOk = false; // cannot tell: refuse rather than risk a half-written disk
-            }
-        }
-        return reserveOk;
+        return reserve.held();
     }
 
     public List<QueuedMessage> list() throws SpoolException {
@@ -526,9 +259,9 @@ public final class Spool implements AutoCloseable {
 
     /** The number of messages (keys only: nothing is decoded). */
     public long count() throws SpoolException {
-        return read(d -> {
+        return read((d, f) -> {
             long n = 0;
-            try (RocksIterator it = d.newIterator(envelopes)) {
+            try (RocksIterator it = d.newIterator(f.envelopes())) {
                 for (it.seekToFirst(); it.isValid(); it.next()) n++;
                 it.status();
             }
@@ -539,7 +272,7 @@ public final class Spool implements AutoCloseable {
     /** RocksDB's estimate of the number of messages (no scan: for sizing a table before one), 0 when unknown. */
     public long estimatedCount() {
         try {
-            long n = read(d -> d.getLongProperty(envelopes, "rocksdb.estimate-num-keys"));
+            long n = read((d, f) -> d.getLongProperty(f.envelopes(), "rocksdb.estimate-num-keys"));
             return Math.max(0, n);
         } catch (SpoolException e) {
             return 0;
@@ -548,8 +281,8 @@ public final class Spool implements AutoCloseable {
 
     /** Visits every message in queue-id (arrival) order without holding them all in memory. */
     public void scan(java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
-        read(d -> {
-            try (RocksIterator it = d.newIterator(envelopes)) {
+        read((d, f) -> {
+            try (RocksIterator it = d.newIterator(f.envelopes())) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {
                     String id = new String(it.key(), StandardCharsets.US_ASCII);
                     visitor.accept(EnvelopeCodec.decode(id, it.value()));
@@ -567,8 +300,8 @@ public final class Spool implements AutoCloseable {
      * the start.
      */
     public void scanFacts(int parts, java.util.function.Consumer<QueueFacts> visitor) throws SpoolException {
-        read(d -> {
-            new FactsScan(d, envelopes).run(parts, visitor);
+        read((d, f) -> {
+            new FactsScan(d, f.envelopes()).run(parts, visitor);
             return null;
         });
     }
@@ -578,8 +311,8 @@ public final class Spool implements AutoCloseable {
      * returns whether more follow. One page of the queue, however long the queue is.
      */
     public boolean scanPage(String after, int limit, java.util.function.Consumer<QueuedMessage> visitor) throws SpoolException {
-        return read(d -> {
-            try (RocksIterator it = d.newIterator(envelopes)) {
+        return read((d, f) -> {
+            try (RocksIterator it = d.newIterator(f.envelopes())) {
                 if (after == null) {
                     it.seekToFirst();
                 } else {
@@ -598,29 +331,29 @@ public final class Spool implements AutoCloseable {
 
     public Optional<QueuedMessage> find(String id) throws SpoolException {
         if (!QueueIds.plausible(id)) return Optional.empty();
-        byte[] v = read(d -> d.get(envelopes, key(id)));
+        byte[] v = read((d, f) -> d.get(f.envelopes(), key(id)));
         return v == null ? Optional.empty() : Optional.of(EnvelopeCodec.decode(id, v));
     }
 
     public Optional<byte[]> readData(String id) throws SpoolException {
         if (!QueueIds.plausible(id)) return Optional.empty();
-        return Optional.ofNullable(read(d -> d.get(data, key(id))));
+        return Optional.ofNullable(read((d, f) -> d.get(f.data(), key(id))));
     }
 
-    /** One read of the database. */
+    /** One read of the database and its families (both live for the read's duration). */
     @FunctionalInterface
-    private interface Read<T> {
-        T run(RocksDB db) throws RocksDBException, SpoolException;
+    interface Read<T> {
+        T run(RocksDB db, Families families) throws RocksDBException, SpoolException;
     }
 
     /**
      * Runs {@code read} under the read lock (as every reader: a reopen after a failed write must not close the
      * database under it) and turns RocksDB's failure into the spool's.
      */
-    private <T> T read(Read<T> read) throws SpoolException {
+    <T> T read(Read<T> read) throws SpoolException {
         openLock.readLock().lock();
         try {
-            return read.run(live());
+            return read.run(live(), families);
         } catch (RocksDBException e) {
             throw new SpoolException(e.getMessage(), e);
         } finally {
@@ -650,7 +383,7 @@ public final class Spool implements AutoCloseable {
 
         @Override
         public long freeSpace() throws IOException {
-            return usableSpace();
+            return reserve.usableSpace();
         }
 
         /**
@@ -671,11 +404,7 @@ public final class Spool implements AutoCloseable {
                 List<ColumnFamilyHandle> fresh = new ArrayList<>();
                 RocksDB reopened = RocksDB.open(dbOptions, dir.toString(), descriptors, fresh);
                 handles = fresh;
-                envelopes = fresh.get(0);
-                data = fresh.get(1);
-                state = fresh.size() > 2 ? fresh.get(2) : null;
-                outbox = named(descriptors, fresh, OUTBOX_CF);
-                suppression = named(descriptors, fresh, SUPPRESSION_CF);
+                families = Families.of(descriptors, fresh);
                 db = reopened;
             } finally {
                 openLock.writeLock().unlock();

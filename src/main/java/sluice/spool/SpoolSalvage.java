@@ -78,8 +78,8 @@ public final class SpoolSalvage {
         TreeSet<String> present = new TreeSet<>();
         try (Spool spool = Spool.openTolerant(dir)) {
             RocksDB db = spool.db();
-            ColumnFamilyHandle envelopes = spool.envelopesFamily();
-            ColumnFamilyHandle data = spool.dataFamily();
+            ColumnFamilyHandle envelopes = spool.families().envelopes();
+            ColumnFamilyHandle data = spool.families().data();
             TreeSet<String> withData = keys(db, data);
             try (RocksIterator it = db.newIterator(envelopes)) {
                 for (it.seekToFirst(); it.isValid(); it.next()) {

@@ -135,7 +135,7 @@ class TlsReportMailTest {
                 assertThat(node.delivery().tlsReports()).isNull();
                 node.delivery().tlsReportSink().record(new TlsAttempt("example.test", "sts", STS, "mx.example.test",
                         null, null, null, null)); // goes nowhere, throws nothing
-                assertThat(node.spool().readState("tlsrpt/")).isEmpty();
+                assertThat(node.spool().state().read("tlsrpt/")).isEmpty();
             }
         }
     }

@@ -46,7 +46,7 @@ class WebhookBreakerTest {
                     batch.add(new DeliveryEvent.Attempt(Instant.now(), "bounced", "Q" + i, null, "a@example.test",
                             "r@dest.test", null, null, 0, null, 550, "5.1.1", "no such user", 1, 5, 100, "mx", "invalid_recipient"));
                 }
-                spool.putOutbox(hooks.outbox().recordsFor(batch));
+                spool.outbox().put(hooks.outbox().recordsFor(batch));
 
                 await().atMost(Duration.ofSeconds(20)).until(() -> status(hooks, "live").waiting() == 0);
                 assertThat(receiver.fastCount()).isEqualTo(events);

@@ -18,6 +18,7 @@ import sluice.config.WebhookConfig;
 import sluice.spool.Envelope;
 import sluice.spool.QueueState;
 import sluice.spool.Recipient;
+import sluice.spool.OutboxFamily;
 import sluice.spool.Spool;
 
 class WebhookOutboxTest {
@@ -73,8 +74,8 @@ class WebhookOutboxTest {
 
             spool.commit("Q1", env, QueueState.NEW, new byte[10], outbox.recordsFor(List.of(DELIVERED)));
 
-            assertThat(spool.outboxPage(WebhookOutbox.start("all"), WebhookOutbox.end("all"), 10)).hasSize(1);
-            assertThat(spool.outboxPage(WebhookOutbox.start("bounces"), WebhookOutbox.end("bounces"), 10)).isEmpty();
+            assertThat(spool.outbox().page(WebhookOutbox.start("all"), WebhookOutbox.end("all"), 10)).hasSize(1);
+            assertThat(spool.outbox().page(WebhookOutbox.start("bounces"), WebhookOutbox.end("bounces"), 10)).isEmpty();
             assertThat(outbox.waiting("all").get()).isEqualTo(1);
             assertThat(outbox.waiting("bounces").get()).isZero();
         }
@@ -86,15 +87,15 @@ class WebhookOutboxTest {
         WebhookConfig b = endpoint("b", Set.copyOf(WebhookConfig.EVENTS));
         try (Spool spool = Spool.open(dir, 0)) {
             WebhookOutbox outbox = WebhookOutbox.open(spool, List.of(a, b));
-            spool.putOutbox(outbox.recordsFor(List.of(DELIVERED, DELIVERED)));
+            spool.outbox().put(outbox.recordsFor(List.of(DELIVERED, DELIVERED)));
         }
         try (Spool spool = Spool.open(dir, 0)) {
             WebhookOutbox outbox = WebhookOutbox.open(spool, List.of(a));
             assertThat(outbox.waiting("a").get()).isEqualTo(2);
-            assertThat(spool.outboxPage(WebhookOutbox.start("b"), WebhookOutbox.end("b"), 10)).as("b is gone").isEmpty();
-            spool.putOutbox(outbox.recordsFor(List.of(DELIVERED)));
+            assertThat(spool.outbox().page(WebhookOutbox.start("b"), WebhookOutbox.end("b"), 10)).as("b is gone").isEmpty();
+            spool.outbox().put(outbox.recordsFor(List.of(DELIVERED)));
 
-            List<Spool.OutboxEntry> page = spool.outboxPage(WebhookOutbox.start("a"), WebhookOutbox.end("a"), 10);
+            List<OutboxFamily.Entry> page = spool.outbox().page(WebhookOutbox.start("a"), WebhookOutbox.end("a"), 10);
             List<Long> seqs = page.stream().map(e -> WebhookOutbox.decode(e.key(), e.value()).seq()).toList();
             assertThat(seqs).hasSize(3).isSorted().doesNotHaveDuplicates();
             assertThat(seqs.get(2)).as("numbering continues after the restart").isGreaterThan(seqs.get(1));

@@ -48,7 +48,7 @@ class WebhookThroughputTest {
                                 "r" + n + "@dest.test", "mx.dest.test", "192.0.2.1", 25, null, 250, "2.0.0", "OK", 1, 5, 100,
                                 "mx", null));
                     }
-                    spool.putOutbox(hooks.outbox().recordsFor(events));
+                    spool.outbox().put(hooks.outbox().recordsFor(events));
                 }
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
                         .until(() -> hooks.status().get(0).waiting() == 0);

@@ -99,15 +99,15 @@ class IdempotencyTest {
                 idem.finish((Idempotency.Claim.Fresh) idem.claim("u", k, h("x")), 202, b("{}"));
                 clock.advance(Duration.ofMinutes(1));
             }
-            assertThat(spool.readState("idempotency/")).hasSize(3);
+            assertThat(spool.state().read("idempotency/")).hasSize(3);
             idem.finish((Idempotency.Claim.Fresh) idem.claim("u", "d", h("x")), 202, b("{}"));
             // the cap: "a" went early, so it is new again; the others replay
-            assertThat(spool.readState("idempotency/")).hasSize(3);
+            assertThat(spool.state().read("idempotency/")).hasSize(3);
             assertThat(idem.claim("u", "b", h("x"))).isInstanceOf(Idempotency.Claim.Replay.class);
             clock.advance(Duration.ofHours(24));
             Idempotency.Claim again = idem.claim("u", "b", h("another body, a day later"));
             assertThat(again).isInstanceOf(Idempotency.Claim.Fresh.class);
-            assertThat(spool.readState("idempotency/")).hasSize(1); // the other day-old records are gone from disk
+            assertThat(spool.state().read("idempotency/")).hasSize(1); // the other day-old records are gone from disk
         }
     }
 }

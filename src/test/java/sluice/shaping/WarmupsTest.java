@@ -189,11 +189,11 @@ class WarmupsTest {
     private static Warmups.Store storeOf(Spool spool) {
         return new Warmups.Store() {
             public Map<String, byte[]> read(String prefix) throws SpoolException {
-                return spool.readState(prefix);
+                return spool.state().read(prefix);
             }
 
             public void write(Map<String, byte[]> entries) throws SpoolException {
-                spool.putStates(entries);
+                spool.state().putAll(entries);
             }
         };
     }
@@ -223,9 +223,9 @@ class WarmupsTest {
             send(w, "ip1", "google", 4);
             // no close: what a crash leaves is what the saving thread wrote
             Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
-                    new String(spool.readState("warmup/ip1/google").getOrDefault("warmup/ip1/google", new byte[0]),
+                    new String(spool.state().read("warmup/ip1/google").getOrDefault("warmup/ip1/google", new byte[0]),
                             StandardCharsets.UTF_8)).isEqualTo("day=1;date=2026-12-06;sent=4"));
-            assertThat(spool.readState("warmup/")).containsKey("warmup/ip1");
+            assertThat(spool.state().read("warmup/")).containsKey("warmup/ip1");
             Warmups after = Warmups.open(egress("ramp", null), SCHEDULES, storeOf(spool));
             assertThat(remaining(after, "ip1", "google")).isEqualTo(6);
             w.close();

@@ -112,7 +112,7 @@ class QueueFactsTest {
                 String id = s.newId();
                 s.commit(id, k.envelope(), k.state(), new byte[] {'x'});
                 want.put(id, expected(new QueuedMessage(id, k.envelope(), k.state())));
-                if (i == 1_500) s.db().flush(new org.rocksdb.FlushOptions().setWaitForFlush(true), s.envelopesFamily());
+                if (i == 1_500) s.db().flush(new org.rocksdb.FlushOptions().setWaitForFlush(true), s.families().envelopes());
             }
             Map<String, QueueFacts> seen = new ConcurrentHashMap<>();
             Set<String> threads = ConcurrentHashMap.newKeySet();

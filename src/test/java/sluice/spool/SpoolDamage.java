@@ -7,6 +7,6 @@ public final class SpoolDamage {
     private SpoolDamage() {}
 
     public static void putRawEnvelope(Spool spool, String id, byte[] record) throws Exception {
-        spool.db().put(spool.envelopesFamily(), id.getBytes(StandardCharsets.US_ASCII), record);
+        spool.db().put(spool.families().envelopes(), id.getBytes(StandardCharsets.US_ASCII), record);
     }
 }

@@ -36,17 +36,17 @@ class SpoolStateTest {
     @Test
     void stateIsReadByPrefixInKeyOrderAndSurvivesReopen() throws Exception {
         try (Spool s = Spool.open(dir, 0)) {
-            s.putStates(Map.of("warmup/ip1/google", b("a"), "warmup/ip1", b("b"), "other/x", b("c")));
-            s.putState("warmup/ip2/*", b("d"));
-            s.putState("warmup/ip1", b("b2")); // replaced, not added
+            s.state().putAll(Map.of("warmup/ip1/google", b("a"), "warmup/ip1", b("b"), "other/x", b("c")));
+            s.state().put("warmup/ip2/*", b("d"));
+            s.state().put("warmup/ip1", b("b2")); // replaced, not added
         }
         try (Spool s = Spool.open(dir, 0)) {
-            assertThat(strings(s.readState("warmup/"))).containsExactly(Map.entry("warmup/ip1", "b2"),
+            assertThat(strings(s.state().read("warmup/"))).containsExactly(Map.entry("warmup/ip1", "b2"),
                     Map.entry("warmup/ip1/google", "a"), Map.entry("warmup/ip2/*", "d"));
-            assertThat(s.readState("nothing/")).isEmpty();
+            assertThat(s.state().read("nothing/")).isEmpty();
             try (Spool view = Spool.openReadOnly(dir)) {
-                assertThat(strings(view.readState("other/"))).containsExactly(Map.entry("other/x", "c"));
-                assertThatThrownBy(() -> view.putState("k", b("v"))).isInstanceOf(SpoolException.class)
+                assertThat(strings(view.state().read("other/"))).containsExactly(Map.entry("other/x", "c"));
+                assertThatThrownBy(() -> view.state().put("k", b("v"))).isInstanceOf(SpoolException.class)
                         .hasMessageContaining("read-only");
             }
         }
@@ -71,7 +71,7 @@ class SpoolStateTest {
         oldSpool();
         try (Spool view = Spool.openReadOnly(dir)) {
             assertThat(view.list()).hasSize(1);
-            assertThat(view.readState("warmup/")).isEmpty();
+            assertThat(view.state().read("warmup/")).isEmpty();
         }
     }
 
@@ -81,14 +81,14 @@ class SpoolStateTest {
         try (Spool s = Spool.open(dir, 0)) {
             assertThat(s.list()).hasSize(1);
             assertThat(new String(s.readData("0000000000000001").orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("old");
-            s.putState("warmup/ip1/google", b("x"));
+            s.state().put("warmup/ip1/google", b("x"));
             // a view opened while the writer runs, after the family was made
             try (Spool view = Spool.openReadOnly(dir)) {
-                assertThat(strings(view.readState("warmup/"))).containsExactly(Map.entry("warmup/ip1/google", "x"));
+                assertThat(strings(view.state().read("warmup/"))).containsExactly(Map.entry("warmup/ip1/google", "x"));
             }
         }
         try (Spool view = Spool.openReadOnly(dir)) {
-            assertThat(strings(view.readState("warmup/"))).containsExactly(Map.entry("warmup/ip1/google", "x"));
+            assertThat(strings(view.state().read("warmup/"))).containsExactly(Map.entry("warmup/ip1/google", "x"));
             assertThat(view.list()).hasSize(1);
         }
     }
