@@ -15,10 +15,10 @@ import sluice.spool.Recipient;
 import sluice.spool.RecipientState;
 
 /**
- * The scheduler's small in-memory picture of the queue, shared by its three parts (dispatch in {@link Scheduler},
- * {@link Settlement} of rounds, and the {@link IndexedQueueActions operator actions}): one entry per queued message,
- * the timers ordered by due time, and the wake-up the timer thread waits on. An entry's fields are read and written
- * under its own monitor, never across a spool (RocksDB) call.
+ * The scheduler's small in-memory picture of the queue, shared by its parts (dispatch in {@link Scheduler}, shaping's
+ * wake-ups in {@link Courier}, {@link Settlement} of rounds, and the {@link IndexedQueueActions operator actions}):
+ * one entry per queued message, the timers ordered by due time, and the wake-up the timer thread waits on. An
+ * entry's fields are read and written under its own monitor, never across a spool (RocksDB) call.
  */
 final class QueueIndex {
     static final class Entry {

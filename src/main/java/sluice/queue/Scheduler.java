@@ -8,11 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sluice.bounce.BounceClassifier;
@@ -22,8 +18,6 @@ import sluice.delivery.Outcome;
 import sluice.delivery.Router;
 import sluice.delivery.Transport;
 import sluice.observe.EventSink;
-import sluice.shaping.Admission;
-import sluice.shaping.Lease;
 import sluice.shaping.Shaper;
 import sluice.spool.Envelope;
 import sluice.spool.QueueState;
@@ -36,9 +30,11 @@ import sluice.smtp.Addresses;
 
 /**
  * The queue manager. It keeps a small index of every queued message (id, due time, held) rebuilt from the
- * spool at start ({@link QueueIndex}), wakes messages when they are due, splits their pending recipients into
- * per-destination ready queues and runs the transports; {@link Settlement} turns a round's outcomes into recipient
- * states, retries, expiry and DSNs, and {@link IndexedQueueActions} carries out the operator's actions.
+ * spool at start ({@link QueueIndex}), wakes messages when they are due and splits their pending recipients into
+ * per-destination ready queues ({@link ReadyQueues}), whose workers run the transports ({@link Courier});
+ * {@link Rounds} bounds the rounds in flight and hands each finished one to {@link Settlement}, which turns its
+ * outcomes into recipient states, retries, expiry and DSNs; {@link IndexedQueueActions} carries out the operator's
+ * actions.
  *
  * <p>A message is in at most one delivery round at a time ("busy"); operator actions on a busy message
  * answer {@link QueueOpResult.Busy}. At most {@code maxInFlight} messages are in rounds at once, which bounds
@@ -60,69 +56,19 @@ public final class Scheduler implements QueueControl, AutoCloseable {
         public static final Settings DEFAULT = new Settings(20, 20_000);
     }
 
-    /** One message's delivery round: its jobs run concurrently; the last to finish settles the message. */
-    private final class Round {
-        final QueuedMessage message;
-        final AtomicInteger remaining;
-        final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
-        final Map<String, String> routes = new ConcurrentHashMap<>();
-        // The earliest time shaping said a held-back job may be tried (epoch millis), or Long.MAX_VALUE.
-        final java.util.concurrent.atomic.AtomicLong throttledUntil = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
-
-        void throttle(long until) {
-            throttledUntil.accumulateAndGet(until, Math::min);
-        }
-        // The data, read once for all the round's jobs. The first job to need it reads it; the others wait on the
-        // future, not on a lock held across the (JNI) read.
-        private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<byte[]>> data =
-                new java.util.concurrent.atomic.AtomicReference<>();
-
-        Round(QueuedMessage message, int jobs, byte[] carried) {
-            this.message = message;
-            this.remaining = new AtomicInteger(jobs);
-            if (carried != null) data.set(CompletableFuture.completedFuture(carried));
-        }
-
-        byte[] data() throws SpoolException {
-            CompletableFuture<byte[]> mine = new CompletableFuture<>();
-            CompletableFuture<byte[]> f = data.compareAndExchange(null, mine);
-            if (f == null) {
-                try {
-                    mine.complete(spool.readData(message.id()).orElseThrow(() -> new SpoolException("message data missing")));
-                } catch (SpoolException | RuntimeException ex) {
-                    data.set(null); // the next job tries again
-                    mine.completeExceptionally(ex);
-                }
-                f = mine;
-            }
-            try {
-                return f.join();
-            } catch (java.util.concurrent.CompletionException ex) {
-                if (ex.getCause() instanceof SpoolException se) throw se;
-                throw ex;
-            }
-        }
-    }
-
-    private record Work(Round round, Job job) {}
-
     private final Spool spool;
     private final Router router;
-    private final Transport transport;
     private final QueueIndex index;
     private final Settlement settlement;
     private final IndexedQueueActions actions;
     private final QueueActions queueActions;
     private final Clock clock;
-    private final Settings settings;
     private final Suppressed suppressed;
-    private final Shaper shaper; // null: every job goes at once (tests of the queue alone)
+    private final Rounds rounds;
+    private final Courier courier;
+    private final ReadyQueues ready;
 
-    private final ConcurrentHashMap<String, DestinationQueue<Work>> destinations = new ConcurrentHashMap<>();
-    private final Semaphore inFlight;
-    private final AtomicInteger rounds = new AtomicInteger();
     private volatile boolean stopped;
-    private volatile Transport handover; // a drain's peer: every remote job goes there, unshaped (null: none)
     private Thread timerThread;
 
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
@@ -140,18 +86,17 @@ public final class Scheduler implements QueueControl, AutoCloseable {
     public Scheduler(Spool spool, Router router, Transport transport, RetryPolicy policy, Notices notices,
                      EventSink deliveryLog, Clock clock, Settings settings, Suppressed suppressed,
                      BounceClassifier classifier, Shaper shaper) {
-        this.shaper = shaper;
         this.suppressed = suppressed;
         this.spool = spool;
         this.router = router;
-        this.transport = transport;
         this.index = new QueueIndex(router, spool.estimatedCount());
         this.settlement = new Settlement(spool, index, policy, notices, deliveryLog, classifier, clock);
         this.queueActions = new QueueActions(spool, notices, deliveryLog, clock);
         this.actions = new IndexedQueueActions(spool, index, queueActions, clock);
         this.clock = clock;
-        this.settings = settings;
-        this.inFlight = new Semaphore(settings.maxInFlight());
+        this.rounds = new Rounds(settlement, settings.maxInFlight());
+        this.courier = new Courier(transport, shaper, index, rounds, clock);
+        this.ready = new ReadyQueues(settings.connectionsPerDestination(), courier::run);
     }
 
     /** Where outcome events go to be stored with the outcome (webhooks); set before {@link #start}. */
@@ -218,18 +163,14 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 long now = clock.millis();
                 if (first != null && first.due() <= now) {
                     if (index.timers.remove(first)) {
-                        inFlight.acquire();
-                        if (!dispatch(first)) inFlight.release();
+                        rounds.acquire();
+                        if (!dispatch(first)) rounds.unused();
                     }
                     continue;
                 }
                 if (now - lastSweep > 60_000) {
                     lastSweep = now;
-                    // Destinations with nothing waiting and nobody working give their queue back (a queue that
-                    // gets work after this check still runs it: offering starts a worker).
-                    destinations.forEach((k, q) -> {
-                        if (q.waiting() == 0 && q.active() == 0) destinations.remove(k, q);
-                    });
+                    ready.dropIdle();
                 }
                 index.await(first == null ? 1000 : Math.min(1000, first.due() - now));
             } catch (InterruptedException e) {
@@ -289,122 +230,20 @@ public final class Scheduler implements QueueControl, AutoCloseable {
             dests.putIfAbsent(d.key(), d);
         }
         if (byKey.isEmpty()) { // nothing to send (all suppressed, or a crash after the last outcome)
-            Round r = new Round(m, 0, null);
+            Round r = new Round(spool, m, 0, null);
             r.outcomes.addAll(dropped);
-            rounds.incrementAndGet();
-            settle(r);
+            rounds.begun();
+            rounds.settle(r);
             return true;
         }
-        Round round = new Round(m, byKey.size(), carriedData);
+        Round round = new Round(spool, m, byKey.size(), carriedData);
         round.outcomes.addAll(dropped);
-        rounds.incrementAndGet();
+        rounds.begun();
         for (Map.Entry<String, List<Recipient>> g : byKey.entrySet()) {
             Destination d = dests.get(g.getKey());
-            queueFor(d).offer(new Work(round, new Job(m.id(), m.envelope(), g.getValue(), d)));
+            ready.offer(d, new Round.Work(round, new Job(m.id(), m.envelope(), g.getValue(), d)));
         }
         return true;
-    }
-
-    private DestinationQueue<Work> queueFor(Destination d) {
-        return destinations.computeIfAbsent(d.key(),
-                k -> new DestinationQueue<>(k, settings.connectionsPerDestination(), this::run));
-    }
-
-    /**
-     * One job on a worker: shaping first (a job held back ends here, holding nothing, and its message is due again
-     * when shaping said), then the transport, then the outcomes back to shaping and into the round.
-     */
-    private void run(Work w) {
-        Job job = w.job();
-        Lease lease = Lease.NONE;
-        // A handover is not a send to the job's destination: its limits are the peer's to apply when it relays.
-        Transport peer = job.destination() instanceof Destination.Local ? null : handover;
-        if (shaper != null && peer == null) {
-            String id = w.round().message.id();
-            Admission a;
-            try {
-                a = shaper.admit(job, () -> wakeThrottled(id));
-            } catch (RuntimeException ex) {
-                log.error("queue: shaping {} to {} failed: {}", job.queueId(), job.destination().key(), ex.toString(), ex);
-                a = new Admission.Wait(clock.millis() + 60_000, "shaping failed");
-            }
-            switch (a) {
-                case Admission.Wait wait -> {
-                    w.round().throttle(wait.untilMillis());
-                    if (w.round().remaining.decrementAndGet() == 0) settle(w.round());
-                    return;
-                }
-                case Admission.Go go -> {
-                    job = go.job();
-                    lease = go.lease();
-                }
-            }
-        }
-        List<Outcome> out;
-        long started = System.nanoTime();
-        try {
-            out = (peer != null ? peer : transport).deliver(job, w.round().data());
-        } catch (SpoolException | RuntimeException | Error ex) {
-            // an Error too (a StackOverflowError in a parser, an OutOfMemoryError on a huge message): uncaught, the
-            // round never settled and the message stayed "active" until a restart
-            log.error("queue: delivery of {} to {} failed: {}", job.queueId(), job.destination().key(), ex.toString(), ex);
-            long ms = (System.nanoTime() - started) / 1_000_000;
-            out = job.recipients().stream().map(r -> new Outcome(r.address(), Outcome.Result.DEFERRED, 451, "4.3.0",
-                    "Internal error during delivery", null, null, 0, null, ms)).toList();
-        }
-        try {
-            lease.done(out);
-        } catch (RuntimeException ex) {
-            log.error("queue: shaping the outcome of {} failed: {}", job.queueId(), ex.toString(), ex);
-        }
-        for (Outcome o : out) {
-            if (o.result() == Outcome.Result.THROTTLED) {
-                w.round().throttle(o.throttledUntil());
-                continue;
-            }
-            w.round().routes.put(o.recipient(), job.destination().key());
-            w.round().outcomes.add(o);
-        }
-        if (w.round().remaining.decrementAndGet() == 0) settle(w.round());
-    }
-
-    /** Shaping freed what a held-back message waits for: it is due now (or right after its round, if in one). */
-    private void wakeThrottled(String id) {
-        QueueIndex.Entry e = index.entries.get(id);
-        if (e == null) return;
-        long now = clock.millis();
-        synchronized (e) {
-            // In a round: the wake is kept, and applies only if the round ends held back by shaping (it cannot cut
-            // short a retry interval). A job told to wait for a connection is in its round when the slot frees at
-            // once (a lease granted by the cluster within a millisecond): dropping the wake left it until the 30 s
-            // backstop. Held, acting or already due: nothing to do.
-            if (e.busy) {
-                e.shapingWoke = true;
-                return;
-            }
-            if (e.held || e.acting || e.due <= now) return;
-            index.timers.remove(new QueueIndex.Timer(e.due, id));
-            e.due = now;
-            index.timers.add(new QueueIndex.Timer(now, id));
-        }
-        wake();
-    }
-
-    /** Hands a finished round to {@link Settlement}; whatever happens there, the round's slot is given back. */
-    private void settle(Round round) {
-        try {
-            long throttled = round.throttledUntil.get();
-            if (throttled != Long.MAX_VALUE && round.outcomes.isEmpty()) {
-                settlement.settleThrottled(round.message, throttled);
-            } else {
-                settlement.settle(round.message, round.outcomes, round.routes, throttled);
-            }
-        } catch (RuntimeException ex) {
-            log.error("queue: settling {} failed: {}", round.message.id(), ex.toString(), ex);
-        } finally {
-            rounds.decrementAndGet();
-            inFlight.release();
-        }
     }
 
     // ---- operator actions: see IndexedQueueActions ----------------------------------------------------
@@ -448,7 +287,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
      * drain's handover to another node, which shapes what it relays); local recipients still go to Maildir.
      */
     public void handOver(Transport peer) {
-        handover = peer;
+        courier.handOver(peer);
     }
 
     // ---- views ------------------------------------------------------------------------------------
@@ -465,12 +304,12 @@ public final class Scheduler implements QueueControl, AutoCloseable {
 
     /** Messages in delivery rounds right now. */
     public int active() {
-        return rounds.get();
+        return rounds.active();
     }
 
     /** True when nothing is queued and nothing is being delivered. */
     public boolean idle() {
-        return index.entries.isEmpty() && rounds.get() == 0;
+        return index.entries.isEmpty() && rounds.active() == 0;
     }
 
     /** Messages by state: ready (due), scheduled (waiting for a retry), held, and active (in delivery now). */
@@ -504,9 +343,7 @@ public final class Scheduler implements QueueControl, AutoCloseable {
 
     /** Waiting jobs per destination (for metrics and the dashboard). */
     public Map<String, Integer> waitingByDestination() {
-        Map<String, Integer> out = new HashMap<>();
-        destinations.forEach((k, q) -> out.put(k, q.waiting() + q.active()));
-        return out;
+        return ready.waitingByDestination();
     }
 
     /** Stops waking messages and waits (up to {@code grace}) for rounds in flight to settle. */
@@ -525,14 +362,6 @@ public final class Scheduler implements QueueControl, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (rounds.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        rounds.awaitSettled(grace);
     }
 }
