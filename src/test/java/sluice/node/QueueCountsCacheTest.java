@@ -45,7 +45,7 @@ class QueueCountsCacheTest {
     @Test
     void readersGetTheLastValueAtOnceWhileOneRefresherCounts() throws Exception {
         SlowCounts slow = new SlowCounts();
-        AdminServer.QueueCounts cached = Node.cached(slow, Duration.ZERO); // every read finds the value stale
+        AdminServer.QueueCounts cached = Counts.cached(slow, Duration.ZERO); // every read finds the value stale
         try (var readers = Executors.newVirtualThreadPerTaskExecutor()) {
             assertThat(readers.submit(cached::byState).get(5, TimeUnit.SECONDS)).containsEntry("ready", 1L);
 
@@ -74,7 +74,7 @@ class QueueCountsCacheTest {
     void theFirstReadWaitsForTheFirstValueWithoutAnyLock() throws Exception {
         SlowCounts slow = new SlowCounts();
         slow.gate = new CountDownLatch(1);
-        AdminServer.QueueCounts cached = Node.cached(slow, Duration.ofSeconds(3));
+        AdminServer.QueueCounts cached = Counts.cached(slow, Duration.ofSeconds(3));
         CompletableFuture<Map<String, Long>> a = CompletableFuture.supplyAsync(cached::byState);
         CompletableFuture<Map<String, Long>> b = CompletableFuture.supplyAsync(cached::byState);
         slow.gate.countDown();
