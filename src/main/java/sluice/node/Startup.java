@@ -109,6 +109,17 @@ final class Startup {
         openUsers();
         loadTls();
         openSpool();
+        try {
+            return runFromSpool();
+        } catch (Node.StartException e) {
+            throw e; // the step that failed closed what had started
+        } catch (RuntimeException | Error e) {
+            started.closeAll(); // a failure no step expected closes them too: the spool's lock is not left held
+            throw e;
+        }
+    }
+
+    private Node runFromSpool() throws Node.StartException {
         openDeliveryLog();
         joinCluster();
         restoreStats();

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sluice.config.Config;
@@ -36,6 +39,34 @@ class FailedStartTest {
         // the spool (RocksDB holds a lock on it) and the delivery log were closed: a good config starts at once
         Config good = ConfigLoader.load(SluiceHarness.writeConfig(dir, ports, "[]", ""), null);
         try (Node node = Node.start(good, Clock.systemUTC())) {
+            assertThat(node.listeners()).hasSize(4);
+        }
+    }
+
+    /**
+     * A failure no step expects (here a clock that throws, standing for any unchecked exception a part may raise)
+     * still closes what started before it: it used to leave the spool locked and the delivery log open.
+     */
+    @Test
+    void anUnexpectedFailureAfterTheSpoolOpensStillClosesWhatStarted() throws Exception {
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        Config config = ConfigLoader.load(SluiceHarness.writeConfig(dir, ports, "[]", ""), null);
+        Clock broken = new Clock() {
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            public Instant instant() {
+                throw new IllegalStateException("the clock is broken");
+            }
+        };
+        assertThatThrownBy(() -> Node.start(config, broken)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the clock is broken");
+        try (Node node = Node.start(config, Clock.systemUTC())) {
             assertThat(node.listeners()).hasSize(4);
         }
     }
