@@ -4,10 +4,14 @@ import java.util.Arrays;
 
 /**
  * The message data of one transaction, growing up to a hard limit. Past the limit nothing more is
- * stored, but the overflow is remembered so the whole message can be refused with 552.
+ * stored, but the overflow is remembered so the whole message can be refused with 552. The array comes from
+ * {@link BodyArrays} at the first byte and goes back there when the transaction ends, so growth copies are paid
+ * once per pooled array rather than once per connection; bytes past {@link #length()} are a previous message's
+ * and are never read.
  */
 public final class MessageBuffer {
     private final long limit;
+    private final BodyArrays pool;
     private byte[] bytes;
     private int length;
     private long offered;
@@ -17,17 +21,32 @@ public final class MessageBuffer {
 
     /** Takes no memory until the first body arrives: a session that never sends one (most idle ones) costs nothing. */
     public MessageBuffer(long limit) {
+        this(limit, BodyArrays.SHARED);
+    }
+
+    MessageBuffer(long limit, BodyArrays pool) {
         this.limit = limit;
+        this.pool = pool;
         this.bytes = EMPTY;
+    }
+
+    /** Room for {@code more} bytes after the current ones: a pooled array first, then doubling. */
+    private void grow(long more) {
+        if (bytes == EMPTY) {
+            byte[] pooled = pool.take();
+            if (pooled != null) {
+                bytes = pooled;
+                if (length + more <= bytes.length) return;
+            }
+        }
+        long want = Math.max((long) length + more, Math.min(limit, Math.max(FIRST, (long) bytes.length * 2)));
+        bytes = Arrays.copyOf(bytes, (int) Math.min(want, Integer.MAX_VALUE - 16));
     }
 
     void append(byte[] src, int off, int len) {
         offered += len;
         if (length + (long) len > limit) return;
-        if (length + len > bytes.length) {
-            long want = Math.max((long) length + len, Math.min(limit, Math.max(FIRST, (long) bytes.length * 2)));
-            bytes = Arrays.copyOf(bytes, (int) Math.min(want, Integer.MAX_VALUE - 16));
-        }
+        if (length + len > bytes.length) grow(len);
         System.arraycopy(src, off, bytes, length, len);
         length += len;
     }
@@ -35,7 +54,7 @@ public final class MessageBuffer {
     void append(byte b) {
         offered++;
         if (length + 1L > limit) return;
-        if (length == bytes.length) bytes = Arrays.copyOf(bytes, (int) Math.min(Math.max(FIRST, (long) bytes.length * 2), Integer.MAX_VALUE - 16));
+        if (length == bytes.length) grow(1);
         bytes[length++] = b;
     }
 
@@ -57,10 +76,11 @@ public final class MessageBuffer {
         return bytes;
     }
 
+    /** Ends the transaction: the array goes back to the pool (a huge one to the collector). */
     void reset() {
         length = 0;
         offered = 0;
-        // Keep the array for the next transaction unless a huge message grew it.
-        if (bytes.length > 1 << 20) bytes = EMPTY;
+        pool.give(bytes);
+        bytes = EMPTY;
     }
 }
