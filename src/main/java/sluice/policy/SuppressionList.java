@@ -1,34 +1,27 @@
 package sluice.policy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import sluice.spool.Spool;
-import sluice.spool.SpoolException;
 
 /**
  * Recipients that must not get mail, per sending domain or for every sender ({@code "*"}), kept in the spool's
- * RocksDB (column family "suppression", fit for millions of entries). Lookups ask an in-memory fingerprint index
- * ({@link SuppressionIndex}) and the changes not yet written; only a hit reads its entry (reason, date) from
- * RocksDB. Changes go through one writer thread in batches ({@link SuppressionWriter}): a hard bounce never waits
- * for a disk, an operator's change is answered once it is fsynced. A change is visible to lookups as soon as it
- * is queued. Thread-safe.
+ * RocksDB (column family "suppression", fit for millions of entries; {@link SuppressionStore}). Lookups ask an
+ * in-memory fingerprint index ({@link SuppressionIndex}) and the changes not yet written ({@link SuppressionState});
+ * only a hit reads its entry (reason, date) from RocksDB. Changes go through one writer thread in batches
+ * ({@link SuppressionWriter}): a hard bounce never waits for a disk, an operator's change is answered once it is
+ * fsynced. A change is visible to lookups as soon as it is queued. Thread-safe.
  */
 public final class SuppressionList implements AutoCloseable {
     public static final String ALL_SENDERS = "*";
@@ -65,24 +58,17 @@ public final class SuppressionList implements AutoCloseable {
         void close();
     }
 
-    private final Spool spool;
+    private final SuppressionStore store;
+    private final SuppressionState state;
     private final Clock clock;
-    private final SuppressionIndex index = new SuppressionIndex();
-    // Changes queued but not yet stored, latest per key: what lookups see before RocksDB has it. Bounded by the
-    // writer's buffer (an entry leaves when its batch is stored).
-    private final Map<SuppressionKey, SuppressionWriter.Change> unwritten = new ConcurrentHashMap<>();
-    // Orders "queue a change" against "a batch was stored" so the newest change of a key is never forgotten.
-    private final ReentrantLock order = new ReentrantLock();
-    private final SuppressionWriter writer;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong refusedReported = new AtomicLong();
     private volatile long lastReportNanos = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
-    private volatile Replica replica = Replica.NONE;
 
-    private SuppressionList(Spool spool, Clock clock, int buffer) {
-        this.spool = spool;
+    private SuppressionList(Spool spool, SuppressionStore store, Clock clock, int buffer) {
+        this.store = store;
+        this.state = new SuppressionState(spool, store, buffer);
         this.clock = clock;
-        this.writer = new SuppressionWriter(spool, buffer, this::stored);
     }
 
     /**
@@ -96,34 +82,11 @@ public final class SuppressionList implements AutoCloseable {
     }
 
     public static SuppressionList open(Spool spool, Path dataDir, Clock clock, int buffer) throws IOException {
-        List<Entry> legacy = LegacySuppressionFile.read(dataDir);
-        try {
-            if (legacy != null) {
-                for (int i = 0; i < legacy.size(); i += SuppressionWriter.MAX_BATCH) {
-                    List<Map.Entry<byte[], byte[]>> batch = new ArrayList<>();
-                    for (Entry e : legacy.subList(i, Math.min(legacy.size(), i + SuppressionWriter.MAX_BATCH))) {
-                        batch.add(new AbstractMap.SimpleImmutableEntry<>(
-                                new SuppressionKey(e.domain(), e.address()).bytes(), encode(e)));
-                    }
-                    spool.suppressions().write(batch);
-                }
-                Path renamed = LegacySuppressionFile.retire(dataDir);
-                log.info("suppression list: migrated {} entries from {} into the spool's database; the file is now {}",
-                        legacy.size(), dataDir.resolve(LegacySuppressionFile.FILE), renamed);
-            }
-            SuppressionList list = new SuppressionList(spool, clock, buffer);
-            byte[][] after = {null};
-            boolean more;
-            do {
-                more = spool.suppressions().scan(after[0], 100_000, (k, v) -> {
-                    list.index.add(SuppressionKey.fingerprint(k));
-                    after[0] = k;
-                });
-            } while (more);
-            return list;
-        } catch (SpoolException e) {
-            throw new IOException("suppression list: " + e.getMessage(), e);
-        }
+        SuppressionStore store = new SuppressionStore(spool);
+        store.migrate(dataDir);
+        SuppressionList list = new SuppressionList(spool, store, clock, buffer);
+        list.state.load();
+        return list;
     }
 
     /**
@@ -133,9 +96,9 @@ public final class SuppressionList implements AutoCloseable {
     public boolean isSuppressed(String senderDomain, String recipient) {
         if (recipient == null) return false;
         String address = recipient.toLowerCase(Locale.ROOT);
-        if (present(SuppressionKey.lookup(ALL_SENDERS, address))) return true;
+        if (state.present(SuppressionKey.lookup(ALL_SENDERS, address))) return true;
         return senderDomain != null && !senderDomain.isEmpty()
-                && present(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
+                && state.present(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
     }
 
     /**
@@ -146,8 +109,8 @@ public final class SuppressionList implements AutoCloseable {
         if (recipient == null) return null;
         String address = recipient.toLowerCase(Locale.ROOT);
         Entry own = senderDomain == null || senderDomain.isEmpty() ? null
-                : entry(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
-        return own != null ? own : entry(SuppressionKey.lookup(ALL_SENDERS, address));
+                : state.entry(SuppressionKey.lookup(senderDomain.toLowerCase(Locale.ROOT), address));
+        return own != null ? own : state.entry(SuppressionKey.lookup(ALL_SENDERS, address));
     }
 
     /**
@@ -171,7 +134,7 @@ public final class SuppressionList implements AutoCloseable {
         List<CompletableFuture<Void>> done = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             SuppressionKey key = new SuppressionKey(e.domain(), e.address());
-            if (!present(key)) added++;
+            if (!state.present(key)) added++;
             CompletableFuture<Void> f = new CompletableFuture<>();
             enqueueWaiting(new SuppressionWriter.Change(key, e, f), true);
             done.add(f);
@@ -190,7 +153,7 @@ public final class SuppressionList implements AutoCloseable {
      */
     public boolean offer(String senderDomain, String recipient, String reason) {
         Entry e = entry(senderDomain, recipient, boundedReason(reason), clock.instant());
-        if (enqueue(new SuppressionWriter.Change(new SuppressionKey(e.domain(), e.address()), e, null), true)) return true;
+        if (state.enqueue(new SuppressionWriter.Change(new SuppressionKey(e.domain(), e.address()), e, null), true)) return true;
         long n = refused.incrementAndGet();
         long now = System.nanoTime();
         if (now - lastReportNanos > TimeUnit.SECONDS.toNanos(10)) {
@@ -198,7 +161,7 @@ public final class SuppressionList implements AutoCloseable {
             long since = n - refusedReported.getAndSet(n);
             log.warn("suppression list: write buffer full ({} changes waiting): {} hard-bounce entries NOT recorded "
                     + "since the last report (latest {}); see sluice_suppression_writes_refused_total",
-                    writer.pending(), since, e.address());
+                    state.pending(), since, e.address());
         }
         return false;
     }
@@ -206,7 +169,7 @@ public final class SuppressionList implements AutoCloseable {
     /** Removes an entry once stored; false if there was none. */
     public boolean remove(String senderDomain, String recipient) throws IOException {
         SuppressionKey key = SuppressionKey.of(senderDomain, recipient);
-        if (!present(key)) return false;
+        if (!state.present(key)) return false;
         CompletableFuture<Void> f = new CompletableFuture<>();
         enqueueWaiting(new SuppressionWriter.Change(key, null, f), true);
         await(List.of(f));
@@ -218,7 +181,7 @@ public final class SuppressionList implements AutoCloseable {
      * order the changes were made; changes {@link #apply applied} from other nodes are not sent.
      */
     public void replicateTo(Replica replica) {
-        this.replica = replica;
+        state.replicateTo(replica);
     }
 
     /**
@@ -235,12 +198,12 @@ public final class SuppressionList implements AutoCloseable {
             SuppressionWriter.Change w;
             switch (c) {
                 case SuppressionChange.Put p -> {
-                    Entry now = present(key) ? entry(key) : null;
+                    Entry now = state.present(key) ? state.entry(key) : null;
                     if (now != null && now.reason().equals(p.entry().reason())) continue;
                     w = new SuppressionWriter.Change(key, p.entry(), new CompletableFuture<>());
                 }
                 case SuppressionChange.Removal r -> {
-                    if (!present(key)) continue;
+                    if (!state.present(key)) continue;
                     w = new SuppressionWriter.Change(key, null, new CompletableFuture<>());
                 }
             }
@@ -258,29 +221,17 @@ public final class SuppressionList implements AutoCloseable {
      * @throws IllegalArgumentException for a cursor that is not one a page gave
      */
     public Page page(String after, int limit) throws IOException {
-        List<Entry> out = new ArrayList<>(Math.min(limit, 10_000));
-        SuppressionKey[] last = {null};
-        try {
-            boolean more = spool.suppressions().scan(after == null ? null : SuppressionKey.fromCursor(after).bytes(), limit,
-                    (k, v) -> {
-                        SuppressionKey key = SuppressionKey.fromBytes(k);
-                        out.add(decode(key, v));
-                        last[0] = key;
-                    });
-            return new Page(out, more && last[0] != null ? last[0].cursor() : null);
-        } catch (SpoolException e) {
-            throw new IOException("suppression list: " + e.getMessage(), e);
-        }
+        return store.page(after, limit);
     }
 
     /** Entries on the list (stored or queued). */
     public long size() {
-        return index.size();
+        return state.size();
     }
 
     /** Changes queued for the writer and not yet stored. */
     public int pendingWrites() {
-        return writer.pending();
+        return state.pending();
     }
 
     /** Hard-bounce entries not recorded because the writer's buffer was full, since start. */
@@ -290,14 +241,13 @@ public final class SuppressionList implements AutoCloseable {
 
     /** Bytes held by the in-memory index. */
     public long indexBytes() {
-        return index.bytesAllocated();
+        return state.indexBytes();
     }
 
     /** Stores what is queued and stops the writer (before the spool closes). */
     @Override
     public void close() {
-        replica.close(); // it may still be applying other nodes' changes through the writer
-        writer.close();
+        state.close(); // the replica first, then the writer
         long unreported = refused.get() - refusedReported.get();
         if (unreported > 0) log.warn("suppression list: {} hard-bounce entries NOT recorded (write buffer full)", unreported);
     }
@@ -334,62 +284,10 @@ public final class SuppressionList implements AutoCloseable {
         return bounded;
     }
 
-    /** The stored value: added (seconds, nanos) then the reason in UTF-8. */
-    static byte[] encode(Entry e) {
-        byte[] reason = e.reason().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(12 + reason.length).putLong(e.added().getEpochSecond()).putInt(e.added().getNano())
-                .put(reason).array();
-    }
-
-    static Entry decode(SuppressionKey key, byte[] value) {
-        ByteBuffer b = ByteBuffer.wrap(value);
-        Instant added = Instant.ofEpochSecond(b.getLong(), b.getInt());
-        return new Entry(key.domain(), key.address(), new String(value, 12, value.length - 12, StandardCharsets.UTF_8), added);
-    }
-
-    private boolean present(SuppressionKey key) {
-        SuppressionWriter.Change c = unwritten.get(key);
-        if (c != null) return c.entry() != null;
-        return index.contains(key.fingerprint());
-    }
-
-    private Entry entry(SuppressionKey key) {
-        SuppressionWriter.Change c = unwritten.get(key);
-        if (c != null) return c.entry();
-        if (!index.contains(key.fingerprint())) return null;
-        try {
-            byte[] v = spool.suppressions().read(key.bytes());
-            if (v != null) return decode(key, v);
-            // stored meanwhile by a change that was unwritten a moment ago
-            c = unwritten.get(key);
-            return c == null ? null : c.entry();
-        } catch (SpoolException e) {
-            // The index says it is listed: refuse rather than send to a suppressed address.
-            log.error("suppression list: cannot read the entry of {}: {}", key.address(), e.getMessage());
-            return new Entry(key.domain(), key.address(), "suppressed", Instant.EPOCH);
-        }
-    }
-
-    private boolean enqueue(SuppressionWriter.Change c, boolean local) {
-        order.lock();
-        try {
-            if (!writer.offer(c)) return false;
-            unwritten.put(c.key(), c);
-            if (c.entry() != null) index.add(c.key().fingerprint());
-            else index.remove(c.key().fingerprint());
-            // under the lock: the replica sees one key's changes in the order the list took them
-            if (local) replica.changed(c.entry() != null ? new SuppressionChange.Put(c.entry())
-                    : new SuppressionChange.Removal(c.key().domain(), c.key().address()));
-            return true;
-        } finally {
-            order.unlock();
-        }
-    }
-
     /** The operator's path: waits (briefly, repeatedly) for room in the buffer rather than refusing. */
     private void enqueueWaiting(SuppressionWriter.Change c, boolean local) throws IOException {
         long deadline = System.nanoTime() + OPERATOR_WAIT.toNanos();
-        while (!enqueue(c, local)) {
+        while (!state.enqueue(c, local)) {
             if (System.nanoTime() > deadline) {
                 throw new IOException("suppression list: the write buffer stayed full for " + OPERATOR_WAIT.toSeconds() + " s");
             }
@@ -412,23 +310,6 @@ public final class SuppressionList implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    /**
-     * A batch is stored: its changes leave the unwritten map unless a newer change of the key came. A batch that
-     * failed (logged by the writer) is also taken back from the index, so lookups answer what RocksDB holds.
-     */
-    private void stored(List<SuppressionWriter.Change> batch, boolean ok) {
-        order.lock();
-        try {
-            for (SuppressionWriter.Change c : batch) {
-                if (!unwritten.remove(c.key(), c) || ok) continue;
-                if (c.entry() != null) index.remove(c.key().fingerprint());
-                else index.add(c.key().fingerprint());
-            }
-        } finally {
-            order.unlock();
         }
     }
 }

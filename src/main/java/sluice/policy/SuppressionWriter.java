@@ -76,7 +76,7 @@ final class SuppressionWriter implements AutoCloseable {
         List<Map.Entry<byte[], byte[]>> changes = new ArrayList<>(batch.size());
         for (Change c : batch) {
             changes.add(new AbstractMap.SimpleImmutableEntry<>(c.key().bytes(),
-                    c.entry() == null ? null : SuppressionList.encode(c.entry())));
+                    c.entry() == null ? null : SuppressionStore.encode(c.entry())));
         }
         SpoolException failure = null;
         try {
