@@ -1,15 +1,11 @@
 package sluice.delivery;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,34 +15,26 @@ import sluice.dns.MxHost;
 import sluice.dns.Resolver;
 import sluice.smtp.Reply;
 import sluice.spool.Recipient;
-import sluice.transit.DaneVerdict;
 import sluice.transit.RequireTls;
-import sluice.transit.ResultType;
-import sluice.transit.StsVerdict;
-import sluice.transit.TlsAttempt;
 
 /**
  * Delivers to other mail servers: a domain's MX hosts in preference order (equal preferences shuffled, then
  * the faster and healthier first), falling back to the next host and address on connect failure, timeout,
  * TLS failure or a greeting that refuses; or an upstream smarthost, trying its ports in order and remembering
- * the one that works. Connections are reused across messages for a few seconds.
+ * the one that works. Connections are reused across messages for a few seconds. The routes come from
+ * {@link MxRoutes} and {@link SmarthostRoutes}, each session from {@link HostConnector}.
  */
 public final class RemoteTransport implements Transport, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RemoteTransport.class);
-    static final int MAX_MX_HOSTS = 5;
-    static final int MAX_ADDRESSES = 10;
 
     private final Resolver resolver;
-    private final DeliveryConfig config;
-    private final String ehloName;
-    private final Timeouts timeouts;
-    private final HostStats stats = new HostStats();
     private final ConnectionPool pool = new ConnectionPool(Duration.ofSeconds(5), 100);
     private final SSLContext unauthenticated = ClientTls.unauthenticated();
+    private final MxRoutes mxRoutes;
     private final SmarthostRoutes smarthosts;
+    private final HostConnector connector;
     private final Clock clock;
     private final EgressPools egress;
-    private final TransitPolicies transit;
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock) {
         this(resolver, config, ehloName, timeouts, clock, EgressPools.none());
@@ -59,14 +47,13 @@ public final class RemoteTransport implements Transport, AutoCloseable {
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock,
                            EgressPools egress, TransitPolicies transit) {
-        this.transit = transit;
         this.egress = egress;
         this.resolver = resolver;
-        this.config = config;
-        this.ehloName = ehloName;
-        this.timeouts = timeouts;
         this.clock = clock;
+        HostStats stats = new HostStats(); // MX order reads what the connector records
+        this.mxRoutes = new MxRoutes(resolver, config, ehloName, timeouts, stats, unauthenticated, transit);
         this.smarthosts = new SmarthostRoutes(config, ehloName, timeouts, clock, unauthenticated, this::addresses);
+        this.connector = new HostConnector(stats, unauthenticated, transit);
     }
 
     @Override
@@ -89,7 +76,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                     case MxAnswer.TempFail t -> {
                         return all(job, 451, "4.4.3", "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start);
                     }
-                    case MxAnswer.Hosts h -> candidates = mxCandidates(mx.domain(), h.hosts(), failures,
+                    case MxAnswer.Hosts h -> candidates = mxRoutes.candidates(mx.domain(), h.hosts(), failures,
                             job.shape() == null ? null : job.shape().tls(), asked);
                 }
             }
@@ -125,7 +112,7 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                 }
                 gatePassed = true;
             }
-            client = open(c, failures, job.destination().key());
+            client = connector.open(c, failures, job.destination().key());
             if (client == null) continue;
             if (refusesRequireTls(client, c, asked, failures)) continue;
             MessageResult result = client.send(message);
@@ -225,170 +212,6 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private static boolean connectionLost(MessageResult r) {
         return !r.recipients().isEmpty() && r.recipients().stream().allMatch(x -> x.reply().code() == 421
                 || x.reply().code() == 451 && x.reply().status() != null && x.reply().status().toString().equals("4.4.2"));
-    }
-
-    /**
-     * Connects. Opportunistic TLS whose handshake fails is retried once in plaintext on the same address; an MTA-STS
-     * testing host whose verified handshake fails is reported, then retried unauthenticated (then in plaintext).
-     * Every session with an MX host is counted for TLS reports.
-     */
-    private SmtpClient open(Candidate c, AttemptFailures failures, String domain) {
-        long t0 = System.nanoTime();
-        ClientFailure f;
-        try {
-            SmtpClient client = SmtpClient.open(c.address(), c.settings());
-            stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
-            report(c, domain, client, null, null);
-            return client;
-        } catch (ClientFailure first) {
-            f = first;
-        }
-        boolean tlsFailed = f.kind() == ClientFailure.Kind.TLS;
-        if (tlsFailed && c.rule() != null && c.rule().testing()) {
-            report(c, domain, null, TlsFailures.type(f), TlsFailures.detail(f));
-            log.info("delivery: {} fails MTA-STS verification ({}); the policy is in testing: delivering without it",
-                    c.where(), TlsFailures.detail(f));
-            try {
-                SmtpClient client = SmtpClient.open(c.address(),
-                        c.settings().withTls(TlsMode.OPPORTUNISTIC, unauthenticated).withHostname(c.host(), false));
-                stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
-                return client;
-            } catch (ClientFailure again) {
-                f = again;
-            }
-        } else if (c.rule() != null && (tlsFailed || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE)) {
-            report(c, domain, null, TlsFailures.type(f), TlsFailures.detail(f));
-        }
-        if (f.kind() == ClientFailure.Kind.TLS && c.opportunistic() && !c.settings().implicitTls()) {
-            log.info("delivery: TLS handshake with {} failed ({}); retrying in plaintext", c.where(), f.getMessage());
-            try {
-                SmtpClient client = SmtpClient.open(c.address(), c.settings().withTls(TlsMode.NONE, null));
-                stats.success(c.host(), (System.nanoTime() - t0) / 1_000_000);
-                return client;
-            } catch (ClientFailure again) {
-                f = again;
-            }
-        }
-        stats.failure(c.host());
-        failures.hosts++;
-        boolean policyFailure = c.rule() != null && c.rule().tls() == TlsMode.REQUIRED
-                && (f.kind() == ClientFailure.Kind.TLS || f.kind() == ClientFailure.Kind.TLS_UNAVAILABLE);
-        if (policyFailure) {
-            String why = describe(f); // names the policy already when the policy's own check refused
-            failures.addPolicy(c.where(), why.contains(c.rule().policy() + ": ") ? why : c.rule().policy() + ": " + why);
-            if (c.rule().verified()) failures.requireTls.add(RequireTls.tlsFailed(describe(f))); // nor can REQUIRETLS
-        } else {
-            failures.add(c.where(), describe(f));
-        }
-        if (f.reply() != null) {
-            failures.refusedBy = c;
-            failures.refusal = f.reply();
-        }
-        if (c.smarthost() >= 0) {
-            log.warn("smarthost {}: port {} unusable ({}); trying the next", c.host(), c.address().getPort(), describe(f));
-        }
-        return null;
-    }
-
-    /** One session's TLS result for the daily reports: success when TLS was negotiated, else the failure. */
-    private void report(Candidate c, String domain, SmtpClient client, ResultType failure, String detail) {
-        if (c.rule() == null) return; // smarthosts are not reported
-        if (client != null && client.tlsVersion() == null) {
-            failure = ResultType.STARTTLS_NOT_SUPPORTED;
-            detail = "the session went on in plaintext";
-        }
-        HostTls.Reported r = c.rule().reported();
-        String sending = c.settings().bindAddress() == null ? null : c.settings().bindAddress().getHostAddress();
-        transit.reports().record(new TlsAttempt(domain, r.type(), r.strings(), c.host(), sending,
-                c.address().getAddress().getHostAddress(), failure, detail));
-    }
-
-    private static String describe(ClientFailure f) {
-        String stage = switch (f.stage()) {
-            case CONNECT -> "connect";
-            case GREETING -> "greeting";
-            case EHLO -> "EHLO";
-            case STARTTLS -> "STARTTLS";
-            case TLS_HANDSHAKE -> "TLS handshake";
-            case AUTH -> "AUTH";
-        };
-        String what = f.reply() != null ? f.reply().summary() : switch (f.kind()) {
-            case REFUSED -> "connection refused";
-            case TIMEOUT -> "timed out";
-            case TLS -> TlsFailures.detail(f);
-            case TLS_UNAVAILABLE -> "TLS required but STARTTLS not offered";
-            case AUTH_UNAVAILABLE -> "no AUTH mechanism usable over TLS";
-            default -> "connection failed";
-        };
-        return stage + ": " + what;
-    }
-
-    // ---- MX -------------------------------------------------------------------------------------------
-
-    /**
-     * The MX hosts' addresses in order, each with what transit security demands of it; hosts a policy refuses are
-     * failures (reported), never tried in plaintext.
-     *
-     * @param groupTls the shaping group's TLS requirement, which overrides [delivery]'s; null: none
-     */
-    private List<Candidate> mxCandidates(String domain, List<MxHost> hosts, AttemptFailures failures, String groupTls,
-                                         TransitRules.Asked asked) {
-        List<MxHost> ordered = orderMx(hosts, stats);
-        boolean required = "required".equals(groupTls != null ? groupTls : config.tlsFor(domain));
-        ClientSettings base = new ClientSettings(ehloName, config.connectTimeout(), timeouts,
-                required ? TlsMode.REQUIRED : TlsMode.OPPORTUNISTIC, false, unauthenticated, null, false, null);
-        boolean policies = !(asked.tlsOptional() && !asked.requireTls());
-        StsVerdict sts = policies ? transit.sts().policyFor(domain) : new StsVerdict.None("TLS-Required: No");
-        if (sts instanceof StsVerdict.Failed failed) {
-            // RFC 8461 5: without a usable policy delivery goes on as if none were published; the failure is reported
-            transit.reports().record(new TlsAttempt(domain, "sts", List.of(), null, null, null, failed.type(), failed.detail()));
-        }
-        boolean mxSecure = asked.requireTls() && transit.dane().mxSecure(domain);
-        List<Candidate> out = new ArrayList<>();
-        for (MxHost h : ordered.subList(0, Math.min(MAX_MX_HOSTS, ordered.size()))) {
-            DaneVerdict dane = policies ? transit.dane().forHost(domain, h.host())
-                    : new DaneVerdict.NotApplicable("TLS-Required: No");
-            HostTls tls = TransitRules.decide(h.host(), required, dane, sts, mxSecure, asked, transit.pkix(), unauthenticated);
-            switch (tls) {
-                case HostTls.Refuse r -> {
-                    failures.policy = r.policy();
-                    failures.addPolicy(h.host(), r.why());
-                    failures.hosts++;
-                    if (r.requireTls()) failures.requireTls.add(new RequireTls.Verdict.Refuse(RequireTls.TLS_NEEDED, r.why()));
-                    if (r.type() != null) {
-                        transit.reports().record(new TlsAttempt(domain, r.reported().type(), r.reported().strings(),
-                                h.host(), null, null, r.type(), r.why()));
-                    }
-                }
-                case HostTls.Connect rule -> {
-                    ClientSettings settings = base.withTls(rule.tls(), rule.context()).withHostname(h.host(), rule.verifyName());
-                    for (InetAddress a : addresses(h.host(), failures)) {
-                        if (out.size() >= MAX_ADDRESSES) return out;
-                        out.add(new Candidate(h.host(), new InetSocketAddress(a, config.mxPort()), settings,
-                                rule.tls() == TlsMode.OPPORTUNISTIC, -1, -1, rule));
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Preference order; within a preference shuffled, then stably by recent latency and failures. */
-    static List<MxHost> orderMx(List<MxHost> hosts, HostStats stats) {
-        List<MxHost> out = new ArrayList<>(hosts.size());
-        int i = 0;
-        List<MxHost> sorted = new ArrayList<>(hosts);
-        sorted.sort(Comparator.comparingInt(MxHost::preference));
-        while (i < sorted.size()) {
-            int j = i;
-            while (j < sorted.size() && sorted.get(j).preference() == sorted.get(i).preference()) j++;
-            List<MxHost> group = new ArrayList<>(sorted.subList(i, j));
-            Collections.shuffle(group, ThreadLocalRandom.current());
-            group.sort(Comparator.comparingDouble(h -> stats.score(h.host())));
-            out.addAll(group);
-            i = j;
-        }
-        return out;
     }
 
     /** The port index each smarthost currently uses (for metrics and tests). */

@@ -20,7 +20,7 @@ class MxOrderTest {
     void preferencesComeInOrderAndEqualOnesAreShuffled() {
         Set<List<String>> seen = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            List<String> order = names(RemoteTransport.orderMx(HOSTS, new HostStats()));
+            List<String> order = names(MxRoutes.orderMx(HOSTS, new HostStats()));
             assertThat(Set.copyOf(order.subList(0, 2))).containsExactlyInAnyOrder("a", "b");
             assertThat(Set.copyOf(order.subList(2, 4))).containsExactlyInAnyOrder("c", "d");
             assertThat(order.get(4)).isEqualTo("e");
@@ -38,7 +38,7 @@ class MxOrderTest {
         stats.success("d", 900);
         stats.success("e", 1);
         for (int i = 0; i < 50; i++) {
-            assertThat(names(RemoteTransport.orderMx(HOSTS, stats))).containsExactly("b", "a", "d", "c", "e");
+            assertThat(names(MxRoutes.orderMx(HOSTS, stats))).containsExactly("b", "a", "d", "c", "e");
         }
     }
 }
