@@ -13,24 +13,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import sluice.config.AdminConfig;
 import sluice.config.HostPort;
-import sluice.queue.QueueOpResult;
-import sluice.queue.QueueView;
 import sluice.observe.Alerts;
 import sluice.observe.Stats;
 import sluice.policy.SuppressionList;
 import sluice.send.Injector;
 import sluice.send.Invalid;
 import sluice.send.StrictJson;
-import sluice.queue.BulkActions;
 import sluice.queue.QueueControl;
-import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
@@ -43,7 +36,6 @@ public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AdminServer.class);
     private static final String MESSAGES = "/api/v1/messages";
-    private static final String SUPPRESSION_SHAPE = "{\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}";
 
     private final Javalin app;
     private final SendEndpoint sender;
@@ -149,7 +141,7 @@ public final class AdminServer implements AutoCloseable {
                 }
             });
             c.routes.get("/api/v1/queue", ctx -> QueuePage.serve(ctx, spool, clock));
-            c.routes.get("/api/v1/stats", ctx -> json(ctx, 200, stats(parts, clock)));
+            c.routes.get("/api/v1/stats", ctx -> json(ctx, 200, StatsPage.answer(parts, clock)));
             c.routes.get("/api/v1/events", ctx -> {
                 int limit = QueuePage.intParam(ctx, "limit", 100, 1, 2000);
                 json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
@@ -157,34 +149,9 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/api/v1/suppression", ctx -> SuppressionPage.serve(ctx, parts.suppressions()));
             c.routes.post("/api/v1/suppression/import", ctx -> SuppressionPage.importEntries(ctx, parts.suppressions(),
                     readJson(ctx, SuppressionPage.IMPORT_SHAPE)));
-            c.routes.post("/api/v1/suppression", ctx -> {
-                JsonNode body = readJson(ctx, SUPPRESSION_SHAPE);
-                if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: " + SUPPRESSION_SHAPE);
-                String address = textMember(body, "address", null);
-                if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
-                String domain = textMember(body, "domain", SuppressionList.ALL_SENDERS);
-                String reason = textMember(body, "reason", "added by the operator");
-                boolean added;
-                try {
-                    added = parts.suppressions().add(domain, address, reason);
-                } catch (IllegalArgumentException e) {
-                    throw new ApiError(400, e.getMessage());
-                }
-                json(ctx, added ? 201 : 200, Map.of("domain", domain, "address", address, "result", added ? "added" : "already listed"));
-            });
-            c.routes.delete("/api/v1/suppression/{address}", ctx -> {
-                String domain = ctx.queryParam("domain") == null ? SuppressionList.ALL_SENDERS : ctx.queryParam("domain");
-                boolean removed;
-                try {
-                    removed = parts.suppressions().remove(domain, ctx.pathParam("address"));
-                } catch (IllegalArgumentException e) {
-                    throw new ApiError(400, e.getMessage());
-                }
-                if (!removed) {
-                    throw new ApiError(404, ctx.pathParam("address") + " is not on the list for " + domain);
-                }
-                json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
-            });
+            c.routes.post("/api/v1/suppression", ctx -> SuppressionPage.add(ctx, parts.suppressions(),
+                    readJson(ctx, SuppressionPage.ADD_SHAPE)));
+            c.routes.delete("/api/v1/suppression/{address}", ctx -> SuppressionPage.remove(ctx, parts.suppressions()));
             // Blocklist checks of the egress addresses (issue 10).
             c.routes.get("/api/v1/shaping/blocklists", ctx -> BlocklistPage.last(ctx, parts.listings()));
             c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
@@ -209,10 +176,10 @@ public final class AdminServer implements AutoCloseable {
             c.routes.get("/", ctx -> resource(ctx, "/admin/dashboard.html", "text/html; charset=utf-8"));
             c.routes.get("/dashboard.js", ctx -> resource(ctx, "/admin/dashboard.js", "text/javascript; charset=utf-8"));
             c.routes.get("/dashboard.css", ctx -> resource(ctx, "/admin/dashboard.css", "text/css; charset=utf-8"));
-            c.routes.get("/api/v1/queue/{id}", ctx -> json(ctx, 200, QueueView.detail(find(spool, ctx.pathParam("id")), clock.instant())));
-            c.routes.delete("/api/v1/queue/{id}", ctx -> act(ctx, control, "delete"));
-            c.routes.post("/api/v1/queue/{id}/{action}", ctx -> act(ctx, control, ctx.pathParam("action")));
-            c.routes.post("/api/v1/queue-actions", ctx -> bulk(ctx, control));
+            c.routes.get("/api/v1/queue/{id}", ctx -> QueuePage.detail(ctx, spool, clock));
+            c.routes.delete("/api/v1/queue/{id}", ctx -> QueueActionPage.act(ctx, control, "delete"));
+            c.routes.post("/api/v1/queue/{id}/{action}", ctx -> QueueActionPage.act(ctx, control, ctx.pathParam("action")));
+            c.routes.post("/api/v1/queue-actions", ctx -> QueueActionPage.bulk(ctx, control));
             c.routes.exception(ApiError.class, (e, ctx) -> {
                 if (e.status == 413) RefusedBody.discard(ctx.req());
                 json(ctx, e.status, Map.of("error", e.getMessage()));
@@ -250,35 +217,6 @@ public final class AdminServer implements AutoCloseable {
         return app.port();
     }
 
-    static Map<String, Object> stats(Parts parts, Clock clock) {
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
-        out.put("generated", clock.instant().toString());
-        Map<String, Object> windows = new java.util.LinkedHashMap<>();
-        windows.put("5m", parts.stats().window(5));
-        windows.put("1h", parts.stats().window(60));
-        windows.put("24h", parts.stats().window(24 * 60));
-        out.put("windows", windows);
-        Map<String, Object> series = new java.util.LinkedHashMap<>();
-        series.put("1h", parts.stats().series(60, 1));
-        series.put("24h", parts.stats().series(96, 15));
-        out.put("series", series);
-        Map<String, Object> queue = new java.util.LinkedHashMap<>();
-        Map<String, Long> byState = parts.counts().byState();
-        queue.put("total", byState.values().stream().mapToLong(Long::longValue).sum());
-        queue.put("by_state", byState);
-        List<Map<String, Object>> byDest = new ArrayList<>();
-        parts.counts().byDestination().entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .limit(50).forEach(e -> byDest.add(Map.of("destination", e.getKey(), "messages", e.getValue())));
-        queue.put("by_destination", byDest);
-        out.put("queue", queue);
-        out.put("bounce_rate_threshold", parts.alerts().bounceThreshold());
-        parts.alerts().evaluate(); // fresh, not up to a minute old
-        out.put("alerts", parts.alerts().active().stream().map(a -> Map.of("kind", a.kind(), "message", a.message(),
-                "since", a.since().toString())).toList());
-        return out;
-    }
-
     private static void resource(Context ctx, String name, String type) throws IOException {
         try (var in = AdminServer.class.getResourceAsStream(name)) {
             if (in == null) throw new ApiError(404, "missing resource " + name);
@@ -286,66 +224,11 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private static QueuedMessage find(Spool spool, String id) throws SpoolException {
-        Optional<QueuedMessage> m = spool.find(id);
-        if (m.isEmpty()) throw new ApiError(404, "no such message: " + id);
-        return m.get();
-    }
-
-    private static void act(Context ctx, QueueControl scheduler, String action) throws SpoolException {
-        String id = ctx.pathParam("id");
-        if (!QueueControl.ACTIONS.contains(action)) {
-            throw new ApiError(404, "unknown action \"" + action + "\" (hold, release, retry, bounce, or DELETE)");
-        }
-        QueueOpResult r = scheduler.apply(action, id);
-        switch (r) {
-            case QueueOpResult.Done d -> json(ctx, 200, Map.of("id", id, "result", d.detail()));
-            case QueueOpResult.NotFound n -> throw new ApiError(404, "no such message: " + id);
-            case QueueOpResult.Busy b -> throw new ApiError(409, "message " + id + " is being delivered right now; try again in a moment");
-            case QueueOpResult.Failed f -> throw new ApiError(409, f.reason());
-        }
-    }
-
-    /** Largest number of ids in one {@code POST /api/v1/queue-actions}. */
-    static final int MAX_BULK = 10_000;
-
-    /**
-     * {@code POST /api/v1/queue-actions} with {@code {"action": "delete", "ids": [...]}}: one action on many messages
-     * (the CLI's {@code --all} and {@code --domain}), each id's result in order.
-     */
-    private static void bulk(Context ctx, QueueControl control) throws Exception {
-        JsonNode req = readJson(ctx, "{\"action\": \"hold\", \"ids\": [\"…\"]}");
-        String action = textMember(req, "action", "");
-        if (!QueueControl.ACTIONS.contains(action)) {
-            throw new ApiError(400, "\"action\": one of hold, release, retry, delete, bounce (got \"" + action + "\")");
-        }
-        JsonNode list = req.path("ids");
-        if (!list.isArray()) throw new ApiError(400, "\"ids\": an array of queue ids is required");
-        if (list.size() > MAX_BULK) throw new ApiError(400, "\"ids\": at most " + MAX_BULK + " per request (got " + list.size() + ")");
-        List<String> ids = new ArrayList<>();
-        for (JsonNode n : list) {
-            if (!n.isTextual()) throw new ApiError(400, "\"ids\": every element must be a string");
-            ids.add(n.asText());
-        }
-        List<QueueOpResult> results = BulkActions.apply(control, action, ids);
-        List<Map<String, Object>> out = new ArrayList<>(ids.size());
-        for (int i = 0; i < ids.size(); i++) {
-            out.add(switch (results.get(i)) {
-                case QueueOpResult.Done d -> Map.of("id", ids.get(i), "result", d.detail());
-                case QueueOpResult.NotFound n -> Map.of("id", ids.get(i), "status", 404, "error", "no such message");
-                case QueueOpResult.Busy b -> Map.of("id", ids.get(i), "status", 409,
-                        "error", "being delivered right now; try again in a moment");
-                case QueueOpResult.Failed f -> Map.of("id", ids.get(i), "status", 409, "error", f.reason());
-            });
-        }
-        json(ctx, 200, Map.of("results", out));
-    }
-
     /** Admin request bodies: small (Javalin's 1 MB limit) and read with the same limits as the send API's JSON. */
     private static final StrictJson ADMIN_JSON = new StrictJson(1_000_000);
 
     /** @param shape what the body should look like, for the error */
-    private static JsonNode readJson(Context ctx, String shape) {
+    static JsonNode readJson(Context ctx, String shape) {
         try {
             return ADMIN_JSON.read(ctx.bodyAsBytes());
         } catch (Invalid e) {
@@ -354,7 +237,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** A string member, {@code absent} when missing or null; any other type is a 400 naming the member. */
-    private static String textMember(JsonNode body, String name, String absent) {
+    static String textMember(JsonNode body, String name, String absent) {
         JsonNode v = body.path(name);
         if (v.isMissingNode() || v.isNull()) return absent;
         if (!v.isTextual()) throw new ApiError(400, "\"" + name + "\" must be a string");

@@ -7,7 +7,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import sluice.queue.QueueView;
+import sluice.spool.QueuedMessage;
 import sluice.spool.Spool;
 import sluice.spool.SpoolException;
 
@@ -15,6 +17,7 @@ import sluice.spool.SpoolException;
  * {@code GET /api/v1/queue?limit=N&after=ID}: one page of the queue in queue-id (arrival) order, so a million
  * queued messages are never one answer. The body stays the array CONTRACT names; when more follow, the next page's
  * cursor is in {@code X-Next-After} (the last id of this page) and a {@code Link: <…>; rel="next"} header.
+ * {@code GET /api/v1/queue/{id}} answers one message in full.
  */
 final class QueuePage {
     static final int DEFAULT_LIMIT = 1000;
@@ -40,6 +43,16 @@ final class QueuePage {
             ctx.header("Link", "</api/v1/queue?limit=" + limit + "&after=" + next + ">; rel=\"next\"");
         }
         AdminServer.json(ctx, 200, out);
+    }
+
+    static void detail(Context ctx, Spool spool, Clock clock) throws SpoolException {
+        AdminServer.json(ctx, 200, QueueView.detail(find(spool, ctx.pathParam("id")), clock.instant()));
+    }
+
+    private static QueuedMessage find(Spool spool, String id) throws SpoolException {
+        Optional<QueuedMessage> m = spool.find(id);
+        if (m.isEmpty()) throw new ApiError(404, "no such message: " + id);
+        return m.get();
     }
 
     /** An integer query parameter within bounds; anything else is a 400 that says what is expected. */

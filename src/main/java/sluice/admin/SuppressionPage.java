@@ -15,7 +15,7 @@ import sluice.policy.SuppressionList;
  * The suppression list over HTTP. GET answers one page (it can hold millions): {@code ?after=&limit=} (default
  * 1000, at most 10,000), the next page's cursor in {@code X-Next-After} and a {@code Link: rel="next"}, absent on
  * the last page. POST …/import stores up to {@link #MAX_IMPORT} entries at once (what `sluice suppression import`
- * sends, a batch at a time).
+ * sends, a batch at a time). POST adds one entry, DELETE …/{address} removes one.
  */
 final class SuppressionPage {
     static final int DEFAULT_LIMIT = 1000;
@@ -23,6 +23,7 @@ final class SuppressionPage {
     static final int MAX_IMPORT = 5_000;
     static final String IMPORT_SHAPE = "{\"entries\": [{\"address\": \"…\", \"domain\": \"*\", \"reason\": \"…\", "
             + "\"added\": \"2026-01-01T00:00:00Z\"}, …]}";
+    static final String ADD_SHAPE = "{\"address\": \"…\", \"domain\": \"…\", \"reason\": \"…\"}";
 
     private SuppressionPage() {}
 
@@ -75,6 +76,37 @@ final class SuppressionPage {
         }
         SuppressionList.Counts counts = list.putAll(checked);
         AdminServer.json(ctx, 200, Map.of("added", counts.added(), "updated", counts.updated()));
+    }
+
+    /** {@code POST /api/v1/suppression}: adds one entry (201) or replaces its reason (200, "already listed"). */
+    static void add(Context ctx, SuppressionList list, JsonNode body) throws IOException {
+        if (!body.isObject()) throw new ApiError(400, "the body must be a JSON object: " + ADD_SHAPE);
+        String address = AdminServer.textMember(body, "address", null);
+        if (address == null || !address.contains("@")) throw new ApiError(400, "\"address\" must be an email address");
+        String domain = AdminServer.textMember(body, "domain", SuppressionList.ALL_SENDERS);
+        String reason = AdminServer.textMember(body, "reason", "added by the operator");
+        boolean added;
+        try {
+            added = list.add(domain, address, reason);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        AdminServer.json(ctx, added ? 201 : 200, Map.of("domain", domain, "address", address, "result", added ? "added" : "already listed"));
+    }
+
+    /** {@code DELETE /api/v1/suppression/{address}?domain=} (default: every sender); 404 when it is not listed. */
+    static void remove(Context ctx, SuppressionList list) throws IOException {
+        String domain = ctx.queryParam("domain") == null ? SuppressionList.ALL_SENDERS : ctx.queryParam("domain");
+        boolean removed;
+        try {
+            removed = list.remove(domain, ctx.pathParam("address"));
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        if (!removed) {
+            throw new ApiError(404, ctx.pathParam("address") + " is not on the list for " + domain);
+        }
+        AdminServer.json(ctx, 200, Map.of("domain", domain, "address", ctx.pathParam("address"), "result", "removed"));
     }
 
     private static String text(JsonNode entry, String name, String absent, int i) {
