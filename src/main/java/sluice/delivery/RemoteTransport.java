@@ -33,7 +33,6 @@ public final class RemoteTransport implements Transport, AutoCloseable {
     private final MxRoutes mxRoutes;
     private final SmarthostRoutes smarthosts;
     private final HostConnector connector;
-    private final Clock clock;
     private final EgressPools egress;
 
     public RemoteTransport(Resolver resolver, DeliveryConfig config, String ehloName, Timeouts timeouts, Clock clock) {
@@ -49,7 +48,6 @@ public final class RemoteTransport implements Transport, AutoCloseable {
                            EgressPools egress, TransitPolicies transit) {
         this.egress = egress;
         this.resolver = resolver;
-        this.clock = clock;
         HostStats stats = new HostStats(); // MX order reads what the connector records
         this.mxRoutes = new MxRoutes(resolver, config, ehloName, timeouts, stats, unauthenticated, transit);
         this.smarthosts = new SmarthostRoutes(config, ehloName, timeouts, clock, unauthenticated, this::addresses);

@@ -85,7 +85,12 @@ public final class SuppressionList implements AutoCloseable {
         SuppressionStore store = new SuppressionStore(spool);
         store.migrate(dataDir);
         SuppressionList list = new SuppressionList(spool, store, clock, buffer);
-        list.state.load();
+        try {
+            list.state.load();
+        } catch (IOException | RuntimeException e) {
+            list.close(); // its writer thread has started: a failed open must not leave it running
+            throw e;
+        }
         return list;
     }
 

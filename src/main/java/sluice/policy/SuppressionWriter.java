@@ -48,10 +48,6 @@ final class SuppressionWriter implements AutoCloseable {
         return buffer.size();
     }
 
-    int capacity() {
-        return buffer.size() + buffer.remainingCapacity();
-    }
-
     private void run() {
         List<Change> batch = new ArrayList<>(MAX_BATCH);
         while (true) {

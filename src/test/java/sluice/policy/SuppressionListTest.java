@@ -45,6 +45,15 @@ class SuppressionListTest {
         return list;
     }
 
+    @Test
+    void anOpenThatFailsLeavesNoWriterThreadRunning() throws Exception {
+        Spool spool = Spool.open(dir.resolve("spool"), 0);
+        spool.close(); // the index cannot be loaded from a closed spool
+        assertThatThrownBy(() -> SuppressionList.open(spool, dir, clock)).isInstanceOf(IOException.class);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("suppression-writer") && t.isAlive()));
+    }
+
     private void restart() throws Exception {
         close();
     }
