@@ -3,6 +3,7 @@ package sluice.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.net.BindException;
@@ -108,7 +109,6 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(AdminConfig config, Parts parts, Clock clock, long bodyBudget)
             throws StartException, IOException {
         Spool spool = parts.spool();
-        QueueControl control = parts.control();
         byte[] token = tokenBytes(config.tokenFile());
         HostPort where = HostPort.parse(config.address(), true);
         HostGuard hosts = new HostGuard(where);
@@ -123,82 +123,9 @@ public final class AdminServer implements AutoCloseable {
             c.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorPages()));
             c.jetty.modifyServletContextHandler(context -> context.setErrorHandler(new JsonErrorPages()));
             // admin bodies stay within Javalin's 1 MB default; the send API reads its own, bounded (SendEndpoint)
-            c.routes.before(ctx -> {
-                String refusal = hosts.refusal(ctx.header("Host"));
-                if (refusal != null) throw new ApiError(421, refusal);
-            });
-            c.routes.before("/api/*", ctx -> {
-                if (ctx.path().equals("/api/v1/openapi.json")) return; // the description is public
-                if (ctx.path().equals(MESSAGES) && parts.injector() != null) return; // users' API keys, not the admin token
-                if (!authorized(ctx, token)) {
-                    ctx.header("WWW-Authenticate", "Bearer");
-                    String presented = bearer(ctx);
-                    if (presented != null && presented.startsWith("sk_")) {
-                        throw new ApiError(401, "this is a user's API key, which works only on POST " + MESSAGES
-                                + "; the admin endpoints take the admin token (see [admin] token_file)");
-                    }
-                    throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
-                }
-            });
-            c.routes.get("/api/v1/queue", ctx -> QueuePage.serve(ctx, spool, clock));
-            c.routes.get("/api/v1/stats", ctx -> json(ctx, 200, StatsPage.answer(parts, clock)));
-            c.routes.get("/api/v1/events", ctx -> {
-                int limit = QueuePage.intParam(ctx, "limit", 100, 1, 2000);
-                json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
-            });
-            c.routes.get("/api/v1/suppression", ctx -> SuppressionPage.serve(ctx, parts.suppressions()));
-            c.routes.post("/api/v1/suppression/import", ctx -> SuppressionPage.importEntries(ctx, parts.suppressions(),
-                    readJson(ctx, SuppressionPage.IMPORT_SHAPE)));
-            c.routes.post("/api/v1/suppression", ctx -> SuppressionPage.add(ctx, parts.suppressions(),
-                    readJson(ctx, SuppressionPage.ADD_SHAPE)));
-            c.routes.delete("/api/v1/suppression/{address}", ctx -> SuppressionPage.remove(ctx, parts.suppressions()));
-            // Blocklist checks of the egress addresses (issue 10).
-            c.routes.get("/api/v1/shaping/blocklists", ctx -> BlocklistPage.last(ctx, parts.listings()));
-            c.routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
-            // Shaping state (sluice shaping, the dashboard's Shaping panel)
-            c.routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
-            // Cluster membership (sluice cluster, the dashboard's Cluster panel)
-            c.routes.get("/api/v1/cluster", ctx -> json(ctx, 200, ClusterPage.answer(parts.cluster() != null ? parts.cluster()
-                    : () -> sluice.cluster.Cluster.single(""), clock.instant())));
-            // Webhook endpoints (sluice webhooks)
-            c.routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
-            c.routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
-            c.routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
-            if (sender != null) c.routes.post(MESSAGES, DrainPage.refusingWhileDraining(parts.drain(), sender::handle));
-            // Drain (sluice drain): stop accepting, deliver or hand over the queue, stop
-            c.routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, parts.drain()));
-            c.routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, parts.drain()));
-            c.routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
-            if (parts.metrics() != null) {
-                c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                        .result(parts.metrics().get()));
-            }
-            c.routes.get("/", ctx -> resource(ctx, "/admin/dashboard.html", "text/html; charset=utf-8"));
-            c.routes.get("/dashboard.js", ctx -> resource(ctx, "/admin/dashboard.js", "text/javascript; charset=utf-8"));
-            c.routes.get("/dashboard.css", ctx -> resource(ctx, "/admin/dashboard.css", "text/css; charset=utf-8"));
-            c.routes.get("/api/v1/queue/{id}", ctx -> QueuePage.detail(ctx, spool, clock));
-            c.routes.delete("/api/v1/queue/{id}", ctx -> QueueActionPage.act(ctx, control, "delete"));
-            c.routes.post("/api/v1/queue/{id}/{action}", ctx -> QueueActionPage.act(ctx, control, ctx.pathParam("action")));
-            c.routes.post("/api/v1/queue-actions", ctx -> QueueActionPage.bulk(ctx, control));
-            c.routes.exception(ApiError.class, (e, ctx) -> {
-                if (e.status == 413) RefusedBody.discard(ctx.req());
-                json(ctx, e.status, Map.of("error", e.getMessage()));
-            });
-            c.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
-                if (e.getStatus() == 413) RefusedBody.discard(ctx.req());
-                json(ctx, e.getStatus(), Map.of("error", e.getStatus() == 413
-                        ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage()));
-            });
-            c.routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
-            c.routes.exception(Exception.class, (e, ctx) -> {
-                // a defect, not the client's fault: logged in full, answered without internals
-                log.error("admin: {} {} failed", ctx.method(), ctx.path(), e);
-                json(ctx, 500, Map.of("error", "internal error while handling " + ctx.method() + " " + ctx.path() + " (see the server log)"));
-            });
-            c.routes.error(404, ctx -> {
-                if (ctx.result() == null) json(ctx, 404, Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
-            });
-            c.routes.error(405, ctx -> json(ctx, 405, Map.of("error", "method not allowed: " + ctx.method() + " " + ctx.path())));
+            guards(c.routes, hosts, token, parts.injector() != null);
+            register(c.routes, parts, sender, clock);
+            errors(c.routes);
         });
         try {
             app.start();
@@ -211,6 +138,99 @@ public final class AdminServer implements AutoCloseable {
                     + (cause instanceof BindException ? "address already in use" : e.getMessage()), e);
         }
         return new AdminServer(app, sender);
+    }
+
+    /** Before every request: the Host check; before the API: the admin token (the send API takes users' keys). */
+    private static void guards(RoutesConfig routes, HostGuard hosts, byte[] token, boolean sendApi) {
+        routes.before(ctx -> {
+            String refusal = hosts.refusal(ctx.header("Host"));
+            if (refusal != null) throw new ApiError(421, refusal);
+        });
+        routes.before("/api/*", ctx -> {
+            if (ctx.path().equals("/api/v1/openapi.json")) return; // the description is public
+            if (ctx.path().equals(MESSAGES) && sendApi) return; // users' API keys, not the admin token
+            if (!authorized(ctx, token)) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                String presented = bearer(ctx);
+                if (presented != null && presented.startsWith("sk_")) {
+                    throw new ApiError(401, "this is a user's API key, which works only on POST " + MESSAGES
+                            + "; the admin endpoints take the admin token (see [admin] token_file)");
+                }
+                throw new ApiError(401, "missing or wrong bearer token (see [admin] token_file)");
+            }
+        });
+    }
+
+    /**
+     * Every route the admin listener serves. They stay in this file: OpenApiRoutesTest reads them from its source
+     * and matches them against openapi.json.
+     */
+    private static void register(RoutesConfig routes, Parts parts, SendEndpoint sender, Clock clock) {
+        Spool spool = parts.spool();
+        QueueControl control = parts.control();
+        routes.get("/api/v1/queue", ctx -> QueuePage.serve(ctx, spool, clock));
+        routes.get("/api/v1/stats", ctx -> json(ctx, 200, StatsPage.answer(parts, clock)));
+        routes.get("/api/v1/events", ctx -> {
+            int limit = QueuePage.intParam(ctx, "limit", 100, 1, 2000);
+            json(ctx, 200, parts.stats().recent(ctx.queryParam("q"), limit));
+        });
+        routes.get("/api/v1/suppression", ctx -> SuppressionPage.serve(ctx, parts.suppressions()));
+        routes.post("/api/v1/suppression/import", ctx -> SuppressionPage.importEntries(ctx, parts.suppressions(),
+                readJson(ctx, SuppressionPage.IMPORT_SHAPE)));
+        routes.post("/api/v1/suppression", ctx -> SuppressionPage.add(ctx, parts.suppressions(),
+                readJson(ctx, SuppressionPage.ADD_SHAPE)));
+        routes.delete("/api/v1/suppression/{address}", ctx -> SuppressionPage.remove(ctx, parts.suppressions()));
+        // Blocklist checks of the egress addresses (issue 10).
+        routes.get("/api/v1/shaping/blocklists", ctx -> BlocklistPage.last(ctx, parts.listings()));
+        routes.post("/api/v1/shaping/blocklists/check", ctx -> BlocklistPage.check(ctx, parts.listings()));
+        // Shaping state (sluice shaping, the dashboard's Shaping panel)
+        routes.get("/api/v1/shaping", ctx -> json(ctx, 200, ShapingPage.answer(parts.shaping(), clock.instant())));
+        // Cluster membership (sluice cluster, the dashboard's Cluster panel)
+        routes.get("/api/v1/cluster", ctx -> json(ctx, 200, ClusterPage.answer(parts.cluster() != null ? parts.cluster()
+                : () -> sluice.cluster.Cluster.single(""), clock.instant())));
+        // Webhook endpoints (sluice webhooks)
+        routes.get("/api/v1/webhooks", ctx -> json(ctx, 200, WebhooksPage.answer(parts.webhooks(), clock.instant())));
+        routes.post("/api/v1/webhooks/replay", ctx -> WebhooksPage.replay(ctx, parts.webhooks(), clock.instant()));
+        routes.post("/api/v1/webhooks/{name}/enable", ctx -> WebhooksPage.enable(ctx, parts.webhooks()));
+        if (sender != null) routes.post(MESSAGES, DrainPage.refusingWhileDraining(parts.drain(), sender::handle));
+        // Drain (sluice drain): stop accepting, deliver or hand over the queue, stop
+        routes.get("/api/v1/drain", ctx -> DrainPage.get(ctx, parts.drain()));
+        routes.post("/api/v1/drain", ctx -> DrainPage.post(ctx, parts.drain()));
+        routes.get("/api/v1/openapi.json", ctx -> resource(ctx, "/admin/openapi.json", "application/json"));
+        if (parts.metrics() != null) {
+            routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(parts.metrics().get()));
+        }
+        routes.get("/", ctx -> resource(ctx, "/admin/dashboard.html", "text/html; charset=utf-8"));
+        routes.get("/dashboard.js", ctx -> resource(ctx, "/admin/dashboard.js", "text/javascript; charset=utf-8"));
+        routes.get("/dashboard.css", ctx -> resource(ctx, "/admin/dashboard.css", "text/css; charset=utf-8"));
+        routes.get("/api/v1/queue/{id}", ctx -> QueuePage.detail(ctx, spool, clock));
+        routes.delete("/api/v1/queue/{id}", ctx -> QueueActionPage.act(ctx, control, "delete"));
+        routes.post("/api/v1/queue/{id}/{action}", ctx -> QueueActionPage.act(ctx, control, ctx.pathParam("action")));
+        routes.post("/api/v1/queue-actions", ctx -> QueueActionPage.bulk(ctx, control));
+    }
+
+    /** Errors as JSON: the client's with their status, a defect as a logged 500 without internals. */
+    private static void errors(RoutesConfig routes) {
+        routes.exception(ApiError.class, (e, ctx) -> {
+            if (e.status == 413) RefusedBody.discard(ctx.req());
+            json(ctx, e.status, Map.of("error", e.getMessage()));
+        });
+        routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> {
+            if (e.getStatus() == 413) RefusedBody.discard(ctx.req());
+            json(ctx, e.getStatus(), Map.of("error", e.getStatus() == 413
+                    ? "the request body is larger than 1 MB, the limit of admin requests" : e.getMessage()));
+        });
+        routes.exception(SpoolException.class, (e, ctx) -> json(ctx, 503, Map.of("error", "spool: " + e.getMessage())));
+        routes.exception(Exception.class, (e, ctx) -> {
+            // a defect, not the client's fault: logged in full, answered without internals
+            log.error("admin: {} {} failed", ctx.method(), ctx.path(), e);
+            json(ctx, 500, Map.of("error", "internal error while handling " + ctx.method() + " " + ctx.path() + " (see the server log)"));
+        });
+        routes.error(404, ctx -> {
+            if (ctx.result() == null) json(ctx, 404, Map.of("error", "no such endpoint: " + ctx.method() + " " + ctx.path()));
+        });
+        routes.error(405, ctx -> json(ctx, 405, Map.of("error", "method not allowed: " + ctx.method() + " " + ctx.path())));
     }
 
     public int port() {
