@@ -60,26 +60,11 @@ public final class RemoteTransport implements Transport, AutoCloseable {
         AttemptFailures failures = new AttemptFailures();
         TransitRules.Asked asked = asked(job);
         List<Candidate> candidates;
-        switch (job.destination()) {
-            case Destination.Mx mx -> {
-                MxAnswer answer = HostAddresses.literal(mx.domain()) != null
-                        ? new MxAnswer.Hosts(List.of(new MxHost(mx.domain(), 0)), true) : resolver.mx(mx.domain());
-                switch (answer) {
-                    case MxAnswer.NullMx n -> {
-                        return all(job, 556, "5.1.10", "Recipient domain " + mx.domain() + " does not accept mail (null MX)", start);
-                    }
-                    case MxAnswer.NoSuchDomain n -> {
-                        return all(job, 550, "5.1.2", "Host or domain name not found: " + mx.domain() + " (" + n.detail() + ")", start);
-                    }
-                    case MxAnswer.TempFail t -> {
-                        return all(job, 451, "4.4.3", "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start);
-                    }
-                    case MxAnswer.Hosts h -> candidates = mxRoutes.candidates(mx.domain(), h.hosts(), failures,
-                            job.shape() == null ? null : job.shape().tls(), asked);
-                }
+        switch (route(job, failures, asked, start)) {
+            case Route.Hosts h -> candidates = h.candidates();
+            case Route.Settled s -> {
+                return s.outcomes();
             }
-            case Destination.Smarthost s -> candidates = smarthosts.candidates(s, failures);
-            case Destination.Local l -> throw new IllegalArgumentException("local destination given to the remote transport");
         }
         OutboundMessage message = message(job, data);
         // Shaping chose the source (one per attempt: every candidate leaves from it); unshaped callers draw here.
@@ -116,6 +101,42 @@ public final class RemoteTransport implements Transport, AutoCloseable {
             MessageResult result = client.send(message);
             return finish(job, c, shape, client, key, 1, result, start);
         }
+        return everyHostFailed(job, key, failures, asked, source, start);
+    }
+
+    /** Where an attempt may go: the hosts to try in order, or an answer already (null MX, no such domain). */
+    private sealed interface Route {
+        record Hosts(List<Candidate> candidates) implements Route {}
+
+        record Settled(List<Outcome> outcomes) implements Route {}
+    }
+
+    private Route route(Job job, AttemptFailures failures, TransitRules.Asked asked, long start) {
+        switch (job.destination()) {
+            case Destination.Mx mx -> {
+                MxAnswer answer = HostAddresses.literal(mx.domain()) != null
+                        ? new MxAnswer.Hosts(List.of(new MxHost(mx.domain(), 0)), true) : resolver.mx(mx.domain());
+                return switch (answer) {
+                    case MxAnswer.NullMx n -> new Route.Settled(all(job, 556, "5.1.10",
+                            "Recipient domain " + mx.domain() + " does not accept mail (null MX)", start));
+                    case MxAnswer.NoSuchDomain n -> new Route.Settled(all(job, 550, "5.1.2",
+                            "Host or domain name not found: " + mx.domain() + " (" + n.detail() + ")", start));
+                    case MxAnswer.TempFail t -> new Route.Settled(all(job, 451, "4.4.3",
+                            "Cannot look up the MX of " + mx.domain() + ": " + t.detail(), start));
+                    case MxAnswer.Hosts h -> new Route.Hosts(mxRoutes.candidates(mx.domain(), h.hosts(), failures,
+                            job.shape() == null ? null : job.shape().tls(), asked));
+                };
+            }
+            case Destination.Smarthost s -> {
+                return new Route.Hosts(smarthosts.candidates(s, failures));
+            }
+            case Destination.Local l -> throw new IllegalArgumentException("local destination given to the remote transport");
+        }
+    }
+
+    /** No candidate took the message: the outcome says why, as the last host's refusal or a local deferral. */
+    private List<Outcome> everyHostFailed(Job job, String key, AttemptFailures failures, TransitRules.Asked asked,
+                                          EgressSource source, long start) {
         String why = failures.last == null ? "no usable host" : failures.last;
         if (failures.lines.size() > 1) log.info("delivery {} to {}: every host failed: {}", job.queueId(), key, failures.lines);
         String policy = failures.policy;
