@@ -295,13 +295,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static boolean authorized(Context ctx, byte[] token) {
-        String h = ctx.header("Authorization");
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
-        return MessageDigest.isEqual(h.substring(7).strip().getBytes(StandardCharsets.UTF_8), token);
+        String presented = bearer(ctx);
+        return presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token);
     }
 
     /** The token in {@code file}, created (32 random bytes, hex, mode 0600) when absent. */
-    public static byte[] tokenBytes(Path file) throws IOException {
+    private static byte[] tokenBytes(Path file) throws IOException {
         if (!Files.exists(file)) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             byte[] raw = new byte[32];
